@@ -1,0 +1,141 @@
+/* The parameter table and its public queries. */
+#include "params.h"
+#include "core.h"
+
+#include <string.h>
+
+static const char *const param_names[] = {"mf", "ntk", "sp"};
+static const char *const act_names[] = {"relu", "tanh", "gelu", "identity"};
+static const char *const loss_names[] = {"mse", "ce"};
+static const char *const dtype_names[] = {"auto", "f32", "f64"};
+static const char *const center_names[] = {"none", "frozen"};
+static const char *const rule_names[] = {"none", "theory", "custom"};
+static const char *const sched_names[] = {"constant", "cosine", "step"};
+static const char *const task_names[] = {"linear", "mlp", "callback", "file"};
+
+#define N_(a) (int)(sizeof(a) / sizeof((a)[0]))
+#define BIG 1e30
+#define SEED_MAX 9007199254740992.0 /* 2^53: exact as a double */
+#define INT_ROW(id, name, lo, hi, def, help)                                                     \
+  {id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help}
+#define ENUM_ROW(id, name, names, def, help)                                                     \
+  {id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help}
+#define DBL_ROW(id, name, lo, hi, lo_open, def, help)                                            \
+  {id, name, RICHETA_TYPE_DOUBLE, lo, hi, lo_open, 0, def, NULL, NULL, 0, help}
+
+const rlz_param_def rlz_param_table[] = {
+    INT_ROW(RICHETA_PARAM_INPUT_DIM, "D", 1, 1 << 24, 16, "input dimension"),
+    INT_ROW(RICHETA_PARAM_WIDTH, "N", 1, 1 << 20, 64, "hidden width"),
+    INT_ROW(RICHETA_PARAM_OUTPUT_DIM, "C", 1, 1 << 20, 1, "number of outputs"),
+    INT_ROW(RICHETA_PARAM_DEPTH, "L", 1, 64, 3, "number of weight matrices"),
+    INT_ROW(RICHETA_PARAM_BIAS, "bias", 0, 1, 1, "1 = biases on, 0 = off"),
+    ENUM_ROW(RICHETA_PARAM_PARAMETERIZATION, "param", param_names, 0,
+             "parameterization: mf (mean-field/muP), ntk, sp"),
+    ENUM_ROW(RICHETA_PARAM_ACTIVATION, "act", act_names, 0, "activation: relu, tanh, gelu, identity"),
+    ENUM_ROW(RICHETA_PARAM_LOSS, "loss", loss_names, 0, "loss: mse (no 1/2) or ce"),
+    ENUM_ROW(RICHETA_PARAM_DTYPE, "dtype", dtype_names, 0, "precision: auto (f64 if gamma<1e-2), f32, f64"),
+    ENUM_ROW(RICHETA_PARAM_CENTERING, "center", center_names, 1,
+             "centering: none, frozen (f - f at init)"),
+    DBL_ROW(RICHETA_PARAM_GAMMA, "gamma", 0, BIG, 1, 1.0, "feature-learning strength gamma > 0"),
+    INT_ROW(RICHETA_PARAM_SEED, "seed", 0, SEED_MAX, 0, "seed of the initialisation"),
+    INT_ROW(RICHETA_PARAM_BATCH, "B", 1, 1 << 20, 32, "batch size"),
+    DBL_ROW(RICHETA_PARAM_ETA0, "eta0", 0, BIG, 1, 0.1, "base learning rate eta0 > 0"),
+    DBL_ROW(RICHETA_PARAM_MOMENTUM, "momentum", 0, 0.999999, 0, 0.0, "heavy-ball momentum in [0,1)"),
+    DBL_ROW(RICHETA_PARAM_WEIGHT_DECAY, "wd", 0, 1e6, 0, 0.0, "L2 weight decay"),
+    ENUM_ROW(RICHETA_PARAM_GAMMA_RULE, "rule", rule_names, 0,
+             "gamma rule of the rate: none, theory, custom"),
+    ENUM_ROW(RICHETA_PARAM_SCHEDULE, "schedule", sched_names, 0,
+             "time schedule: constant, cosine, step"),
+    INT_ROW(RICHETA_PARAM_WARMUP_STEPS, "warmup", 0, 1e12, 0, "linear warm-up steps"),
+    INT_ROW(RICHETA_PARAM_DECAY_STEPS, "decay_every", 1, 1e12, 1000, "step-decay interval"),
+    DBL_ROW(RICHETA_PARAM_DECAY_FACTOR, "decay_factor", 0, 1, 1, 0.1, "step-decay factor in (0,1]"),
+    DBL_ROW(RICHETA_PARAM_MIN_FACTOR, "min_factor", 0, 1, 0, 0.0, "cosine floor in [0,1]"),
+    DBL_ROW(RICHETA_PARAM_LAZY_EXPONENT, "lazy_exp", -10, 10, 0, 2.0,
+            "custom rule exponent below the crossover"),
+    DBL_ROW(RICHETA_PARAM_RICH_EXPONENT, "rich_exp", -10, 10, 0, 2.0 / 3.0,
+            "custom rule exponent above the crossover"),
+    DBL_ROW(RICHETA_PARAM_CROSSOVER, "crossover", 0, BIG, 1, 1.0, "custom rule crossover gamma"),
+    DBL_ROW(RICHETA_PARAM_RULE_PREFACTOR, "prefactor", 0, BIG, 1, 1.0,
+            "custom rule factor at the crossover"),
+    ENUM_ROW(RICHETA_PARAM_TASK, "task", task_names, 0, "data: linear, mlp, callback, file"),
+    INT_ROW(RICHETA_PARAM_TEACHER_WIDTH, "teacher_N", 1, 1 << 20, 64, "MLP-teacher width"),
+    INT_ROW(RICHETA_PARAM_TEACHER_DEPTH, "teacher_L", 1, 64, 2, "MLP-teacher depth"),
+    ENUM_ROW(RICHETA_PARAM_TEACHER_ACTIVATION, "teacher_act", act_names, 1, "MLP-teacher activation"),
+    DBL_ROW(RICHETA_PARAM_LABEL_NOISE, "noise", 0, 1e6, 0, 0.0, "label noise std"),
+    INT_ROW(RICHETA_PARAM_DATA_SEED, "data_seed", 0, SEED_MAX, 1, "seed of teacher and samples"),
+    {RICHETA_PARAM_DATA_PATH, "data", RICHETA_TYPE_STRING, 0, 0, 0, 0, 0.0, "", NULL, 0,
+     "data set name or path (task=file)"},
+    INT_ROW(RICHETA_PARAM_STEPS, "T", 0, 1e12, 400, "training steps"),
+    INT_ROW(RICHETA_PARAM_LOG_PER_DECADE, "log_per_decade", 1, 1000, 10, "logged steps per decade"),
+    DBL_ROW(RICHETA_PARAM_BLOWUP, "blowup", 1, BIG, 1, 1e3,
+            "divergence when loss > blowup x initial loss"),
+    INT_ROW(RICHETA_PARAM_EVAL_SIZE, "eval_n", 0, 1 << 24, 512, "held-out samples"),
+};
+const int rlz_param_count = N_(rlz_param_table);
+
+int rlz_param_index(richeta_param p) {
+  for (int i = 0; i < rlz_param_count; i++)
+    if (rlz_param_table[i].id == p)
+      return i;
+  return -1;
+}
+
+int rlz_param_index_by_name(const char *name) {
+  for (int i = 0; i < rlz_param_count; i++)
+    if (strcmp(rlz_param_table[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+richeta_status richeta_param_info(richeta_param param, richeta_param_type *type,
+                                  const char **name) {
+  int i = rlz_param_index(param);
+  if (i < 0)
+    return rlz_fail(NULL, RICHETA_ERR_UNSUPPORTED, "unknown parameter key %d", (int)param);
+  if (type)
+    *type = rlz_param_table[i].type;
+  if (name)
+    *name = rlz_param_table[i].name;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_param_bounds(richeta_param param, double *lower, double *upper,
+                                    int *lower_open) {
+  int i = rlz_param_index(param);
+  if (i < 0)
+    return rlz_fail(NULL, RICHETA_ERR_UNSUPPORTED, "unknown parameter key %d", (int)param);
+  const rlz_param_def *d = &rlz_param_table[i];
+  if (d->type == RICHETA_TYPE_STRING)
+    return rlz_fail(NULL, RICHETA_ERR_INVALID, "parameter '%s' is a string: no bounds", d->name);
+  if (lower)
+    *lower = d->lo;
+  if (upper)
+    *upper = d->hi;
+  if (lower_open)
+    *lower_open = d->lo_open;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_param_from_name(const char *name, richeta_param *param) {
+  if (!name || !param)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_param_from_name: NULL argument");
+  int i = rlz_param_index_by_name(name);
+  if (i < 0)
+    return rlz_fail(NULL, RICHETA_ERR_UNSUPPORTED, "unknown parameter name '%s'", name);
+  *param = rlz_param_table[i].id;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_param_value_name(richeta_param param, int64_t value, const char **name) {
+  if (!name)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_param_value_name: NULL name");
+  int i = rlz_param_index(param);
+  if (i < 0 || !rlz_param_table[i].values)
+    return rlz_fail(NULL, RICHETA_ERR_UNSUPPORTED, "parameter key %d is not an enumeration",
+                    (int)param);
+  if (value < 0 || value >= rlz_param_table[i].nvalues)
+    return rlz_fail(NULL, RICHETA_ERR_RANGE, "no value %lld for parameter '%s'",
+                    (long long)value, rlz_param_table[i].name);
+  *name = rlz_param_table[i].values[value];
+  return RICHETA_OK;
+}

@@ -1,0 +1,30 @@
+/* The parameter table: names, types, bounds and defaults of every
+ * richeta_param (one row per key). */
+#ifndef RLZ_PARAMS_H
+#define RLZ_PARAMS_H
+
+#include <richlazy/config.h>
+
+typedef struct rlz_param_def {
+  richeta_param id;
+  const char *name;
+  richeta_param_type type;
+  double lo, hi; /* inclusive bounds (numeric types) */
+  int lo_open;   /* 1: lo itself excluded */
+  int64_t def_int;
+  double def_double;
+  const char *def_string;
+  const char *const *values; /* enumeration names indexed by value, or NULL */
+  int nvalues;
+  const char *help; /* one line, for --help texts */
+} rlz_param_def;
+
+extern const rlz_param_def rlz_param_table[];
+extern const int rlz_param_count;
+
+/* Row index of a key, or -1. */
+int rlz_param_index(richeta_param p);
+/* Row index of a spec name (case-sensitive), or -1. */
+int rlz_param_index_by_name(const char *name);
+
+#endif

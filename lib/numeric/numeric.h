@@ -1,0 +1,116 @@
+/* The numerics seam: the only door to BLAS/LAPACKE. Row-major, 64-bit
+ * sizes; each call checks that its sizes fit the BLAS integer type and
+ * returns RICHETA_ERR_OVERFLOW otherwise (nothing is computed then).
+ * The rlz_ref_* twins are naive loops with the same contract, used by the
+ * differential tests and by -Dblas=none builds. */
+#ifndef RLZ_NUMERIC_H
+#define RLZ_NUMERIC_H
+
+#include <richlazy/common.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum rlz_trans { RLZ_NO_TRANS = 0, RLZ_TRANS = 1 } rlz_trans;
+
+/* C = alpha * op(A) * op(B) + beta * C, all row-major.
+ * op(A) is m x k, op(B) is k x n, C is m x n. beta == 0 ignores C's contents. */
+richeta_status rlz_gemm_f32(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, int64_t k,
+                            float alpha, const float *A, int64_t lda, const float *B,
+                            int64_t ldb, float beta, float *C, int64_t ldc);
+richeta_status rlz_gemm_f64(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, int64_t k,
+                            double alpha, const double *A, int64_t lda, const double *B,
+                            int64_t ldb, double beta, double *C, int64_t ldc);
+/* y = alpha * op(A) x + beta * y, A is m x n row-major. */
+richeta_status rlz_gemv_f32(rlz_trans ta, int64_t m, int64_t n, float alpha, const float *A,
+                            int64_t lda, const float *x, float beta, float *y);
+richeta_status rlz_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha, const double *A,
+                            int64_t lda, const double *x, double beta, double *y);
+/* y += alpha * x */
+richeta_status rlz_axpy_f32(int64_t n, float alpha, const float *x, float *y);
+richeta_status rlz_axpy_f64(int64_t n, double alpha, const double *x, double *y);
+/* x *= alpha */
+richeta_status rlz_scal_f32(int64_t n, float alpha, float *x);
+richeta_status rlz_scal_f64(int64_t n, double alpha, double *x);
+/* dot products and 2-norms (accumulated in double for f32) */
+double rlz_dot_f32(int64_t n, const float *x, const float *y);
+double rlz_dot_f64(int64_t n, const double *x, const double *y);
+double rlz_nrm2_f32(int64_t n, const float *x);
+double rlz_nrm2_f64(int64_t n, const double *x);
+
+/* LAPACK (f64 only). Eigenvalues of a symmetric n x n row-major matrix A
+ * (overwritten; with vectors != 0 it receives the eigenvectors as columns),
+ * ascending into w. */
+richeta_status rlz_syev_f64(bool vectors, int64_t n, double *A, int64_t lda, double *w);
+/* Eigenvalues (ascending, into d) and optionally eigenvectors (z, n x n
+ * row-major, columns) of the symmetric tridiagonal matrix with diagonal d
+ * and off-diagonal e (length n-1, destroyed). z may be NULL. */
+richeta_status rlz_stev_f64(int64_t n, double *d, double *e, double *z, int64_t ldz);
+/* Cholesky solve of A X = B, A n x n SPD row-major (overwritten by its
+ * factor), B n x nrhs row-major (overwritten by X). Returns
+ * RICHETA_ERR_INVALID when A is not positive definite. */
+richeta_status rlz_posv_f64(int64_t n, int64_t nrhs, double *A, int64_t lda, double *B,
+                            int64_t ldb);
+/* Linear least squares min ||A x - b|| for A m x n (m >= n), via LAPACKE
+ * dgels; b has length m, the solution is in b[0..n). */
+richeta_status rlz_gels_f64(int64_t m, int64_t n, double *A, int64_t lda, double *b);
+
+/* Common rules of the calls above (seam and reference alike):
+ * - sizes < 0, a trans flag other than RLZ_NO_TRANS/RLZ_TRANS (INVALID), or a
+ *   leading dimension shorter than a stored row give RICHETA_ERR_RANGE;
+ *   sizes or strides beyond the backend integer give RICHETA_ERR_OVERFLOW;
+ *   a NULL operand that would be read or written gives RICHETA_ERR_NULL.
+ *   Nothing is computed when a call fails.
+ * - Empty calls (a zero size) are no-ops returning RICHETA_OK; gemm with
+ *   k == 0 or alpha == 0 still sets C = beta * C (A and B are not read).
+ * - beta == 0 (gemm, gemv) and alpha == 0 (scal) store exact zeros,
+ *   ignoring NaN in the output; axpy with alpha == 0 leaves y unchanged.
+ * - dot and nrm2 cannot fail: they return NaN for n < 0 or a NULL vector
+ *   with n > 0, 0 for n == 0, and split lengths beyond the BLAS integer.
+ * - LAPACK wrappers read only the lower triangle of symmetric inputs, return
+ *   RICHETA_ERR_NONFINITE for NaN/Inf inputs, RICHETA_ERR_INVALID when the
+ *   factorization fails (not positive definite, rank deficient, no
+ *   convergence), RICHETA_ERR_INTERNAL for an argument LAPACK rejects, and
+ *   RICHETA_ERR_NOMEM when LAPACKE cannot allocate its workspace (LAPACKE
+ *   allocates row-major transposes and work arrays with malloc: they do not
+ *   go through the handle allocator). gels needs m >= n (else RANGE). */
+
+/* Naive reference twins (same contracts). */
+richeta_status rlz_ref_gemm_f32(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, int64_t k,
+                                float alpha, const float *A, int64_t lda, const float *B,
+                                int64_t ldb, float beta, float *C, int64_t ldc);
+richeta_status rlz_ref_gemm_f64(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, int64_t k,
+                                double alpha, const double *A, int64_t lda, const double *B,
+                                int64_t ldb, double beta, double *C, int64_t ldc);
+richeta_status rlz_ref_gemv_f32(rlz_trans ta, int64_t m, int64_t n, float alpha, const float *A,
+                                int64_t lda, const float *x, float beta, float *y);
+richeta_status rlz_ref_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha,
+                                const double *A, int64_t lda, const double *x, double beta,
+                                double *y);
+richeta_status rlz_ref_axpy_f32(int64_t n, float alpha, const float *x, float *y);
+richeta_status rlz_ref_axpy_f64(int64_t n, double alpha, const double *x, double *y);
+richeta_status rlz_ref_scal_f32(int64_t n, float alpha, float *x);
+richeta_status rlz_ref_scal_f64(int64_t n, double alpha, double *x);
+double rlz_ref_dot_f32(int64_t n, const float *x, const float *y);
+double rlz_ref_dot_f64(int64_t n, const double *x, const double *y);
+/* Jacobi eigenvalue reference for rlz_syev_f64 (values only, ascending). */
+richeta_status rlz_ref_syev_f64(int64_t n, const double *A, int64_t lda, double *w);
+double rlz_ref_nrm2_f32(int64_t n, const float *x);
+double rlz_ref_nrm2_f64(int64_t n, const double *x);
+/* Reference twins of the LAPACK wrappers with exactly their contracts
+ * (Jacobi with vectors; stev through a dense tridiagonal and Jacobi; naive
+ * Cholesky; Householder QR). They back -Dblas=none builds and are checked
+ * against LAPACK by the numeric suite. They allocate their scratch with
+ * malloc, like LAPACKE does. */
+richeta_status rlz_ref_syev_vec_f64(bool vectors, int64_t n, double *A, int64_t lda, double *w);
+richeta_status rlz_ref_stev_f64(int64_t n, double *d, double *e, double *z, int64_t ldz);
+richeta_status rlz_ref_posv_f64(int64_t n, int64_t nrhs, double *A, int64_t lda, double *B,
+                                int64_t ldb);
+richeta_status rlz_ref_gels_f64(int64_t m, int64_t n, double *A, int64_t lda, double *b);
+
+/* BLAS identity and threads. */
+const char *rlz_blas_vendor(void); /* e.g. "OpenBLAS 0.3.21 Haswell", "reference" */
+int rlz_blas_int_bits(void);       /* 32 (LP64) or 64 (ILP64) */
+richeta_status rlz_blas_set_threads_impl(int threads);
+int rlz_blas_get_threads_impl(void);
+
+#endif

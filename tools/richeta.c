@@ -1,0 +1,63 @@
+/* richeta: command line front end. Dispatches `richeta <command> ...`. */
+#include "commands.h"
+
+#include <richlazy/richeta.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+#ifdef RLZ_HAVE_CMD_TRAIN
+    {"train", rlz_cmd_train, "train one network and print its loss curve"},
+#endif
+#ifdef RLZ_HAVE_CMD_SWEEP
+    {"sweep", rlz_cmd_sweep, "run a gamma x eta0 x seed sweep into a SQLite store"},
+#endif
+#ifdef RLZ_HAVE_CMD_FIT
+    {"fit", rlz_cmd_fit, "fit the power laws of eta* against gamma"},
+#endif
+#ifdef RLZ_HAVE_CMD_ALIGN
+    {"align", rlz_cmd_align, "align loss curves across gamma (time reparameterization)"},
+#endif
+#ifdef RLZ_HAVE_CMD_PLOT
+    {"plot", rlz_cmd_plot, "draw heatmaps and loss curves with gnuplot"},
+#endif
+#ifdef RLZ_HAVE_CMD_EXPORT
+    {"export", rlz_cmd_export, "export sweep results as CSV or JSON lines"},
+#endif
+};
+static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: richeta <command> [flags]   (richeta <command> --help for its flags)\n\n"
+             "commands:\n");
+  for (int i = 0; i < ncommands; i++)
+    fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "  %-8s %s\n", "version", "print version and build information");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(name, "version") || !strcmp(name, "--version")) {
+    printf("richeta %s\n%s\n", richeta_version_string(), richeta_build_info());
+    return 0;
+  }
+  for (int i = 0; i < ncommands; i++)
+    if (!strcmp(name, commands[i].name))
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "richeta: unknown command '%s' (try richeta --help)\n", name);
+  return 2;
+}
