@@ -15,8 +15,8 @@ typedef enum rlz_trans { RLZ_NO_TRANS = 0, RLZ_TRANS = 1 } rlz_trans;
 /* C = alpha * op(A) * op(B) + beta * C, all row-major.
  * op(A) is m x k, op(B) is k x n, C is m x n. beta == 0 ignores C's contents. */
 richeta_status rlz_gemm_f32(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, int64_t k,
-                            float alpha, const float *A, int64_t lda, const float *B,
-                            int64_t ldb, float beta, float *C, int64_t ldc);
+                            float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                            float beta, float *C, int64_t ldc);
 richeta_status rlz_gemm_f64(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, int64_t k,
                             double alpha, const double *A, int64_t lda, const double *B,
                             int64_t ldb, double beta, double *C, int64_t ldc);
@@ -55,8 +55,9 @@ richeta_status rlz_posv_f64(int64_t n, int64_t nrhs, double *A, int64_t lda, dou
 richeta_status rlz_gels_f64(int64_t m, int64_t n, double *A, int64_t lda, double *b);
 
 /* Common rules of the calls above (seam and reference alike):
- * - sizes < 0, a trans flag other than RLZ_NO_TRANS/RLZ_TRANS (INVALID), or a
- *   leading dimension shorter than a stored row give RICHETA_ERR_RANGE;
+ * - a trans flag other than RLZ_NO_TRANS/RLZ_TRANS gives RICHETA_ERR_INVALID;
+ *   sizes < 0 or a leading dimension shorter than a stored row give
+ *   RICHETA_ERR_RANGE;
  *   sizes or strides beyond the backend integer give RICHETA_ERR_OVERFLOW;
  *   a NULL operand that would be read or written gives RICHETA_ERR_NULL.
  *   Nothing is computed when a call fails.
@@ -83,9 +84,8 @@ richeta_status rlz_ref_gemm_f64(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n
                                 int64_t ldb, double beta, double *C, int64_t ldc);
 richeta_status rlz_ref_gemv_f32(rlz_trans ta, int64_t m, int64_t n, float alpha, const float *A,
                                 int64_t lda, const float *x, float beta, float *y);
-richeta_status rlz_ref_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha,
-                                const double *A, int64_t lda, const double *x, double beta,
-                                double *y);
+richeta_status rlz_ref_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha, const double *A,
+                                int64_t lda, const double *x, double beta, double *y);
 richeta_status rlz_ref_axpy_f32(int64_t n, float alpha, const float *x, float *y);
 richeta_status rlz_ref_axpy_f64(int64_t n, double alpha, const double *x, double *y);
 richeta_status rlz_ref_scal_f32(int64_t n, float alpha, float *x);
