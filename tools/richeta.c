@@ -11,7 +11,15 @@ typedef struct command {
   const char *summary;
 } command;
 
+static int cmd_version(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  printf("richeta %s\n%s\n", richeta_version_string(), richeta_build_info());
+  return 0;
+}
+
 static const command commands[] = {
+    {"version", cmd_version, "print version and build information"},
 #ifdef RLZ_HAVE_CMD_TRAIN
     {"train", rlz_cmd_train, "train one network and print its loss curve"},
 #endif
@@ -38,7 +46,6 @@ static void usage(FILE *f) {
              "commands:\n");
   for (int i = 0; i < ncommands; i++)
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "  %-8s %s\n", "version", "print version and build information");
 }
 
 int main(int argc, char **argv) {
@@ -51,10 +58,8 @@ int main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
-  if (!strcmp(name, "version") || !strcmp(name, "--version")) {
-    printf("richeta %s\n%s\n", richeta_version_string(), richeta_build_info());
-    return 0;
-  }
+  if (!strcmp(name, "--version"))
+    return cmd_version(0, NULL);
   for (int i = 0; i < ncommands; i++)
     if (!strcmp(name, commands[i].name))
       return commands[i].run(argc - 1, argv + 1);
