@@ -17,7 +17,10 @@
  * vector concatenates W_0, b_0, W_1, b_1, ... in that order.
  *
  * Batches are row-major: x is batch x D, y and outputs are batch x C. For
- * cross-entropy y holds target probabilities (one-hot or soft). Any batch
+ * cross-entropy y holds target probabilities (one-hot or soft). Inputs are
+ * not scanned for NaN/Inf (that would cost a pass over the data): a
+ * non-finite input gives a non-finite output or loss, which the optimizer
+ * and trainer report as divergence. Any batch
  * size is accepted; batches larger than the configured RICHETA_PARAM_BATCH
  * are processed in chunks of that size, so no call allocates after creation.
  */
@@ -46,6 +49,8 @@ typedef struct richeta_model richeta_model;
  * @param[in] cfg Configuration (read, not kept).
  * @retval RICHETA_OK Created.
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_RANGE A configuration value is out of bounds, or a
+ *         layer multiplier is not representable in float32 (extreme gamma).
  * @retval RICHETA_ERR_OVERFLOW The parameter count or workspace overflows.
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0 @par Thread safety: @p cfg may be shared read-only.
@@ -151,7 +156,8 @@ RICHETA_API richeta_status richeta_model_get_layer(const richeta_model *model, i
  * @retval RICHETA_ERR_NULL @p model or @p weights is NULL.
  * @retval RICHETA_ERR_RANGE No such layer.
  * @retval RICHETA_ERR_MISMATCH A length does not match the layer.
- * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite (nothing changed).
+ * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite, or overflows
+ *         float32 in a float32 model (nothing changed).
  * @since 1.0
  */
 RICHETA_API richeta_status richeta_model_set_layer(richeta_model *model, int64_t layer,
@@ -192,7 +198,8 @@ RICHETA_API richeta_status richeta_model_get_initial_params(const richeta_model 
  * @retval RICHETA_OK Copied.
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_MISMATCH Wrong length.
- * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite (nothing changed).
+ * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite, or overflows
+ *         float32 in a float32 model (nothing changed).
  * @since 1.0
  */
 RICHETA_API richeta_status richeta_model_set_params(richeta_model *model, const double *params,
@@ -211,7 +218,7 @@ RICHETA_API richeta_status richeta_model_recenter(richeta_model *model);
 /**
  * @brief Model output on a batch (centered when centering is on).
  * @param[in] model Model.
- * @param[in] x Inputs, @p batch x D, row-major, finite.
+ * @param[in] x Inputs, @p batch x D, row-major.
  * @param[in] batch Number of samples >= 1.
  * @param[out] out Outputs, @p batch x C.
  * @retval RICHETA_OK Computed.

@@ -1,0 +1,635 @@
+/* The model handle: creation from a configuration, parameter storage and
+ * access, argument checking of the public entry points. The numerics live
+ * in model_impl.inc (instantiated by model_f32.c and model_f64.c). */
+#include "model_priv.h"
+
+#include "core/config_internal.h"
+#include "core/rng.h"
+
+#include <math.h>
+#include <string.h>
+
+#define WS_ALIGN 64 /* every workspace array starts on a cache line */
+
+/* ---- creation ---------------------------------------------------------- */
+
+static richeta_status read_int(const richeta_config *cfg, richeta_param p, int64_t lo, int64_t hi,
+                               int64_t *v) {
+  richeta_status st = richeta_config_get_int(cfg, p, v);
+  if (st != RICHETA_OK)
+    return rlz_fail(NULL, st, "model: cannot read configuration parameter %d", (int)p);
+  if (*v < lo || *v > hi)
+    return rlz_fail(NULL, RICHETA_ERR_RANGE, "model: parameter %d = %lld outside [%lld, %lld]",
+                    (int)p, (long long)*v, (long long)lo, (long long)hi);
+  return RICHETA_OK;
+}
+
+/* Multipliers of layer l (DESIGN 1.1): hidden layers 1/sqrt(fan_in) (SP: 1),
+ * readout 1/(gamma fan_in) (MF), 1/(gamma sqrt(fan_in)) (NTK), 1/gamma (SP);
+ * the readout bias shares the readout divisor, hidden biases are unscaled. */
+static void layer_multipliers(richeta_model *m, int64_t l) {
+  rlz_layer *ly = &m->layers[l];
+  double fan_in = (double)ly->cols;
+  if (l < m->L - 1) {
+    ly->wmul = m->param == RICHETA_PARAMETERIZATION_SP ? 1.0 : 1.0 / sqrt(fan_in);
+    ly->bmul = 1.0;
+    return;
+  }
+  double div;
+  switch (m->param) {
+  case RICHETA_PARAMETERIZATION_NTK:
+    div = m->gamma * sqrt(fan_in);
+    break;
+  case RICHETA_PARAMETERIZATION_SP:
+    div = m->gamma;
+    break;
+  case RICHETA_PARAMETERIZATION_MF:
+  default:
+    div = m->gamma * fan_in;
+    break;
+  }
+  ly->wmul = 1.0 / div;
+  ly->bmul = 1.0 / div;
+}
+
+/* Weights N(0,1) (SP: N(0, 1/fan_in)) from the counter-based RNG keyed by
+ * (seed, layer, element): independent of threads and call order; f32
+ * models get the f64 values rounded. Biases 0. */
+static void init_params(richeta_model *m) {
+  memset(m->params, 0, (size_t)m->nparams * m->elem);
+  double tmp[256];
+  for (int64_t l = 0; l < m->L; l++) {
+    const rlz_layer *ly = &m->layers[l];
+    double scale = m->param == RICHETA_PARAMETERIZATION_SP ? 1.0 / sqrt((double)ly->cols) : 1.0;
+    int64_t n = ly->rows * ly->cols;
+    for (int64_t done = 0; done < n;) {
+      int64_t k = n - done < 256 ? n - done : 256;
+      rlz_rng_normals((uint64_t)m->seed, RLZ_RNG_STREAM_INIT + (uint64_t)l, (uint64_t)done, k, tmp);
+      if (m->dtype == RICHETA_DTYPE_F64) {
+        double *w = (double *)m->params + ly->woff + done;
+        for (int64_t i = 0; i < k; i++)
+          w[i] = scale * tmp[i];
+      } else {
+        float *w = (float *)m->params + ly->woff + done;
+        for (int64_t i = 0; i < k; i++)
+          w[i] = (float)(scale * tmp[i]);
+      }
+      done += k;
+    }
+  }
+  memcpy(m->theta0, m->params, (size_t)m->nparams * m->elem);
+}
+
+/* Bytes of `count` elements rounded up to WS_ALIGN, accumulated into *total. */
+static bool ws_add(int64_t count, size_t elem, size_t *total, size_t *offset) {
+  size_t bytes;
+  if (count < 0 || (uint64_t)count > SIZE_MAX || !rlz_mul_size((size_t)count, elem, &bytes))
+    return false;
+  if (!rlz_add_size(bytes, WS_ALIGN - 1, &bytes))
+    return false;
+  bytes -= bytes % WS_ALIGN;
+  *offset = *total;
+  return rlz_add_size(*total, bytes, total);
+}
+
+/* Workspace layout for `chunk` samples (see model_priv.h). */
+static richeta_status alloc_workspace(richeta_model *m) {
+  int64_t nh = m->L - 1; /* hidden layers */
+  int64_t cn, cc, cd, cm;
+  int64_t widest = m->N > m->C ? m->N : m->C; /* deltas never reach the input layer */
+  if (!rlz_mul_i64(m->chunk, m->N, &cn) || !rlz_mul_i64(m->chunk, m->C, &cc) ||
+      !rlz_mul_i64(m->chunk, m->D, &cd) || !rlz_mul_i64(m->chunk, widest, &cm))
+    return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: workspace size overflows");
+  int separate_a = m->act == RICHETA_ACTIVATION_GELU; /* gelu keeps H for its derivative */
+  size_t total = 0, off_d[2], off_out, off_out0, off_x, off_y;
+  m->hid = rlz_calloc(&m->alloc, (size_t)(nh > 0 ? 2 * nh : 1), sizeof(void *));
+  if (!m->hid)
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: out of memory");
+  size_t *offs = rlz_calloc(&m->alloc, (size_t)(nh > 0 ? 2 * nh : 1), sizeof(size_t));
+  if (!offs)
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: out of memory");
+  bool ok = true;
+  for (int64_t l = 0; l < nh && ok; l++) {
+    ok = ws_add(cn, m->elem, &total, &offs[2 * l]);
+    if (ok && separate_a)
+      ok = ws_add(cn, m->elem, &total, &offs[2 * l + 1]);
+    else
+      offs[2 * l + 1] = offs[2 * l];
+  }
+  ok = ok && ws_add(cm, m->elem, &total, &off_d[0]) && ws_add(cm, m->elem, &total, &off_d[1]) &&
+       ws_add(cc, m->elem, &total, &off_out) && ws_add(cc, m->elem, &total, &off_out0) &&
+       ws_add(cd, m->elem, &total, &off_x) && ws_add(cc, m->elem, &total, &off_y);
+  if (!ok) {
+    rlz_free(&m->alloc, offs);
+    return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: workspace size overflows");
+  }
+  m->ws = rlz_malloc(&m->alloc, total);
+  if (!m->ws) {
+    rlz_free(&m->alloc, offs);
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: cannot allocate a %zu-byte workspace", total);
+  }
+  /* zeroed once so that no uninitialised memory is ever read */
+  memset(m->ws, 0, total);
+  char *base = m->ws;
+  for (int64_t l = 0; l < 2 * nh; l++)
+    m->hid[l] = base + offs[l];
+  rlz_free(&m->alloc, offs);
+  m->delta[0] = base + off_d[0];
+  m->delta[1] = base + off_d[1];
+  m->out = base + off_out;
+  m->out0 = base + off_out0;
+  m->xbuf = base + off_x;
+  m->ybuf = base + off_y;
+  return RICHETA_OK;
+}
+
+static richeta_status read_config(richeta_model *m, const richeta_config *cfg) {
+  richeta_status st;
+  int64_t v;
+  if ((st = read_int(cfg, RICHETA_PARAM_INPUT_DIM, 1, INT64_MAX, &m->D)) ||
+      (st = read_int(cfg, RICHETA_PARAM_WIDTH, 1, INT64_MAX, &m->N)) ||
+      (st = read_int(cfg, RICHETA_PARAM_OUTPUT_DIM, 1, INT64_MAX, &m->C)) ||
+      (st = read_int(cfg, RICHETA_PARAM_DEPTH, 1, INT64_MAX, &m->L)) ||
+      (st = read_int(cfg, RICHETA_PARAM_BIAS, 0, 1, &m->bias)) ||
+      (st = read_int(cfg, RICHETA_PARAM_SEED, 0, INT64_MAX, &m->seed)) ||
+      (st = read_int(cfg, RICHETA_PARAM_BATCH, 1, INT64_MAX, &m->chunk)))
+    return st;
+  if ((st = read_int(cfg, RICHETA_PARAM_PARAMETERIZATION, 0, 2, &v)))
+    return st;
+  m->param = (richeta_parameterization)v;
+  if ((st = read_int(cfg, RICHETA_PARAM_ACTIVATION, 0, 3, &v)))
+    return st;
+  m->act = (richeta_activation)v;
+  if ((st = read_int(cfg, RICHETA_PARAM_LOSS, 0, 1, &v)))
+    return st;
+  m->loss = (richeta_loss)v;
+  if ((st = read_int(cfg, RICHETA_PARAM_CENTERING, 0, 1, &v)))
+    return st;
+  m->centering = (richeta_centering)v;
+  if ((st = read_int(cfg, RICHETA_PARAM_DTYPE, 0, 2, &v)))
+    return st;
+  st = richeta_config_get_double(cfg, RICHETA_PARAM_GAMMA, &m->gamma);
+  if (st != RICHETA_OK)
+    return rlz_fail(NULL, st, "model: cannot read gamma");
+  if (!isfinite(m->gamma) || !(m->gamma > 0))
+    return rlz_fail(NULL, RICHETA_ERR_RANGE, "model: gamma = %g must be finite and > 0", m->gamma);
+  if (v == RICHETA_DTYPE_AUTO)
+    v = m->gamma < 1e-2 ? RICHETA_DTYPE_F64 : RICHETA_DTYPE_F32;
+  m->dtype = (richeta_dtype)v;
+  m->elem = m->dtype == RICHETA_DTYPE_F64 ? sizeof(double) : sizeof(float);
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_new(richeta_model **out, const richeta_config *cfg) {
+  if (!out)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_new: out is NULL");
+  *out = NULL;
+  if (!cfg)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_new: cfg is NULL");
+  const rlz_alloc *a = rlz_config_alloc(cfg);
+  richeta_model *m = rlz_calloc(a, 1, sizeof(*m));
+  if (!m)
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: out of memory");
+  m->alloc = *a;
+  richeta_status st = read_config(m, cfg);
+  if (st != RICHETA_OK)
+    goto fail;
+  m->layers = rlz_calloc(&m->alloc, (size_t)m->L, sizeof(rlz_layer));
+  if ((uint64_t)m->L > SIZE_MAX / sizeof(rlz_layer) || !m->layers) {
+    st = rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: cannot allocate %lld layers", (long long)m->L);
+    goto fail;
+  }
+  int64_t total = 0;
+  for (int64_t l = 0; l < m->L; l++) {
+    rlz_layer *ly = &m->layers[l];
+    int64_t wn;
+    ly->rows = l == m->L - 1 ? m->C : m->N;
+    ly->cols = l == 0 ? m->D : m->N;
+    ly->woff = total;
+    if (!rlz_mul_i64(ly->rows, ly->cols, &wn) || wn > INT64_MAX - total ||
+        (m->bias && ly->rows > INT64_MAX - total - wn)) {
+      st = rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: parameter count overflows");
+      goto fail;
+    }
+    ly->boff = total + wn;
+    total = ly->boff + (m->bias ? ly->rows : 0);
+    layer_multipliers(m, l);
+    if (m->dtype == RICHETA_DTYPE_F32 && (!isfinite((float)ly->wmul) || (float)ly->wmul == 0.0f)) {
+      st = rlz_fail(NULL, RICHETA_ERR_RANGE,
+                    "model: layer %lld multiplier %g is not representable in float32 "
+                    "(use dtype f64)",
+                    (long long)l, ly->wmul);
+      goto fail;
+    }
+  }
+  m->nparams = total;
+  m->width_mult = m->param == RICHETA_PARAMETERIZATION_MF ? (double)m->layers[m->L - 1].cols : 1.0;
+  size_t bytes;
+  if ((st = rlz_array_bytes(NULL, m->nparams, m->elem, &bytes)) != RICHETA_OK)
+    goto fail;
+  m->params = rlz_malloc(&m->alloc, bytes);
+  m->theta0 = rlz_malloc(&m->alloc, bytes);
+  m->grad = rlz_calloc(&m->alloc, 1, bytes);
+  if (!m->params || !m->theta0 || !m->grad) {
+    st = rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: cannot allocate %lld parameters",
+                  (long long)m->nparams);
+    goto fail;
+  }
+  if ((st = alloc_workspace(m)) != RICHETA_OK)
+    goto fail;
+  init_params(m);
+  *out = m;
+  return RICHETA_OK;
+fail:
+  richeta_model_free(m);
+  return st;
+}
+
+void richeta_model_free(richeta_model *m) {
+  if (!m)
+    return;
+  rlz_alloc a = m->alloc;
+  rlz_free(&a, m->ws);
+  rlz_free(&a, m->hid);
+  rlz_free(&a, m->grad);
+  rlz_free(&a, m->theta0);
+  rlz_free(&a, m->params);
+  rlz_free(&a, m->layers);
+  rlz_free(&a, m);
+}
+
+const char *richeta_model_last_error(const richeta_model *m) {
+  return m ? m->err.msg : richeta_last_error();
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+richeta_status richeta_model_get_int(const richeta_model *m, richeta_param param, int64_t *value) {
+  if (!m || !value)
+    return rlz_fail(m ? (rlz_err *)&m->err : NULL, RICHETA_ERR_NULL,
+                    "richeta_model_get_int: NULL argument");
+  int64_t v;
+  switch (param) {
+  case RICHETA_PARAM_INPUT_DIM:
+    v = m->D;
+    break;
+  case RICHETA_PARAM_WIDTH:
+    v = m->N;
+    break;
+  case RICHETA_PARAM_OUTPUT_DIM:
+    v = m->C;
+    break;
+  case RICHETA_PARAM_DEPTH:
+    v = m->L;
+    break;
+  case RICHETA_PARAM_BIAS:
+    v = m->bias;
+    break;
+  case RICHETA_PARAM_PARAMETERIZATION:
+    v = m->param;
+    break;
+  case RICHETA_PARAM_ACTIVATION:
+    v = m->act;
+    break;
+  case RICHETA_PARAM_LOSS:
+    v = m->loss;
+    break;
+  case RICHETA_PARAM_DTYPE:
+    v = m->dtype;
+    break;
+  case RICHETA_PARAM_CENTERING:
+    v = m->centering;
+    break;
+  case RICHETA_PARAM_SEED:
+    v = m->seed;
+    break;
+  case RICHETA_PARAM_BATCH:
+    v = m->chunk;
+    break;
+  default:
+    return rlz_fail((rlz_err *)&m->err, RICHETA_ERR_UNSUPPORTED,
+                    "richeta_model_get_int: %d is not a model integer parameter", (int)param);
+  }
+  *value = v;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_get_double(const richeta_model *m, richeta_param param,
+                                        double *value) {
+  if (!m || !value)
+    return rlz_fail(m ? (rlz_err *)&m->err : NULL, RICHETA_ERR_NULL,
+                    "richeta_model_get_double: NULL argument");
+  if (param != RICHETA_PARAM_GAMMA)
+    return rlz_fail((rlz_err *)&m->err, RICHETA_ERR_UNSUPPORTED,
+                    "richeta_model_get_double: %d is not a model double parameter", (int)param);
+  *value = m->gamma;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_num_params(const richeta_model *m, int64_t *count) {
+  if (!m || !count)
+    return rlz_fail(m ? (rlz_err *)&m->err : NULL, RICHETA_ERR_NULL,
+                    "richeta_model_num_params: NULL argument");
+  *count = m->nparams;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_layer_shape(const richeta_model *m, int64_t layer, int64_t *rows,
+                                         int64_t *cols, int64_t *bias_len) {
+  if (!m)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_layer_shape: model is NULL");
+  if (layer < 0 || layer >= m->L)
+    return rlz_fail((rlz_err *)&m->err, RICHETA_ERR_RANGE, "layer %lld outside [0, %lld)",
+                    (long long)layer, (long long)m->L);
+  const rlz_layer *ly = &m->layers[layer];
+  if (rows)
+    *rows = ly->rows;
+  if (cols)
+    *cols = ly->cols;
+  if (bias_len)
+    *bias_len = m->bias ? ly->rows : 0;
+  return RICHETA_OK;
+}
+
+/* ---- parameter access -------------------------------------------------- */
+
+static void copy_out(const richeta_model *m, const void *src, int64_t off, int64_t n, double *dst) {
+  if (m->dtype == RICHETA_DTYPE_F64) {
+    memcpy(dst, (const double *)src + off, (size_t)n * sizeof(double));
+  } else {
+    const float *s = (const float *)src + off;
+    for (int64_t i = 0; i < n; i++)
+      dst[i] = (double)s[i];
+  }
+}
+
+static void copy_in(richeta_model *m, void *dst, int64_t off, int64_t n, const double *src) {
+  if (m->dtype == RICHETA_DTYPE_F64) {
+    memcpy((double *)dst + off, src, (size_t)n * sizeof(double));
+  } else {
+    float *d = (float *)dst + off;
+    for (int64_t i = 0; i < n; i++)
+      d[i] = (float)src[i];
+  }
+}
+
+/* NONFINITE when a value is NaN/Inf or would overflow the model's dtype. */
+static richeta_status check_finite(richeta_model *m, const double *v, int64_t n, const char *what) {
+  for (int64_t i = 0; i < n; i++) {
+    if (!isfinite(v[i]))
+      return rlz_fail(&m->err, RICHETA_ERR_NONFINITE, "%s[%lld] is not finite", what, (long long)i);
+    if (m->dtype == RICHETA_DTYPE_F32 && !isfinite((float)v[i]))
+      return rlz_fail(&m->err, RICHETA_ERR_NONFINITE, "%s[%lld] = %g overflows float32", what,
+                      (long long)i, v[i]);
+  }
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_get_layer(const richeta_model *m, int64_t layer, double *weights,
+                                       int64_t weights_len, double *bias, int64_t bias_len_in) {
+  if (!m)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_get_layer: model is NULL");
+  rlz_err *e = (rlz_err *)&m->err;
+  if (!weights)
+    return rlz_fail(e, RICHETA_ERR_NULL, "richeta_model_get_layer: weights is NULL");
+  if (layer < 0 || layer >= m->L)
+    return rlz_fail(e, RICHETA_ERR_RANGE, "layer %lld outside [0, %lld)", (long long)layer,
+                    (long long)m->L);
+  const rlz_layer *ly = &m->layers[layer];
+  int64_t bl = m->bias ? ly->rows : 0;
+  if (weights_len != ly->rows * ly->cols)
+    return rlz_fail(e, RICHETA_ERR_MISMATCH, "layer %lld has %lld weights, not %lld",
+                    (long long)layer, (long long)(ly->rows * ly->cols), (long long)weights_len);
+  if (bias && bias_len_in != bl)
+    return rlz_fail(e, RICHETA_ERR_MISMATCH, "layer %lld has %lld biases, not %lld",
+                    (long long)layer, (long long)bl, (long long)bias_len_in);
+  copy_out(m, m->params, ly->woff, weights_len, weights);
+  if (bias)
+    copy_out(m, m->params, ly->boff, bl, bias);
+  rlz_err_clear(e);
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_set_layer(richeta_model *m, int64_t layer, const double *weights,
+                                       int64_t weights_len, const double *bias,
+                                       int64_t bias_len_in) {
+  if (!m)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_set_layer: model is NULL");
+  if (!weights)
+    return rlz_fail(&m->err, RICHETA_ERR_NULL, "richeta_model_set_layer: weights is NULL");
+  if (layer < 0 || layer >= m->L)
+    return rlz_fail(&m->err, RICHETA_ERR_RANGE, "layer %lld outside [0, %lld)", (long long)layer,
+                    (long long)m->L);
+  const rlz_layer *ly = &m->layers[layer];
+  int64_t bl = m->bias ? ly->rows : 0;
+  if (weights_len != ly->rows * ly->cols)
+    return rlz_fail(&m->err, RICHETA_ERR_MISMATCH, "layer %lld has %lld weights, not %lld",
+                    (long long)layer, (long long)(ly->rows * ly->cols), (long long)weights_len);
+  if (bias && bias_len_in != bl)
+    return rlz_fail(&m->err, RICHETA_ERR_MISMATCH, "layer %lld has %lld biases, not %lld",
+                    (long long)layer, (long long)bl, (long long)bias_len_in);
+  richeta_status st = check_finite(m, weights, weights_len, "weights");
+  if (st == RICHETA_OK && bias)
+    st = check_finite(m, bias, bl, "bias");
+  if (st != RICHETA_OK)
+    return st;
+  copy_in(m, m->params, ly->woff, weights_len, weights);
+  if (bias)
+    copy_in(m, m->params, ly->boff, bl, bias);
+  rlz_err_clear(&m->err);
+  return RICHETA_OK;
+}
+
+static richeta_status get_flat(const richeta_model *m, const void *src, double *params, int64_t len,
+                               const char *fn) {
+  if (!m || !params)
+    return rlz_fail(m ? (rlz_err *)&m->err : NULL, RICHETA_ERR_NULL, "%s: NULL argument", fn);
+  if (len != m->nparams)
+    return rlz_fail((rlz_err *)&m->err, RICHETA_ERR_MISMATCH,
+                    "%s: length %lld, the model has %lld parameters", fn, (long long)len,
+                    (long long)m->nparams);
+  copy_out(m, src, 0, len, params);
+  rlz_err_clear((rlz_err *)&m->err);
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_get_params(const richeta_model *m, double *params, int64_t len) {
+  return get_flat(m, m ? m->params : NULL, params, len, "richeta_model_get_params");
+}
+
+richeta_status richeta_model_get_initial_params(const richeta_model *m, double *params,
+                                                int64_t len) {
+  return get_flat(m, m ? m->theta0 : NULL, params, len, "richeta_model_get_initial_params");
+}
+
+richeta_status richeta_model_set_params(richeta_model *m, const double *params, int64_t len) {
+  if (!m || !params)
+    return rlz_fail(m ? &m->err : NULL, RICHETA_ERR_NULL,
+                    "richeta_model_set_params: NULL argument");
+  if (len != m->nparams)
+    return rlz_fail(&m->err, RICHETA_ERR_MISMATCH,
+                    "richeta_model_set_params: length %lld, the model has %lld parameters",
+                    (long long)len, (long long)m->nparams);
+  richeta_status st = check_finite(m, params, len, "params");
+  if (st != RICHETA_OK)
+    return st;
+  copy_in(m, m->params, 0, len, params);
+  rlz_err_clear(&m->err);
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_recenter(richeta_model *m) {
+  if (!m)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_recenter: model is NULL");
+  memcpy(m->theta0, m->params, (size_t)m->nparams * m->elem);
+  rlz_err_clear(&m->err);
+  return RICHETA_OK;
+}
+
+/* ---- evaluation -------------------------------------------------------- */
+
+static richeta_status run(richeta_model *m, rlz_model_job job, const void *x, const void *y,
+                          int64_t batch, richeta_dtype in_dtype, void *out, double *loss,
+                          double *acc) {
+  return m->dtype == RICHETA_DTYPE_F64
+             ? rlz_model_run_f64(m, job, x, y, batch, in_dtype, out, loss, acc)
+             : rlz_model_run_f32(m, job, x, y, batch, in_dtype, out, loss, acc);
+}
+
+/* Common checks of batch calls: pointers, batch >= 1, batch x D and
+ * batch x C addressable. */
+static richeta_status check_batch(richeta_model *m, const void *x, const void *y, int need_y,
+                                  const void *out, int need_out, int64_t batch, const char *fn) {
+  if (!m)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "%s: model is NULL", fn);
+  if (!x || (need_y && !y) || (need_out && !out))
+    return rlz_fail(&m->err, RICHETA_ERR_NULL, "%s: NULL argument", fn);
+  if (batch < 1)
+    return rlz_fail(&m->err, RICHETA_ERR_RANGE, "%s: batch %lld < 1", fn, (long long)batch);
+  int64_t n;
+  size_t bytes;
+  if (!rlz_mul_i64(batch, m->D, &n) || rlz_array_bytes(NULL, n, sizeof(double), &bytes) ||
+      !rlz_mul_i64(batch, m->C, &n) || rlz_array_bytes(NULL, n, sizeof(double), &bytes))
+    return rlz_fail(&m->err, RICHETA_ERR_OVERFLOW, "%s: batch %lld overflows the array size", fn,
+                    (long long)batch);
+  return RICHETA_OK;
+}
+
+richeta_status rlz_model_loss_grad(richeta_model *m, const void *x, const void *y, int64_t batch,
+                                   richeta_dtype in_dtype, double *loss) {
+  richeta_status st = check_batch(m, x, y, 1, NULL, 0, batch, "rlz_model_loss_grad");
+  if (st != RICHETA_OK)
+    return st;
+  if (in_dtype != RICHETA_DTYPE_F32 && in_dtype != RICHETA_DTYPE_F64)
+    return rlz_fail(&m->err, RICHETA_ERR_INVALID, "rlz_model_loss_grad: bad input dtype");
+  return run(m, RLZ_JOB_LOSS_GRAD, x, y, batch, in_dtype, NULL, loss, NULL);
+}
+
+richeta_status rlz_model_evaluate(richeta_model *m, const void *x, const void *y, int64_t batch,
+                                  richeta_dtype in_dtype, double *loss, double *accuracy) {
+  richeta_status st = check_batch(m, x, y, 1, NULL, 0, batch, "rlz_model_evaluate");
+  if (st != RICHETA_OK)
+    return st;
+  if (in_dtype != RICHETA_DTYPE_F32 && in_dtype != RICHETA_DTYPE_F64)
+    return rlz_fail(&m->err, RICHETA_ERR_INVALID, "rlz_model_evaluate: bad input dtype");
+  return run(m, RLZ_JOB_LOSS, x, y, batch, in_dtype, NULL, loss, accuracy);
+}
+
+richeta_status richeta_model_forward_f64(richeta_model *m, const double *x, int64_t batch,
+                                         double *out) {
+  richeta_status st = check_batch(m, x, NULL, 0, out, 1, batch, "richeta_model_forward_f64");
+  if (st == RICHETA_OK)
+    st = run(m, RLZ_JOB_FORWARD, x, NULL, batch, RICHETA_DTYPE_F64, out, NULL, NULL);
+  if (st == RICHETA_OK)
+    rlz_err_clear(&m->err);
+  return st;
+}
+
+richeta_status richeta_model_forward_f32(richeta_model *m, const float *x, int64_t batch,
+                                         float *out) {
+  richeta_status st = check_batch(m, x, NULL, 0, out, 1, batch, "richeta_model_forward_f32");
+  if (st == RICHETA_OK)
+    st = run(m, RLZ_JOB_FORWARD, x, NULL, batch, RICHETA_DTYPE_F32, out, NULL, NULL);
+  if (st == RICHETA_OK)
+    rlz_err_clear(&m->err);
+  return st;
+}
+
+/* Loss and optional gradient; the gradient is computed in the model's
+ * buffer and copied (converted) to the caller's. */
+static richeta_status loss_grad(richeta_model *m, const void *x, const void *y, int64_t batch,
+                                richeta_dtype in_dtype, double *loss, void *grad, int64_t grad_len,
+                                const char *fn) {
+  richeta_status st = check_batch(m, x, y, 1, NULL, 0, batch, fn);
+  if (st != RICHETA_OK)
+    return st;
+  if (grad && grad_len != m->nparams)
+    return rlz_fail(&m->err, RICHETA_ERR_MISMATCH, "%s: grad_len %lld, the model has %lld", fn,
+                    (long long)grad_len, (long long)m->nparams);
+  st = run(m, grad ? RLZ_JOB_LOSS_GRAD : RLZ_JOB_LOSS, x, y, batch, in_dtype, NULL, loss, NULL);
+  if (st != RICHETA_OK)
+    return st;
+  if (grad) {
+    if (in_dtype == m->dtype) {
+      memcpy(grad, m->grad, (size_t)grad_len * m->elem);
+    } else if (in_dtype == RICHETA_DTYPE_F64) {
+      const float *g = m->grad;
+      double *d = grad;
+      for (int64_t i = 0; i < grad_len; i++)
+        d[i] = (double)g[i];
+    } else {
+      const double *g = m->grad;
+      float *d = grad;
+      for (int64_t i = 0; i < grad_len; i++)
+        d[i] = (float)g[i];
+    }
+  }
+  rlz_err_clear(&m->err);
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_loss_grad_f64(richeta_model *m, const double *x, const double *y,
+                                           int64_t batch, double *loss, double *grad,
+                                           int64_t grad_len) {
+  return loss_grad(m, x, y, batch, RICHETA_DTYPE_F64, loss, grad, grad_len,
+                   "richeta_model_loss_grad_f64");
+}
+
+richeta_status richeta_model_loss_grad_f32(richeta_model *m, const float *x, const float *y,
+                                           int64_t batch, double *loss, float *grad,
+                                           int64_t grad_len) {
+  return loss_grad(m, x, y, batch, RICHETA_DTYPE_F32, loss, grad, grad_len,
+                   "richeta_model_loss_grad_f32");
+}
+
+richeta_status richeta_model_evaluate_f64(richeta_model *m, const double *x, const double *y,
+                                          int64_t batch, double *loss, double *accuracy) {
+  richeta_status st = check_batch(m, x, y, 1, NULL, 0, batch, "richeta_model_evaluate_f64");
+  if (st == RICHETA_OK)
+    st = run(m, RLZ_JOB_LOSS, x, y, batch, RICHETA_DTYPE_F64, NULL, loss, accuracy);
+  if (st == RICHETA_OK)
+    rlz_err_clear(&m->err);
+  return st;
+}
+
+richeta_status richeta_model_evaluate_f32(richeta_model *m, const float *x, const float *y,
+                                          int64_t batch, double *loss, double *accuracy) {
+  richeta_status st = check_batch(m, x, y, 1, NULL, 0, batch, "richeta_model_evaluate_f32");
+  if (st == RICHETA_OK)
+    st = run(m, RLZ_JOB_LOSS, x, y, batch, RICHETA_DTYPE_F32, NULL, loss, accuracy);
+  if (st == RICHETA_OK)
+    rlz_err_clear(&m->err);
+  return st;
+}
+
+/* ---- internal contract (model_internal.h) ------------------------------ */
+
+richeta_dtype rlz_model_dtype(const richeta_model *m) { return m->dtype; }
+int64_t rlz_model_num_params(const richeta_model *m) { return m->nparams; }
+void *rlz_model_params(richeta_model *m) { return m->params; }
+const void *rlz_model_params_const(const richeta_model *m) { return m->params; }
+void *rlz_model_initial_params(richeta_model *m) { return m->theta0; }
+void *rlz_model_grad(richeta_model *m) { return m->grad; }
+const rlz_alloc *rlz_model_alloc(const richeta_model *m) { return &m->alloc; }
+rlz_err *rlz_model_err(richeta_model *m) { return &m->err; }
+double rlz_model_width_mult(const richeta_model *m) { return m->width_mult; }
