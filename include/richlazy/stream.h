@@ -59,6 +59,8 @@ typedef struct richeta_stream_callbacks {
  * @retval RICHETA_ERR_INVALID The task is ::RICHETA_TASK_CALLBACK (use
  *         richeta_stream_new_callback()).
  * @retval RICHETA_ERR_MISMATCH A data file does not fit D or C.
+ * @retval RICHETA_ERR_IO A data file cannot be read.
+ * @retval RICHETA_ERR_FORMAT A data file is malformed.
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0
  */

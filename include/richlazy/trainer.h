@@ -4,10 +4,14 @@
  *        configuration, with log-spaced loss logging, divergence detection
  *        and checkpoints.
  *
- * Step t trains on the stream's batch t with rate eta(t). The run logs the
- * training-batch loss and, when the stream has a held-out set, the held-out
- * loss at step 0, at log-spaced steps (RICHETA_PARAM_LOG_PER_DECADE per
- * decade) and at the last step. A run diverges when a loss is NaN/Inf or
+ * Step t trains on the stream's batch t with rate eta(t). Logged steps are
+ * 0, the distinct values of round(10^(k / RICHETA_PARAM_LOG_PER_DECADE))
+ * below T, and T itself (T = 1000 with 4 per decade gives 0, 1, 2, 3, 6, 10,
+ * 18, 32, 56, 100, 178, 316, 562, 1000). An entry at t < T holds the loss of
+ * training batch t before its update, the held-out loss at the same
+ * parameters (NaN without a held-out set) and eta(t); the final entry at T
+ * holds the final parameters' loss on the last batch, the final held-out
+ * loss and eta(T). A run diverges when a loss is NaN/Inf or
  * exceeds RICHETA_PARAM_BLOWUP times the initial loss: it stops at once and
  * reports ::RICHETA_RUN_DIVERGED (a result, not an error).
  *
@@ -61,6 +65,10 @@ typedef struct richeta_train_callbacks {
  * @param[in] cfg Configuration (copied).
  * @retval RICHETA_OK Created.
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_INVALID The task is ::RICHETA_TASK_CALLBACK (use
+ *         richeta_trainer_new_with_stream()).
+ * @retval RICHETA_ERR_IO A data file cannot be read (task file).
+ * @retval RICHETA_ERR_FORMAT A data file is malformed (task file).
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @retval RICHETA_ERR_MISMATCH The stream and model shapes differ.
  * @since 1.0
@@ -143,6 +151,9 @@ RICHETA_API richeta_status richeta_trainer_state(const richeta_trainer *trainer,
  * @param[out] eta Buffer of @p cap rates (may be NULL).
  * @param[in] cap Capacity of each non-NULL buffer.
  * @param[out] count Receives the number of logged points (may be NULL).
+ *
+ * With every buffer NULL the call is a size query: it sets @p count and
+ * returns ::RICHETA_OK whatever @p cap.
  * @retval RICHETA_OK Copied.
  * @retval RICHETA_ERR_NULL @p trainer is NULL.
  * @retval RICHETA_ERR_BUFFER_TOO_SMALL @p cap < count; nothing copied.
@@ -199,7 +210,8 @@ RICHETA_API richeta_status richeta_trainer_save(const richeta_trainer *trainer,
  * @retval RICHETA_ERR_FORMAT Bad magic, truncated or inconsistent file.
  * @retval RICHETA_ERR_VERSION Unknown format version.
  * @retval RICHETA_ERR_CHECKSUM The contents do not match their CRC.
- * @retval RICHETA_ERR_MISMATCH Saved with a different configuration.
+ * @retval RICHETA_ERR_MISMATCH Saved with a different configuration (the
+ *         canonical spec strings must be identical, T included).
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0
  */
@@ -216,6 +228,9 @@ RICHETA_API richeta_status richeta_trainer_load(richeta_trainer *trainer, const 
  * @retval RICHETA_ERR_FORMAT Bad magic, truncated or inconsistent file.
  * @retval RICHETA_ERR_VERSION Unknown format version.
  * @retval RICHETA_ERR_CHECKSUM The contents do not match their CRC.
+ * @retval RICHETA_ERR_INVALID The run used a callback stream, which cannot be
+ *         recreated (load into a trainer made with
+ *         richeta_trainer_new_with_stream() instead).
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0
  */

@@ -1,0 +1,391 @@
+/* Data streams. Synthetic batches are pure functions of (data seed, step):
+ * every value comes from the counter-based generator at a counter derived
+ * from its position, so batches do not depend on call order, resumption or
+ * threads. The held-out set uses its own generator streams, so it never
+ * overlaps a training batch. */
+#include "stream/stream_internal.h"
+
+#include "core/config_internal.h"
+#include "core/rng.h"
+#include "io/dataset.h"
+#include "numeric/numeric.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Generator streams of the data purposes (all below RLZ_RNG_STREAM_DATA's
+ * upper half, so they never meet the model's initialisation streams). */
+#define STREAM_TRAIN_X (RLZ_RNG_STREAM_DATA | 1u)
+#define STREAM_TRAIN_NOISE (RLZ_RNG_STREAM_DATA | 2u)
+#define STREAM_EVAL_X (RLZ_RNG_STREAM_DATA | 3u)
+#define STREAM_EVAL_NOISE (RLZ_RNG_STREAM_DATA | 4u)
+#define STREAM_TEACHER(l) (RLZ_RNG_STREAM_DATA | (0x100u + (uint64_t)(l)))
+
+struct richeta_stream {
+  rlz_alloc alloc;
+  rlz_err err;
+  int task;
+  int64_t D, C, B;
+  int64_t eval_n;
+  uint64_t seed;
+  double noise;
+  /* teacher: linear uses one C x D matrix; the MLP teacher tL matrices of
+   * widths M (first M x D, last C x M), concatenated */
+  int64_t tM, tL;
+  int tact;
+  double *teacher;
+  double *h0, *h1;     /* B x M activations of the MLP teacher */
+  double *xbuf, *ybuf; /* B x D and B x C doubles: f32 fills and callbacks */
+  richeta_stream_callbacks cb;
+  richeta_dataset *ds, *ds_test; /* file streams: training and held-out splits */
+};
+
+static double act(int a, double v) {
+  switch (a) {
+  case RICHETA_ACTIVATION_RELU:
+    return v > 0 ? v : 0;
+  case RICHETA_ACTIVATION_TANH:
+    return tanh(v);
+  case RICHETA_ACTIVATION_GELU:
+    return 0.5 * v * (1.0 + erf(v * 0.70710678118654752440));
+  default:
+    return v;
+  }
+}
+
+/* Shape of teacher layer l. */
+static void teacher_shape(const richeta_stream *s, int64_t l, int64_t *rows, int64_t *cols) {
+  *rows = l == s->tL - 1 ? s->C : s->tM;
+  *cols = l == 0 ? s->D : s->tM;
+}
+
+/* Targets of n <= B samples x (n x D) into y (n x C), without noise. */
+static richeta_status teacher_forward(richeta_stream *s, int64_t n, const double *x, double *y) {
+  const double *cur = x;
+  size_t off = 0;
+  for (int64_t l = 0; l < s->tL; l++) {
+    int64_t rows, cols;
+    teacher_shape(s, l, &rows, &cols);
+    bool last = l == s->tL - 1;
+    double *dst = last ? y : (l % 2 == 0 ? s->h0 : s->h1);
+    richeta_status st =
+        rlz_gemm_f64(RLZ_NO_TRANS, RLZ_TRANS, n, rows, cols, 1.0 / sqrt((double)cols), cur, cols,
+                     s->teacher + off, cols, 0.0, dst, rows);
+    if (st != RICHETA_OK)
+      return rlz_fail(&s->err, st, "teacher forward pass failed (layer %lld)", (long long)l);
+    if (!last)
+      for (int64_t i = 0; i < n * rows; i++)
+        dst[i] = act(s->tact, dst[i]);
+    off += (size_t)(rows * cols);
+    cur = dst;
+  }
+  return RICHETA_OK;
+}
+
+/* Samples with inputs from generator stream sx at counter cx0 and noise
+ * from sn at cn0 (n <= B samples). */
+static richeta_status synth_fill(richeta_stream *s, int64_t n, uint64_t sx, uint64_t cx0,
+                                 uint64_t sn, uint64_t cn0, double *x, double *y) {
+  rlz_rng_normals(s->seed, sx, cx0, n * s->D, x);
+  richeta_status st = teacher_forward(s, n, x, y);
+  if (st != RICHETA_OK)
+    return st;
+  if (s->noise > 0) {
+    for (int64_t i = 0; i < n * s->C; i++)
+      y[i] += s->noise * rlz_rng_normal(s->seed, sn, cn0 + (uint64_t)i);
+  }
+  return RICHETA_OK;
+}
+
+static void stream_destroy(richeta_stream *s) {
+  if (!s)
+    return;
+  rlz_alloc a = s->alloc;
+  richeta_dataset_free(s->ds);
+  richeta_dataset_free(s->ds_test);
+  rlz_free(&a, s->teacher);
+  rlz_free(&a, s->h0);
+  rlz_free(&a, s->h1);
+  rlz_free(&a, s->xbuf);
+  rlz_free(&a, s->ybuf);
+  rlz_free(&a, s);
+}
+
+/* Common part: the handle, shapes and the double scratch batch. */
+static richeta_status stream_alloc(richeta_stream **out, const richeta_config *cfg, int task) {
+  const rlz_alloc *a = rlz_config_alloc(cfg);
+  int64_t D = rlz_config_int(cfg, RICHETA_PARAM_INPUT_DIM);
+  int64_t C = rlz_config_int(cfg, RICHETA_PARAM_OUTPUT_DIM);
+  int64_t B = rlz_config_int(cfg, RICHETA_PARAM_BATCH);
+  if (D < 1 || C < 1 || B < 1)
+    return rlz_fail(NULL, RICHETA_ERR_RANGE, "stream: D, C and B must be >= 1");
+  int64_t bd, bc;
+  if (!rlz_mul_i64(B, D, &bd) || !rlz_mul_i64(B, C, &bc))
+    return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "stream: batch size overflows");
+  richeta_stream *s = rlz_calloc(a, 1, sizeof *s);
+  if (!s)
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate a stream");
+  s->alloc = *a;
+  s->task = task;
+  s->D = D;
+  s->C = C;
+  s->B = B;
+  s->xbuf = rlz_calloc(a, (size_t)bd, sizeof(double));
+  s->ybuf = rlz_calloc(a, (size_t)bc, sizeof(double));
+  if (!s->xbuf || !s->ybuf) {
+    stream_destroy(s);
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the stream's batch buffers");
+  }
+  *out = s;
+  return RICHETA_OK;
+}
+
+static richeta_status file_stream_new(richeta_stream **out, const richeta_config *cfg) {
+  richeta_stream *s;
+  richeta_status st = stream_alloc(&s, cfg, RICHETA_TASK_FILE);
+  if (st != RICHETA_OK)
+    return st;
+  s->seed = (uint64_t)rlz_config_int(cfg, RICHETA_PARAM_DATA_SEED);
+  st = rlz_stream_file_open(&s->alloc, NULL, rlz_config_string(cfg, RICHETA_PARAM_DATA_PATH), s->D,
+                            s->C, &s->ds, &s->ds_test);
+  if (st != RICHETA_OK) {
+    stream_destroy(s);
+    return st;
+  }
+  s->eval_n = 0;
+  if (s->ds_test) {
+    int64_t n = rlz_dataset_num_samples(s->ds_test);
+    int64_t want = rlz_config_int(cfg, RICHETA_PARAM_EVAL_SIZE);
+    s->eval_n = n < want ? n : want;
+  }
+  *out = s;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cfg) {
+  if (!out)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_new: out is NULL");
+  *out = NULL;
+  if (!cfg)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_new: cfg is NULL");
+  int64_t task = rlz_config_int(cfg, RICHETA_PARAM_TASK);
+  if (task == RICHETA_TASK_CALLBACK)
+    return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                    "task=callback needs richeta_stream_new_callback() and a callback table");
+  if (task == RICHETA_TASK_FILE)
+    return file_stream_new(out, cfg);
+  if (task != RICHETA_TASK_LINEAR && task != RICHETA_TASK_MLP)
+    return rlz_fail(NULL, RICHETA_ERR_INVALID, "unknown task %lld", (long long)task);
+  double noise = rlz_config_double(cfg, RICHETA_PARAM_LABEL_NOISE);
+  if (!isfinite(noise) || noise < 0)
+    return rlz_fail(NULL, RICHETA_ERR_RANGE, "label noise %g must be finite and >= 0", noise);
+  richeta_stream *s;
+  richeta_status st = stream_alloc(&s, cfg, (int)task);
+  if (st != RICHETA_OK)
+    return st;
+  s->seed = (uint64_t)rlz_config_int(cfg, RICHETA_PARAM_DATA_SEED);
+  s->noise = noise;
+  s->eval_n = rlz_config_int(cfg, RICHETA_PARAM_EVAL_SIZE);
+  if (task == RICHETA_TASK_LINEAR) {
+    s->tL = 1;
+    s->tM = 1; /* unused */
+    s->tact = RICHETA_ACTIVATION_IDENTITY;
+  } else {
+    s->tL = rlz_config_int(cfg, RICHETA_PARAM_TEACHER_DEPTH);
+    s->tM = rlz_config_int(cfg, RICHETA_PARAM_TEACHER_WIDTH);
+    s->tact = (int)rlz_config_int(cfg, RICHETA_PARAM_TEACHER_ACTIVATION);
+    if (s->tL < 1 || s->tM < 1) {
+      stream_destroy(s);
+      return rlz_fail(NULL, RICHETA_ERR_RANGE, "teacher depth and width must be >= 1");
+    }
+  }
+  /* teacher weights, drawn once from the data seed */
+  int64_t total = 0;
+  for (int64_t l = 0; l < s->tL; l++) {
+    int64_t rows, cols, rc;
+    teacher_shape(s, l, &rows, &cols);
+    if (!rlz_mul_i64(rows, cols, &rc) || total > INT64_MAX - rc) {
+      stream_destroy(s);
+      return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "teacher size overflows");
+    }
+    total += rc;
+  }
+  s->teacher = rlz_calloc(&s->alloc, (size_t)total, sizeof(double));
+  if (s->tL > 1) {
+    int64_t bm;
+    if (!rlz_mul_i64(s->B, s->tM, &bm)) {
+      stream_destroy(s);
+      return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "teacher workspace overflows");
+    }
+    s->h0 = rlz_calloc(&s->alloc, (size_t)bm, sizeof(double));
+    s->h1 = rlz_calloc(&s->alloc, (size_t)bm, sizeof(double));
+  }
+  if (!s->teacher || (s->tL > 1 && (!s->h0 || !s->h1))) {
+    stream_destroy(s);
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the teacher (%lld weights)",
+                    (long long)total);
+  }
+  size_t off = 0;
+  for (int64_t l = 0; l < s->tL; l++) {
+    int64_t rows, cols;
+    teacher_shape(s, l, &rows, &cols);
+    rlz_rng_normals(s->seed, STREAM_TEACHER(l), 0, rows * cols, s->teacher + off);
+    off += (size_t)(rows * cols);
+  }
+  *out = s;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_stream_new_callback(richeta_stream **out, const richeta_config *cfg,
+                                           const richeta_stream_callbacks *callbacks) {
+  if (!out)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_new_callback: out is NULL");
+  *out = NULL;
+  if (!cfg || !callbacks)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_new_callback: %s is NULL",
+                    cfg ? "callbacks" : "cfg");
+  size_t need = offsetof(richeta_stream_callbacks, user) + sizeof(void *);
+  if (callbacks->struct_size < need)
+    return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                    "richeta_stream_new_callback: struct_size %zu < %zu (set it to "
+                    "sizeof(richeta_stream_callbacks))",
+                    callbacks->struct_size, need);
+  if (!callbacks->fill)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_new_callback: fill hook is NULL");
+  richeta_stream *s;
+  richeta_status st = stream_alloc(&s, cfg, RICHETA_TASK_CALLBACK);
+  if (st != RICHETA_OK)
+    return st;
+  s->cb.struct_size = sizeof s->cb;
+  s->cb.fill = callbacks->fill;
+  s->cb.user = callbacks->user;
+  s->eval_n = 0; /* a host stream has no held-out set */
+  *out = s;
+  return RICHETA_OK;
+}
+
+void richeta_stream_free(richeta_stream *stream) { stream_destroy(stream); }
+
+const char *richeta_stream_last_error(const richeta_stream *stream) {
+  return stream ? stream->err.msg : richeta_last_error();
+}
+
+const char *rlz_stream_msg(const richeta_stream *s) { return s->err.msg; }
+
+richeta_status richeta_stream_get_int(const richeta_stream *stream, richeta_param param,
+                                      int64_t *value) {
+  if (!stream || !value)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_get_int: NULL argument");
+  switch (param) {
+  case RICHETA_PARAM_INPUT_DIM:
+    *value = stream->D;
+    break;
+  case RICHETA_PARAM_OUTPUT_DIM:
+    *value = stream->C;
+    break;
+  case RICHETA_PARAM_BATCH:
+    *value = stream->B;
+    break;
+  case RICHETA_PARAM_TASK:
+    *value = stream->task;
+    break;
+  case RICHETA_PARAM_EVAL_SIZE:
+    *value = stream->eval_n;
+    break;
+  default:
+    return rlz_fail((rlz_err *)&stream->err, RICHETA_ERR_UNSUPPORTED,
+                    "parameter %d is not a stream property", (int)param);
+  }
+  return RICHETA_OK;
+}
+
+/* Batch of step t in doubles. */
+static richeta_status batch_f64(richeta_stream *s, int64_t step, double *x, double *y) {
+  if (s->task == RICHETA_TASK_CALLBACK) {
+    int rc = s->cb.fill(s->cb.user, step, s->B, s->D, s->C, x, y);
+    if (rc != 0)
+      return rlz_fail(&s->err, RICHETA_ERR_CALLBACK,
+                      "stream fill callback returned %d at step %lld", rc, (long long)step);
+    return RICHETA_OK;
+  }
+  if (s->task == RICHETA_TASK_FILE) {
+    richeta_status st = rlz_dataset_fill_f64(s->ds, s->seed, step, s->B, 1, x, y, NULL);
+    if (st != RICHETA_OK)
+      return rlz_fail(&s->err, st, "data set batch %lld: %s", (long long)step,
+                      richeta_last_error());
+    return RICHETA_OK;
+  }
+  int64_t cx, cn;
+  /* counters of this batch's first value; the last one must fit as well */
+  if (!rlz_mul_i64(step + 1, s->B * s->D, &cx) || !rlz_mul_i64(step + 1, s->B * s->C, &cn))
+    return rlz_fail(&s->err, RICHETA_ERR_RANGE, "step %lld is too large for this batch shape",
+                    (long long)step);
+  return synth_fill(s, s->B, STREAM_TRAIN_X, (uint64_t)(cx - s->B * s->D), STREAM_TRAIN_NOISE,
+                    (uint64_t)(cn - s->B * s->C), x, y);
+}
+
+richeta_status rlz_stream_batch(richeta_stream *s, int64_t step, richeta_dtype dtype, void *x,
+                                void *y) {
+  if (!s)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "stream batch: stream is NULL");
+  if (!x || !y)
+    return rlz_fail(&s->err, RICHETA_ERR_NULL, "stream batch: %s is NULL", x ? "y" : "x");
+  if (step < 0)
+    return rlz_fail(&s->err, RICHETA_ERR_RANGE, "stream batch: step %lld < 0", (long long)step);
+  if (dtype == RICHETA_DTYPE_F64)
+    return batch_f64(s, step, x, y);
+  /* f32: fill the double scratch, then round once */
+  richeta_status st = batch_f64(s, step, s->xbuf, s->ybuf);
+  if (st != RICHETA_OK)
+    return st;
+  float *xf = x, *yf = y;
+  for (int64_t i = 0; i < s->B * s->D; i++)
+    xf[i] = (float)s->xbuf[i];
+  for (int64_t i = 0; i < s->B * s->C; i++)
+    yf[i] = (float)s->ybuf[i];
+  return RICHETA_OK;
+}
+
+richeta_status richeta_stream_batch_f64(richeta_stream *stream, int64_t step, double *x,
+                                        double *y) {
+  return rlz_stream_batch(stream, step, RICHETA_DTYPE_F64, x, y);
+}
+
+richeta_status richeta_stream_batch_f32(richeta_stream *stream, int64_t step, float *x, float *y) {
+  return rlz_stream_batch(stream, step, RICHETA_DTYPE_F32, x, y);
+}
+
+richeta_status richeta_stream_eval_f64(richeta_stream *stream, int64_t first, int64_t count,
+                                       double *x, double *y) {
+  if (!stream)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_eval_f64: stream is NULL");
+  richeta_stream *s = stream;
+  if (!x || !y)
+    return rlz_fail(&s->err, RICHETA_ERR_NULL, "richeta_stream_eval_f64: %s is NULL",
+                    x ? "y" : "x");
+  if (s->task == RICHETA_TASK_CALLBACK)
+    return rlz_fail(&s->err, RICHETA_ERR_UNSUPPORTED, "callback streams have no held-out set");
+  if (first < 0 || count < 0 || first > s->eval_n || count > s->eval_n - first)
+    return rlz_fail(&s->err, RICHETA_ERR_RANGE,
+                    "held-out samples [%lld, %lld + %lld) outside [0, %lld)", (long long)first,
+                    (long long)first, (long long)count, (long long)s->eval_n);
+  if (s->task == RICHETA_TASK_FILE) {
+    if (count == 0)
+      return RICHETA_OK;
+    richeta_status st = rlz_dataset_fill_range_f64(s->ds_test, first, count, x, y);
+    if (st != RICHETA_OK)
+      return rlz_fail(&s->err, st, "held-out samples: %s", richeta_last_error());
+    return RICHETA_OK;
+  }
+  /* chunks of at most B samples reuse the teacher workspace */
+  for (int64_t done = 0; done < count;) {
+    int64_t n = count - done < s->B ? count - done : s->B;
+    int64_t i0 = first + done;
+    richeta_status st = synth_fill(s, n, STREAM_EVAL_X, (uint64_t)(i0 * s->D), STREAM_EVAL_NOISE,
+                                   (uint64_t)(i0 * s->C), x + done * s->D, y + done * s->C);
+    if (st != RICHETA_OK)
+      return st;
+    done += n;
+  }
+  return RICHETA_OK;
+}
