@@ -368,6 +368,11 @@ static richeta_status apply_spec(richeta_config *cfg, const char *spec, const ch
     cfg->values = vals;
   } else {
     free_values(&cfg->alloc, vals);
+    if (strncmp(cfg->err.msg, origin, strlen(origin)) != 0) { /* value errors: add the place */
+      char detail[RLZ_ERRMSG_CAP];
+      memcpy(detail, cfg->err.msg, sizeof detail);
+      rlz_fail(&cfg->err, s, "%s line %d: %s", origin, line, detail);
+    }
   }
   return s;
 }
