@@ -1,0 +1,244 @@
+"""gamma x eta0 x seed sweeps (``richeta_sweep``), eta* and power-law fits."""
+
+import ctypes
+import enum
+import math
+
+from ._arrays import In, Out, vector
+from ._errors import RichetaError, check_global
+from ._handle import Handle, _decode
+from ._lib import ON_RUN_FUNC, SweepCallbacks, lib
+from .config import Config, _fspath
+
+
+class Axis(enum.IntEnum):
+    GAMMA = 0
+    ETA0 = 1
+
+
+class SweepMode(enum.IntEnum):
+    DENSE = 0
+    ADAPTIVE = 1
+
+
+class SweepOption(enum.IntEnum):
+    MODE = 1
+    WORKERS = 2
+    DECADES_BELOW = 3
+    BLAS_SINGLE = 4
+
+
+class RunStatus(enum.IntEnum):
+    CONVERGED = 1
+    DIVERGED = 2
+    FAILED = 3
+
+
+class EtaStarFlag(enum.IntFlag):
+    MAX_AT_TOP = 1
+    NONE = 2
+    OPT_AT_EDGE = 4
+
+
+def _axis(a):
+    return int(Axis[a.upper()] if isinstance(a, str) else a)
+
+
+def _option(o):
+    return int(SweepOption[o.upper()] if isinstance(o, str) else o)
+
+
+class Sweep(Handle):
+    """``Sweep(config=None, gamma=..., eta0=..., seeds=..., mode=..., workers=..., **params)``.
+
+    ``gamma`` / ``eta0`` take a grid: a spec string ("1e-2:1e2:2" range or
+    "0.1,1,10" list), a sequence of values, or a (lo, hi, per_decade) tuple.
+    Other keywords are configuration parameters.
+    """
+
+    _kind = "sweep"
+
+    def __init__(self, config=None, gamma=None, eta0=None, seeds=None, mode=None, workers=None,
+                 decades_below=None, blas_single=None, **params):
+        super().__init__()
+        self._pending = []
+        self._keep = None
+        cfg = Config.coerce(config, params)
+        self._adopt(self._construct("richeta_sweep_new", cfg._h))
+        if gamma is not None:
+            self.set_grid("gamma", gamma)
+        if eta0 is not None:
+            self.set_grid("eta0", eta0)
+        if seeds is not None:
+            self.seeds = seeds
+        for opt, v in (("mode", mode), ("workers", workers), ("decades_below", decades_below),
+                       ("blas_single", blas_single)):
+            if v is not None:
+                if opt == "mode" and isinstance(v, str):
+                    v = SweepMode[v.upper()]
+                self.set_option(opt, v)
+
+    @classmethod
+    def open(cls, db_path, config_hash=None):
+        """The stored runs of a sweep in a database."""
+        obj = cls.__new__(cls)
+        Handle.__init__(obj)
+        obj._pending, obj._keep = [], None
+        obj._adopt(cls._construct("richeta_sweep_open", _fspath(db_path),
+                                  config_hash.encode() if config_hash else None, None))
+        return obj
+
+    def _check(self, st, fn_name):
+        if st != 0:
+            err = None
+            try:
+                Handle._check(self, st, fn_name)
+            except RichetaError as e:
+                err = e
+            if self._pending:
+                exc = self._pending[0]
+                del self._pending[:]
+                raise exc from err
+            raise err
+
+    def set_grid(self, axis, grid):
+        a = _axis(axis)
+        if isinstance(grid, str):
+            self._call("set_grid", a, grid.encode())
+        elif isinstance(grid, tuple) and len(grid) == 3 and isinstance(grid[2], (int, float)) \
+                and not isinstance(grid[0], (list, tuple)):
+            self._call("set_grid_range", a, float(grid[0]), float(grid[1]), float(grid[2]))
+        else:
+            v = In(grid, "f8", axis if isinstance(axis, str) else "grid")
+            self._call("set_grid_list", a, v.ptr, v.size)
+
+    def grid(self, axis):
+        a = _axis(axis)
+        n = ctypes.c_int64()
+        self._query("get_grid", a, None, 0, ctypes.byref(n))
+        o = Out((n.value,))
+        self._call("get_grid", a, o.ptr, n.value, ctypes.byref(n))
+        return o.result()
+
+    @property
+    def seeds(self):
+        raise AttributeError("seeds are write-only (read them from runs())")
+
+    @seeds.setter
+    def seeds(self, seeds):
+        if isinstance(seeds, int):
+            seeds = range(seeds)
+        s = In(list(seeds), "i8", "seeds")
+        self._call("set_seeds", s.ptr, s.size)
+
+    def set_option(self, option, value):
+        self._call("set_option", _option(option), float(value))
+
+    def get_option(self, option):
+        v = ctypes.c_double()
+        self._call("get_option", _option(option), ctypes.byref(v))
+        return v.value
+
+    @property
+    def hash(self):
+        buf = ctypes.create_string_buffer(64)
+        self._call("hash", buf, len(buf))
+        return _decode(buf.value)
+
+    def run(self, db_path, on_run=None):
+        """Run (resumably) into ``db_path``. ``on_run(gamma, eta0, seed,
+        status, final_loss, cached, finished)`` is called after each stored
+        run; returning True stops the sweep (AbortedError)."""
+        cb = None
+        if on_run is not None:
+            pending = self._pending
+
+            def hook(user, gamma, eta0, seed, status, final_loss, cached, finished):
+                try:
+                    r = on_run(gamma, eta0, seed, RunStatus(status), final_loss, bool(cached),
+                               finished)
+                    return 1 if r is True else 0
+                except BaseException as e:  # noqa: B902 - must never unwind into C
+                    pending.append(e)
+                    return 1
+
+            cfunc = ON_RUN_FUNC(hook)
+            table = SweepCallbacks(ctypes.sizeof(SweepCallbacks), cfunc, None)
+            self._keep = (cfunc, table)
+            cb = ctypes.byref(table)
+        try:
+            self._call("run", _fspath(db_path), cb)
+        finally:
+            self._keep = None
+        return self
+
+    def load(self, db_path):
+        self._call("load", _fspath(db_path))
+        return self
+
+    def runs(self):
+        """Loaded runs as a dict of arrays: gamma, eta0, seed, status, final_loss."""
+        n = ctypes.c_int64()
+        self._query("runs", None, None, None, None, None, 0, ctypes.byref(n))
+        c = n.value
+        g, e, s, st, fl = Out((c,)), Out((c,)), Out((c,), "i8"), (ctypes.c_int32 * max(c, 1))(), Out((c,))
+        self._call("runs", g.ptr, e.ptr, s.ptr, st, fl.ptr, c, ctypes.byref(n))
+        return {"gamma": g.result(), "eta0": e.result(), "seed": s.result(),
+                "status": vector([int(v) for v in st[:c]], "i8"), "final_loss": fl.result()}
+
+    def eta_star(self):
+        """eta* per gamma: dict of arrays gamma, eta_max, eta_opt, opt_loss, flags."""
+        n = ctypes.c_int64()
+        self._query("eta_star", None, None, None, None, None, 0, ctypes.byref(n))
+        c = n.value
+        g, mx, op, lo = Out((c,)), Out((c,)), Out((c,)), Out((c,))
+        fl = (ctypes.c_int32 * max(c, 1))()
+        self._call("eta_star", g.ptr, mx.ptr, op.ptr, lo.ptr, fl, c, ctypes.byref(n))
+        return {"gamma": g.result(), "eta_max": mx.result(), "eta_opt": op.result(),
+                "opt_loss": lo.result(), "flags": vector([int(v) for v in fl[:c]], "i8")}
+
+    @property
+    def eta_resolution(self):
+        v = ctypes.c_double()
+        self._call("eta_resolution", ctypes.byref(v))
+        return v.value
+
+
+def fit_powerlaw(x, y):
+    """Least squares of log10 y = slope log10 x + intercept:
+    returns (slope, slope_stderr, prefactor = 10^intercept)."""
+    xi, yi = In(x, "f8", "x"), In(y, "f8", "y")
+    if xi.size != yi.size:
+        raise ValueError("x and y differ in length (%d, %d)" % (xi.size, yi.size))
+    s, se, ic = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    check_global(lib.richeta_fit_powerlaw(xi.ptr, yi.ptr, xi.size, ctypes.byref(s), ctypes.byref(se),
+                                          ctypes.byref(ic)), "richeta_fit_powerlaw")
+    return s.value, se.value, 10.0 ** ic.value
+
+
+def sweep(db_path, config=None, on_run=None, **kw):
+    """Run a sweep into ``db_path`` and return ``{"runs": ..., "eta_star": ...,
+    "hash": ...}`` (keywords as for :class:`Sweep`)."""
+    with Sweep(config, **kw) as sw:
+        sw.run(db_path, on_run=on_run)
+        return {"runs": sw.runs(), "eta_star": sw.eta_star(), "hash": sw.hash,
+                "eta_resolution": sw.eta_resolution}
+
+
+def fit_eta_star(eta_star, depth, key="eta_opt", crossover=1.0):
+    """Fit eta*(gamma) ∝ gamma^a separately below and above ``crossover``.
+
+    Returns {"lazy": (slope, stderr, prefactor, n) or None, "rich": ...,
+    "theory_lazy": 2, "theory_rich": 2/depth}. Points with NaN eta* are left out.
+    """
+    g = [float(v) for v in eta_star["gamma"]]
+    e = [float(v) for v in eta_star[key]]
+    out = {"theory_lazy": 2.0, "theory_rich": 2.0 / depth}
+    for name, pick in (("lazy", lambda x: x <= crossover), ("rich", lambda x: x >= crossover)):
+        pts = [(a, b) for a, b in zip(g, e) if pick(a) and not math.isnan(b) and b > 0]
+        if len({a for a, _ in pts}) >= 2:
+            s, se, p = fit_powerlaw([a for a, _ in pts], [b for _, b in pts])
+            out[name] = (s, se, p, len(pts))
+        else:
+            out[name] = None
+    return out

@@ -1,0 +1,81 @@
+"""Sweeps, eta* and power-law fits through the binding. Runs with and
+without NumPy."""
+
+import os
+import tempfile
+import unittest
+
+import _support
+from _support import flat
+import richeta
+
+_MISSING = [s for s in richeta.missing_symbols if "sweep" in s or "powerlaw" in s]
+BASE = dict(D=4, N=8, C=1, L=2, B=8, T=40, act="tanh", eval_n=32, dtype="f64")
+
+
+@unittest.skipIf(_MISSING, "the loaded library lacks %d sweep functions (see test_binding)"
+                 % len(_MISSING))
+class Sweeps(unittest.TestCase):
+    def test_powerlaw_fit_is_exact_on_a_power_law(self):
+        x = [0.1, 1.0, 10.0, 100.0]
+        slope, se, pref = richeta.fit_powerlaw(x, [3.0 * v ** 2 for v in x])
+        self.assertAlmostEqual(slope, 2.0, places=10)
+        self.assertAlmostEqual(pref, 3.0, places=8)
+        self.assertLess(abs(se), 1e-8)
+        with self.assertRaises(richeta.RangeError):
+            richeta.fit_powerlaw([1.0, 1.0], [1.0, 2.0])
+
+    def test_grids_and_options(self):
+        with richeta.Sweep(BASE, gamma="0.1,1,10", eta0=(0.01, 1.0, 1), seeds=2, mode="dense",
+                           workers=1) as sw:
+            self.assertEqual(flat(sw.grid("gamma")), [0.1, 1.0, 10.0])
+            self.assertEqual([round(v, 12) for v in flat(sw.grid("eta0"))], [0.01, 0.1, 1.0])
+            self.assertEqual(sw.get_option("mode"), 0.0)
+            self.assertRegex(sw.hash, r"^[0-9a-f]{16}$")
+            sw.set_grid("gamma", [2.0, 0.5])
+            self.assertEqual(flat(sw.grid("gamma")), [0.5, 2.0])
+            with self.assertRaises(richeta.RichetaError):
+                sw.set_grid("gamma", "1:0.1:2")
+
+    def test_dense_sweep_stores_every_run_and_resumes_from_the_store(self):
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "sweep.sqlite")
+            seen = []
+            res = richeta.sweep(db, BASE, gamma=[0.5, 2.0], eta0=[0.01, 0.1, 1e4], seeds=[0],
+                                mode="dense", workers=2, on_run=lambda *a: seen.append(a))
+            runs = res["runs"]
+            self.assertEqual(len(flat(runs["gamma"])), 6)
+            self.assertEqual(len(seen), 6)
+            status = flat(runs["status"])
+            self.assertIn(int(richeta.RunStatus.DIVERGED), status)  # eta0 = 1e4
+            es = res["eta_star"]
+            self.assertEqual(flat(es["gamma"]), [0.5, 2.0])
+            self.assertTrue(all(v <= 0.1 for v in flat(es["eta_max"])))
+            cached = []
+            richeta.sweep(db, BASE, gamma=[0.5, 2.0], eta0=[0.01, 0.1, 1e4], seeds=[0],
+                          mode="dense", workers=2, on_run=lambda *a: cached.append(a[5]))
+            self.assertEqual(cached, [True] * 6)
+            with richeta.Sweep.open(db) as again:
+                self.assertEqual(flat(again.runs()["final_loss"]), flat(runs["final_loss"]))
+
+    def test_exception_in_on_run_is_reraised(self):
+        with tempfile.TemporaryDirectory() as d:
+            def boom(*a):
+                raise ZeroDivisionError("x")
+
+            with self.assertRaises(ZeroDivisionError) as cm:
+                richeta.sweep(os.path.join(d, "s.db"), BASE, gamma=[1.0], eta0=[0.1], seeds=[0],
+                              workers=1, on_run=boom)
+            self.assertIsInstance(cm.exception.__cause__, richeta.AbortedError)
+
+    def test_fit_eta_star_helper(self):
+        es = {"gamma": [0.01, 0.1, 1.0, 10.0, 100.0],
+              "eta_opt": [1e-4 * 1.0, 1e-2, 1.0, 10.0, 100.0]}
+        fit = richeta.fit_eta_star(es, depth=2)
+        self.assertAlmostEqual(fit["lazy"][0], 2.0)
+        self.assertAlmostEqual(fit["rich"][0], 1.0)
+        self.assertEqual(fit["theory_rich"], 1.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
