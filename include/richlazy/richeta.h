@@ -13,5 +13,8 @@
 #include <richlazy/sched.h>
 #include <richlazy/stream.h>
 #include <richlazy/trainer.h>
+#include <richlazy/data.h>
+#include <richlazy/timewarp.h>
+#include <richlazy/diag.h>
 
 #endif /* RICHLAZY_RICHETA_H */
