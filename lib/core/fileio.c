@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,13 +87,21 @@ static void sync_parent_dir(const char *path) {
 
 richeta_status rlz_write_file_atomic(rlz_err *e, const char *path, const void *data,
                                      size_t size) {
+  /* A unique temporary name per call (mkstemp), so that concurrent writers
+   * of one path, threads of one process included, never share it. */
   char tmp[4096];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
   if (n < 0 || (size_t)n >= sizeof tmp)
     return rlz_fail(e, RICHETA_ERR_RANGE, "path too long: '%s'", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = mkostemp(tmp, O_CLOEXEC);
   if (fd < 0)
     return rlz_fail(e, RICHETA_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
+  if (fchmod(fd, 0644) != 0) { /* mkstemp creates 0600; checkpoints are ordinary files */
+    int err = errno;
+    close(fd);
+    unlink(tmp);
+    return rlz_fail(e, RICHETA_ERR_IO, "cannot set the mode of '%s': %s", tmp, strerror(err));
+  }
   if (write_all(fd, data, size) != 0 || fsync(fd) != 0) {
     int err = errno;
     close(fd);

@@ -1,6 +1,7 @@
-/* Whole-file reads with a size cap, and atomic writes (temporary file in
- * the same directory, fsync, rename, fsync of the directory) so that a
- * crash at any moment leaves either the old or the new file. */
+/* Whole-file reads with a size cap, and atomic writes (a uniquely named
+ * temporary file `<path>.tmp.XXXXXX` in the same directory, fsync, rename,
+ * fsync of the directory) so that a crash at any moment leaves either the
+ * old or the new file. */
 #ifndef RLZ_FILEIO_H
 #define RLZ_FILEIO_H
 
