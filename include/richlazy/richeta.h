@@ -16,5 +16,6 @@
 #include <richlazy/data.h>
 #include <richlazy/timewarp.h>
 #include <richlazy/diag.h>
+#include <richlazy/sweep.h>
 
 #endif /* RICHLAZY_RICHETA_H */

@@ -1,0 +1,449 @@
+/**
+ * @file sweep.h
+ * @brief gamma x eta0 x seed sweeps into a resumable SQLite store, eta* per
+ *        gamma and power-law fits.
+ *
+ * A sweep trains one network per cell (gamma, eta0, seed) of a grid, every
+ * cell from the same base configuration with only RICHETA_PARAM_GAMMA,
+ * RICHETA_PARAM_ETA0 and RICHETA_PARAM_SEED changed. The learning rate on
+ * the sweep axis is eta0: the optimizer applies its width multiplier (N for
+ * mean-field) and the scheduler its gamma rule (use `rule=none`, the
+ * default, for the paper's axis).
+ *
+ * Two modes:
+ * - dense: every cell is run;
+ * - adaptive (the reference protocol): for each gamma the eta0 grid is
+ *   scanned downward from its top. A run whose loss turns NaN/Inf or exceeds
+ *   RICHETA_PARAM_BLOWUP times its initial loss stops at once and is
+ *   recorded as diverged. An eta0 is convergent when every seed converged.
+ *   The scan goes on ::RICHETA_SWEEP_OPT_DECADES_BELOW decades below the
+ *   first eta0 at which no seed diverged or failed (the first convergent
+ *   one, unless the progress test ::RICHETA_SWEEP_OPT_PROGRESS is on), then
+ *   stops.
+ *
+ * Runs go to worker threads; the set of runs and every stored number except
+ * the wall time are identical whatever the number of workers (a run depends
+ * only on its configuration, and adaptive decisions only on finished runs),
+ * provided BLAS runs one thread per call (::RICHETA_SWEEP_OPT_BLAS_SINGLE).
+ *
+ * Results go to an SQLite database, one transaction per run: a sweep killed
+ * at any moment and started again with the same specification skips the
+ * runs already stored, redoes the unfinished ones, and ends with the same
+ * table as an uninterrupted sweep. The unique key of a run is (configuration
+ * hash, gamma, eta0, seed); the configuration hash covers every parameter of
+ * the base configuration except gamma, eta0 and seed.
+ *
+ * Database schema (version 1):
+ * - `sweeps(config_hash TEXT PRIMARY KEY, config TEXT, depth INTEGER)`;
+ * - `runs(id, config_hash, gamma, eta0, seed, eta, status, steps,
+ *   initial_loss, final_loss, best_loss, test_initial_loss, test_final_loss,
+ *   test_best_loss, wall_time, message, config)` where status is
+ *   'converged', 'diverged', 'failed' or 'stalled', eta the scheduler's rate at step 0
+ *   (eta0 times the gamma factor; the optimizer multiplies it by its width
+ *   multiplier), losses are training-batch losses
+ *   and test_* held-out losses (NULL without a held-out set);
+ * - `curves(run_id, step, loss, test_loss, eta)`: the trainer's log, at
+ *   log-spaced steps.
+ */
+#ifndef RICHLAZY_SWEEP_H
+#define RICHLAZY_SWEEP_H
+
+#include <richlazy/config.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @defgroup sweep Sweeps
+ * @brief gamma x eta0 x seed sweeps, the results store, eta* and power-law fits.
+ * @{
+ */
+
+/** Opaque sweep handle. */
+typedef struct richeta_sweep richeta_sweep;
+
+/** Grid axes. */
+typedef enum richeta_sweep_axis {
+  RICHETA_SWEEP_AXIS_GAMMA = 0, ///< Feature-learning strength gamma.
+  RICHETA_SWEEP_AXIS_ETA0 = 1   ///< Base learning rate eta0.
+} richeta_sweep_axis;
+
+/** Sweep modes (values of ::RICHETA_SWEEP_OPT_MODE). */
+typedef enum richeta_sweep_mode {
+  RICHETA_SWEEP_DENSE = 0,   ///< Every cell of the grid.
+  RICHETA_SWEEP_ADAPTIVE = 1 ///< Downward eta0 scan per gamma (default).
+} richeta_sweep_mode;
+
+/** Numeric options of a sweep (all read and written as doubles). */
+typedef enum richeta_sweep_option {
+  /** ::richeta_sweep_mode (default adaptive). */
+  RICHETA_SWEEP_OPT_MODE = 1,
+  /** Worker threads in [0, 1024]; 0 = one per online core (default 0). */
+  RICHETA_SWEEP_OPT_WORKERS = 2,
+  /** Adaptive: decades scanned below the first convergent eta0, in [0, 100] (default 2). */
+  RICHETA_SWEEP_OPT_DECADES_BELOW = 3,
+  /**
+   * 1: set BLAS to one thread during richeta_sweep_run() and restore the
+   * previous count after (OpenBLAS's count is process-wide, so this affects
+   * other threads of the process too); 0: leave it (default 0). Runs are
+   * bit-identical whatever the number of workers only with one BLAS thread.
+   */
+  RICHETA_SWEEP_OPT_BLAS_SINGLE = 4,
+  /**
+   * Progress test, in [0, 1e6]: when > 0, a run that took all T steps
+   * without diverging counts as converged only if its final loss (held-out
+   * when available) is at most this factor times its initial loss; else it
+   * is recorded as ::RICHETA_SWEEP_RUN_STALLED (e.g. dead ReLU units, or a
+   * plateau not escaped within T steps). 0 = no test, the reference protocol
+   * (default 0). A value other than 0 is part of the sweep's hash.
+   */
+  RICHETA_SWEEP_OPT_PROGRESS = 5
+} richeta_sweep_option;
+
+/** Status of a stored run. */
+typedef enum richeta_sweep_run_status {
+  RICHETA_SWEEP_RUN_CONVERGED = 1, ///< All T steps with finite, non-blown-up losses.
+  RICHETA_SWEEP_RUN_DIVERGED = 2,  ///< Stopped early by the trainer's divergence test.
+  RICHETA_SWEEP_RUN_FAILED = 3,    ///< The run could not be made or run (message stored).
+  RICHETA_SWEEP_RUN_STALLED =
+      4 ///< Finished but failed the progress test (::RICHETA_SWEEP_OPT_PROGRESS).
+} richeta_sweep_run_status;
+
+/** Bits of the flags reported by richeta_sweep_eta_star(). */
+typedef enum richeta_eta_star_flag {
+  RICHETA_ETA_STAR_MAX_AT_TOP = 1, ///< eta_max is the top of the eta0 grid: a lower bound.
+  RICHETA_ETA_STAR_NONE = 2,       ///< No convergent eta0: eta_max and eta_opt are NaN.
+  RICHETA_ETA_STAR_OPT_AT_EDGE = 4 ///< Best eta0 has no run neighbour on both sides: not refined.
+} richeta_eta_star_flag;
+
+/**
+ * Progress callbacks of richeta_sweep_run(), called on the calling thread.
+ * Set @c struct_size to `sizeof(richeta_sweep_callbacks)`.
+ */
+typedef struct richeta_sweep_callbacks {
+  size_t struct_size; ///< `sizeof(richeta_sweep_callbacks)` as compiled by the caller.
+  /**
+   * Called after each run is stored (or found already stored: @p cached = 1),
+   * with its cell, ::richeta_sweep_run_status, final training loss, and the
+   * number of runs finished so far. Return 0 to go on; any other value stops
+   * the sweep after the runs in flight are stored (::RICHETA_ERR_ABORTED).
+   * May be NULL.
+   */
+  int (*on_run)(void *user, double gamma, double eta0, int64_t seed, int status, double final_loss,
+                int cached, int64_t finished);
+  void *user; ///< Passed unchanged to the hook.
+} richeta_sweep_callbacks;
+
+/**
+ * @brief Create a sweep over a base configuration.
+ *
+ * The gamma and eta0 grids start as the single values of @p cfg, the seeds
+ * as its RICHETA_PARAM_SEED.
+ * @param[out] out Receives the sweep, or NULL on failure.
+ * @param[in] cfg Base configuration (copied, with its allocator).
+ * @retval RICHETA_OK Created.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0 @par Thread safety: safe.
+ */
+RICHETA_API richeta_status richeta_sweep_new(richeta_sweep **out, const richeta_config *cfg);
+
+/**
+ * @brief Open the runs of a sweep stored in a database, with its base
+ *        configuration as stored.
+ * @param[out] out Receives the sweep, or NULL on failure.
+ * @param[in] db_path Database written by richeta_sweep_run().
+ * @param[in] config_hash Hash of the wanted sweep (richeta_sweep_hash()), or
+ *            NULL when the database holds exactly one sweep.
+ * @param[in] allocator Allocator hooks, or NULL.
+ * @retval RICHETA_OK Opened; grids are the gamma and eta0 values seen in the runs.
+ * @retval RICHETA_ERR_NULL @p out or @p db_path is NULL.
+ * @retval RICHETA_ERR_DATABASE The file is not a sweep database, or cannot be read.
+ * @retval RICHETA_ERR_INVALID No such sweep, or several and @p config_hash is NULL.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0 @par Thread safety: safe.
+ */
+RICHETA_API richeta_status richeta_sweep_open(richeta_sweep **out, const char *db_path,
+                                              const char *config_hash,
+                                              const richeta_allocator *allocator);
+
+/**
+ * @brief Free a sweep; NULL is a no-op.
+ * @param[in] sweep Sweep or NULL.
+ * @since 1.0
+ */
+RICHETA_API void richeta_sweep_free(richeta_sweep *sweep);
+
+/**
+ * @brief Message of the last failed call on @p sweep.
+ * @param[in] sweep Sweep, or NULL for richeta_last_error().
+ * @return Never NULL; valid until the next call on @p sweep.
+ * @since 1.0
+ */
+RICHETA_API const char *richeta_sweep_last_error(const richeta_sweep *sweep);
+
+/**
+ * @brief Set a grid from a log-spaced range.
+ *
+ * Values are 10^(k / @p per_decade) for the integers k with @p lo <= value
+ * <= @p hi (up to a relative 1e-9), so that ranges with the same density
+ * share their points; when @p lo is not on that lattice the points are
+ * @p lo * 10^(i / @p per_decade) instead.
+ * @param[in,out] sweep Sweep.
+ * @param[in] axis ::richeta_sweep_axis.
+ * @param[in] lo Smallest value, finite and > 0.
+ * @param[in] hi Largest value, finite and >= @p lo.
+ * @param[in] per_decade Points per decade, finite and > 0.
+ * @retval RICHETA_OK Set.
+ * @retval RICHETA_ERR_NULL @p sweep is NULL.
+ * @retval RICHETA_ERR_INVALID Unknown axis.
+ * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite.
+ * @retval RICHETA_ERR_RANGE Non-positive values, @p hi < @p lo, or more than 100000 points.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0 @par Thread safety: one thread per sweep.
+ */
+RICHETA_API richeta_status richeta_sweep_set_grid_range(richeta_sweep *sweep,
+                                                        richeta_sweep_axis axis, double lo,
+                                                        double hi, double per_decade);
+
+/**
+ * @brief Set a grid from a list of values (sorted by the library).
+ * @param[in,out] sweep Sweep.
+ * @param[in] axis ::richeta_sweep_axis.
+ * @param[in] values @p n finite values > 0, no duplicates.
+ * @param[in] n Number of values, 1..100000.
+ * @retval RICHETA_OK Set.
+ * @retval RICHETA_ERR_NULL @p sweep or @p values is NULL.
+ * @retval RICHETA_ERR_INVALID Unknown axis, or duplicate values.
+ * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite.
+ * @retval RICHETA_ERR_RANGE @p n out of range, or a value <= 0.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0 @par Thread safety: one thread per sweep.
+ */
+RICHETA_API richeta_status richeta_sweep_set_grid_list(richeta_sweep *sweep,
+                                                       richeta_sweep_axis axis,
+                                                       const double *values, int64_t n);
+
+/**
+ * @brief Set a grid from a text specification: `LO:HI:PER_DECADE` (a range,
+ *        see richeta_sweep_set_grid_range()) or `V1,V2,...` (a list).
+ * @param[in,out] sweep Sweep.
+ * @param[in] axis ::richeta_sweep_axis.
+ * @param[in] spec Specification, e.g. "1e-4:1e4:2" or "0.01,0.1,1".
+ * @retval RICHETA_OK Set.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_FORMAT Empty or malformed specification (the message says why).
+ * @retval RICHETA_ERR_INVALID Unknown axis, or duplicate values.
+ * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite.
+ * @retval RICHETA_ERR_RANGE Non-positive values, reversed range, or too many points.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0 @par Thread safety: one thread per sweep.
+ */
+RICHETA_API richeta_status richeta_sweep_set_grid(richeta_sweep *sweep, richeta_sweep_axis axis,
+                                                  const char *spec);
+
+/**
+ * @brief Copy a grid, ascending.
+ * @param[in] sweep Sweep.
+ * @param[in] axis ::richeta_sweep_axis.
+ * @param[out] values Buffer of @p cap values (may be NULL when @p cap is 0).
+ * @param[in] cap Capacity of @p values.
+ * @param[out] count Receives the number of values (may be NULL).
+ * @retval RICHETA_OK Copied.
+ * @retval RICHETA_ERR_NULL @p sweep is NULL, or @p values is NULL with @p cap > 0.
+ * @retval RICHETA_ERR_INVALID Unknown axis.
+ * @retval RICHETA_ERR_RANGE @p cap < 0.
+ * @retval RICHETA_ERR_BUFFER_TOO_SMALL @p cap < count; nothing copied.
+ * @since 1.0
+ */
+RICHETA_API richeta_status richeta_sweep_get_grid(const richeta_sweep *sweep,
+                                                  richeta_sweep_axis axis, double *values,
+                                                  int64_t cap, int64_t *count);
+
+/**
+ * @brief Set the seeds (RICHETA_PARAM_SEED values) run at each cell.
+ * @param[in,out] sweep Sweep.
+ * @param[in] seeds @p n distinct seeds >= 0.
+ * @param[in] n Number of seeds, 1..10000.
+ * @retval RICHETA_OK Set.
+ * @retval RICHETA_ERR_NULL @p sweep or @p seeds is NULL.
+ * @retval RICHETA_ERR_RANGE @p n out of range, or a negative seed.
+ * @retval RICHETA_ERR_INVALID Duplicate seeds.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0 @par Thread safety: one thread per sweep.
+ */
+RICHETA_API richeta_status richeta_sweep_set_seeds(richeta_sweep *sweep, const int64_t *seeds,
+                                                   int64_t n);
+
+/**
+ * @brief Set a numeric option.
+ * @param[in,out] sweep Sweep.
+ * @param[in] option ::richeta_sweep_option.
+ * @param[in] value New value (integers for MODE, WORKERS and BLAS_SINGLE).
+ * @retval RICHETA_OK Set.
+ * @retval RICHETA_ERR_NULL @p sweep is NULL.
+ * @retval RICHETA_ERR_UNSUPPORTED Unknown option.
+ * @retval RICHETA_ERR_NONFINITE @p value is NaN or infinite.
+ * @retval RICHETA_ERR_RANGE Out of bounds, or not an integer where one is needed.
+ * @since 1.0 @par Thread safety: one thread per sweep.
+ */
+RICHETA_API richeta_status richeta_sweep_set_option(richeta_sweep *sweep,
+                                                    richeta_sweep_option option, double value);
+
+/**
+ * @brief Read a numeric option.
+ * @param[in] sweep Sweep.
+ * @param[in] option ::richeta_sweep_option.
+ * @param[out] value Receives the value.
+ * @retval RICHETA_OK Read.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_UNSUPPORTED Unknown option.
+ * @since 1.0
+ */
+RICHETA_API richeta_status richeta_sweep_get_option(const richeta_sweep *sweep,
+                                                    richeta_sweep_option option, double *value);
+
+/**
+ * @brief The sweep's configuration hash: 16 lowercase hex digits of a
+ *        64-bit FNV-1a hash of the canonical base configuration with gamma,
+ *        eta0 and seed left out.
+ * @param[in] sweep Sweep.
+ * @param[out] buf Buffer of @p cap bytes; 17 are enough.
+ * @param[in] cap Capacity of @p buf.
+ * @retval RICHETA_OK Written.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_BUFFER_TOO_SMALL @p cap < 17.
+ * @since 1.0
+ */
+RICHETA_API richeta_status richeta_sweep_hash(const richeta_sweep *sweep, char *buf, size_t cap);
+
+/**
+ * @brief Run the sweep, storing each run in @p db_path (created if needed).
+ *
+ * Runs already stored for this configuration hash are not run again. When
+ * it returns ::RICHETA_OK, the handle holds every stored run of this sweep
+ * (read with richeta_sweep_runs()). Diverged and failed runs are results,
+ * not errors. Memory is allocated from the worker threads through the
+ * configuration's allocator, which must then be thread-safe.
+ * @param[in,out] sweep Sweep.
+ * @param[in] db_path SQLite database file.
+ * @param[in] callbacks Progress hooks, or NULL.
+ * @retval RICHETA_OK Every cell the mode asks for is stored.
+ * @retval RICHETA_ERR_NULL @p sweep or @p db_path is NULL.
+ * @retval RICHETA_ERR_INVALID @c struct_size of @p callbacks too small.
+ * @retval RICHETA_ERR_DATABASE The database cannot be opened or written.
+ * @retval RICHETA_ERR_ABORTED The callback asked to stop (finished runs are stored).
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @retval RICHETA_ERR_INTERNAL Worker threads could not be started.
+ * @since 1.0 @par Thread safety: one thread per sweep; changes the BLAS
+ *        thread count of the whole process while it runs when
+ *        ::RICHETA_SWEEP_OPT_BLAS_SINGLE is 1.
+ */
+RICHETA_API richeta_status richeta_sweep_run(richeta_sweep *sweep, const char *db_path,
+                                             const richeta_sweep_callbacks *callbacks);
+
+/**
+ * @brief Load the stored runs of this sweep's configuration hash from a
+ *        database, without running anything.
+ * @param[in,out] sweep Sweep.
+ * @param[in] db_path SQLite database file.
+ * @retval RICHETA_OK Loaded (possibly zero runs).
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_DATABASE The database cannot be read.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0
+ */
+RICHETA_API richeta_status richeta_sweep_load(richeta_sweep *sweep, const char *db_path);
+
+/**
+ * @brief Copy the loaded runs, ordered by (gamma, eta0, seed).
+ *
+ * Every output buffer may be NULL; non-NULL ones hold @p cap entries.
+ * @param[in] sweep Sweep.
+ * @param[out] gamma Gammas.
+ * @param[out] eta0 Base rates.
+ * @param[out] seed Seeds.
+ * @param[out] status ::richeta_sweep_run_status values.
+ * @param[out] final_loss Final training-batch losses (NaN/Inf when diverged).
+ * @param[in] cap Capacity of the buffers.
+ * @param[out] count Receives the number of runs (may be NULL).
+ * @retval RICHETA_OK Copied.
+ * @retval RICHETA_ERR_NULL @p sweep is NULL.
+ * @retval RICHETA_ERR_RANGE @p cap < 0.
+ * @retval RICHETA_ERR_BUFFER_TOO_SMALL @p cap < count; nothing copied.
+ * @since 1.0
+ */
+RICHETA_API richeta_status richeta_sweep_runs(const richeta_sweep *sweep, double *gamma,
+                                              double *eta0, int64_t *seed, int32_t *status,
+                                              double *final_loss, int64_t cap, int64_t *count);
+
+/**
+ * @brief eta* per gamma from the loaded runs: eta_max, the largest eta0 at
+ *        which every seed converged, and eta_opt, the eta0 of the lowest
+ *        seed-mean final loss (held-out loss when every run has one,
+ *        training loss otherwise) among convergent eta0, refined by a
+ *        parabola in log10 eta0 through the best point and its two grid
+ *        neighbours (kept within them).
+ *
+ * Every output buffer may be NULL; non-NULL ones hold @p cap entries, one
+ * per gamma, ascending.
+ * @param[in] sweep Sweep.
+ * @param[out] gamma Gammas.
+ * @param[out] eta_max Largest convergent eta0 (NaN when none).
+ * @param[out] eta_opt Refined best eta0 (NaN when none).
+ * @param[out] opt_loss Seed-mean loss at the best grid eta0.
+ * @param[out] flags OR of ::richeta_eta_star_flag.
+ * @param[in] cap Capacity of the buffers.
+ * @param[out] count Receives the number of gammas (may be NULL).
+ * @retval RICHETA_OK Computed.
+ * @retval RICHETA_ERR_NULL @p sweep is NULL.
+ * @retval RICHETA_ERR_RANGE @p cap < 0.
+ * @retval RICHETA_ERR_BUFFER_TOO_SMALL @p cap < count; nothing copied.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.0
+ */
+RICHETA_API richeta_status richeta_sweep_eta_star(richeta_sweep *sweep, double *gamma,
+                                                  double *eta_max, double *eta_opt,
+                                                  double *opt_loss, int32_t *flags, int64_t cap,
+                                                  int64_t *count);
+
+/**
+ * @brief Resolution of eta* in decades: the largest gap between
+ *        neighbouring eta0 grid points, in log10 units (0 with one point).
+ * @param[in] sweep Sweep.
+ * @param[out] decades Receives the resolution.
+ * @retval RICHETA_OK Read.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @since 1.0
+ */
+RICHETA_API richeta_status richeta_sweep_eta_resolution(const richeta_sweep *sweep,
+                                                        double *decades);
+
+/**
+ * @brief Least-squares power law y = 10^intercept * x^slope, fitted as a
+ *        straight line through (log10 x, log10 y).
+ * @param[in] x @p n finite values > 0, not all equal.
+ * @param[in] y @p n finite values > 0.
+ * @param[in] n Number of points, >= 2.
+ * @param[out] slope Receives the exponent.
+ * @param[out] slope_stderr Receives the standard error of the slope (0 when
+ *             n = 2; may be NULL).
+ * @param[out] intercept Receives log10 of the prefactor (may be NULL).
+ * @retval RICHETA_OK Fitted.
+ * @retval RICHETA_ERR_NULL @p x, @p y or @p slope is NULL.
+ * @retval RICHETA_ERR_RANGE @p n < 2, a value <= 0, or all x equal.
+ * @retval RICHETA_ERR_NONFINITE A value is NaN or infinite.
+ * @since 1.0 @par Thread safety: safe.
+ */
+RICHETA_API richeta_status richeta_fit_powerlaw(const double *x, const double *y, int64_t n,
+                                                double *slope, double *slope_stderr,
+                                                double *intercept);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RICHLAZY_SWEEP_H */

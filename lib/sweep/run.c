@@ -1,0 +1,381 @@
+/* richeta_sweep_run: the scheduler. The calling thread owns the store and
+ * the scan logic; worker threads only train. Adaptive decisions depend on
+ * finished runs alone, so the set of runs does not depend on timing or on
+ * the number of workers. */
+#include "sweep_internal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config_internal.h"
+
+typedef struct task {
+  int64_t gi, ei, si;
+  richeta_config *cfg;
+  rlz_run_out out;
+  struct task *next;
+} task;
+
+typedef struct cell_state {
+  int64_t remaining; /* seeds not finished yet; -1 before the cell is issued */
+  bool ran;          /* no seed diverged or failed (converged or stalled) */
+} cell_state;
+
+typedef struct chain {
+  int64_t first_conv; /* eta0 index of the first cell that ran through, -1 before */
+  int64_t stop;       /* lowest eta0 index the scan goes down to */
+} chain;
+
+typedef struct sched {
+  richeta_sweep *sw;
+  const richeta_sweep_callbacks *cb;
+  rlz_store *store;
+  rlz_run *cache; /* runs stored before this call, sorted */
+  int64_t ncache;
+  int64_t ng, ne;
+  cell_state *cells;
+  chain *chains;
+  /* worker pool */
+  pthread_mutex_t mu;
+  pthread_cond_t cv_work, cv_done;
+  task *q_head, *q_tail, *done;
+  bool quit;
+  int64_t inflight; /* issued tasks not yet taken back from `done` */
+  /* outcome */
+  int64_t finished;
+  richeta_status st; /* first failure: stop issuing */
+  bool store_failed; /* the store refused a run: commit nothing more */
+} sched;
+
+static void *worker_main(void *arg) {
+  sched *s = arg;
+  rlz_runner_fn run = s->sw->runner ? s->sw->runner : rlz_sweep_default_runner;
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    while (!s->q_head && !s->quit)
+      pthread_cond_wait(&s->cv_work, &s->mu);
+    task *t = s->q_head;
+    if (!t) {
+      pthread_mutex_unlock(&s->mu);
+      return NULL;
+    }
+    s->q_head = t->next;
+    if (!s->q_head)
+      s->q_tail = NULL;
+    pthread_mutex_unlock(&s->mu);
+    run(s->sw->runner_user, t->cfg, &s->sw->alloc, &t->out);
+    pthread_mutex_lock(&s->mu);
+    t->next = s->done;
+    s->done = t;
+    pthread_cond_signal(&s->cv_done);
+    pthread_mutex_unlock(&s->mu);
+  }
+}
+
+static void task_free(sched *s, task *t) {
+  rlz_run_out_release(&s->sw->alloc, &t->out);
+  richeta_config_free(t->cfg);
+  rlz_free(&s->sw->alloc, t);
+}
+
+static const rlz_run *cache_find(const sched *s, double g, double e, int64_t seed) {
+  if (s->ncache == 0)
+    return NULL;
+  rlz_run key = {.gamma = g, .eta0 = e, .seed = seed};
+  return bsearch(&key, s->cache, (size_t)s->ncache, sizeof key, rlz_run_cmp);
+}
+
+/* Next eta0 index of gamma gi's downward scan after cell ei completed, or -1. */
+static int64_t chain_next(sched *s, int64_t gi, int64_t ei) {
+  if (s->sw->mode != RICHETA_SWEEP_ADAPTIVE)
+    return -1;
+  chain *c = &s->chains[gi];
+  const double *v = s->sw->grid[RICHETA_SWEEP_AXIS_ETA0].v;
+  if (c->first_conv < 0 && s->cells[gi * s->ne + ei].ran) {
+    c->first_conv = ei;
+    c->stop = ei;
+    /* go on down while within decades_below of the first convergent eta0 */
+    while (c->stop > 0 && log10(v[ei]) - log10(v[c->stop - 1]) <= s->sw->decades_below + 1e-9)
+      c->stop--;
+  }
+  int64_t next = ei - 1;
+  if (next < 0 || (c->first_conv >= 0 && next < c->stop))
+    return -1;
+  return next;
+}
+
+/* Record one finished run in the cell's tally and tell the caller. */
+static void account(sched *s, int64_t gi, int64_t ei, const rlz_run *r, int cached) {
+  cell_state *c = &s->cells[gi * s->ne + ei];
+  c->remaining--;
+  c->ran = c->ran &&
+           (r->status == RICHETA_SWEEP_RUN_CONVERGED || r->status == RICHETA_SWEEP_RUN_STALLED);
+  s->finished++;
+  if (s->cb && s->cb->on_run && s->st == RICHETA_OK &&
+      s->cb->on_run(s->cb->user, r->gamma, r->eta0, r->seed, r->status, r->final_loss, cached,
+                    s->finished) != 0)
+    s->st = rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED, "richeta_sweep_run: stopped by callback");
+}
+
+/* Issue cell (gi, ei): stored seeds are accounted at once, the others are
+ * queued. Returns true when the cell is already complete. */
+static bool issue_cell(sched *s, int64_t gi, int64_t ei) {
+  richeta_sweep *sw = s->sw;
+  double g = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].v[gi];
+  double e = sw->grid[RICHETA_SWEEP_AXIS_ETA0].v[ei];
+  cell_state *c = &s->cells[gi * s->ne + ei];
+  c->remaining = sw->nseeds;
+  c->ran = true;
+  for (int64_t si = 0; si < sw->nseeds && s->st == RICHETA_OK; si++) {
+    const rlz_run *hit = cache_find(s, g, e, sw->seeds[si]);
+    if (hit) {
+      account(s, gi, ei, hit, 1);
+      continue;
+    }
+    task *t = rlz_calloc(&sw->alloc, 1, sizeof *t);
+    richeta_status st = t ? richeta_config_clone(&t->cfg, sw->base) : RICHETA_ERR_NOMEM;
+    if (st == RICHETA_OK)
+      st = richeta_config_set_double(t->cfg, RICHETA_PARAM_GAMMA, g);
+    if (st == RICHETA_OK)
+      st = richeta_config_set_double(t->cfg, RICHETA_PARAM_ETA0, e);
+    if (st == RICHETA_OK)
+      st = richeta_config_set_int(t->cfg, RICHETA_PARAM_SEED, sw->seeds[si]);
+    if (st != RICHETA_OK) {
+      s->st = rlz_fail(&sw->err, st,
+                       "richeta_sweep_run: cannot make the run's configuration"
+                       " (gamma %g, eta0 %g): %s",
+                       g, e, t && t->cfg ? richeta_config_last_error(t->cfg) : "out of memory");
+      if (t)
+        task_free(s, t);
+      break;
+    }
+    t->gi = gi;
+    t->ei = ei;
+    t->si = si;
+    t->out.r.gamma = g;
+    t->out.r.eta0 = e;
+    t->out.r.seed = sw->seeds[si];
+    t->out.r.eta = t->out.r.init_loss = t->out.r.final_loss = t->out.r.best_loss = NAN;
+    t->out.r.test_init = t->out.r.test_final = t->out.r.test_best = t->out.r.wall = NAN;
+    pthread_mutex_lock(&s->mu);
+    if (s->q_tail)
+      s->q_tail->next = t;
+    else
+      s->q_head = t;
+    s->q_tail = t;
+    s->inflight++;
+    pthread_cond_signal(&s->cv_work);
+    pthread_mutex_unlock(&s->mu);
+  }
+  return c->remaining == 0;
+}
+
+/* Issue cells of gamma gi's scan from ei on, as long as they complete at once. */
+static void drive_chain(sched *s, int64_t gi, int64_t ei) {
+  while (ei >= 0 && s->st == RICHETA_OK) {
+    if (!issue_cell(s, gi, ei))
+      return;
+    ei = chain_next(s, gi, ei);
+  }
+}
+
+/* The progress test: a finished run whose final loss (held-out when
+ * available) is not below progress x its initial loss has stalled. */
+static void progress_test(const richeta_sweep *sw, rlz_run_out *o) {
+  if (!(sw->progress > 0) || o->r.status != RICHETA_SWEEP_RUN_CONVERGED)
+    return;
+  bool test = isfinite(o->r.test_final) && isfinite(o->r.test_init);
+  double fin = test ? o->r.test_final : o->r.final_loss;
+  double ini = test ? o->r.test_init : o->r.init_loss;
+  if (fin <= sw->progress * ini)
+    return;
+  o->r.status = RICHETA_SWEEP_RUN_STALLED;
+  snprintf(o->msg, sizeof o->msg, "no progress: final %s loss %g > %g x initial %g",
+           test ? "held-out" : "training", fin, sw->progress, ini);
+}
+
+static void finish_task(sched *s, task *t) {
+  richeta_sweep *sw = s->sw;
+  if (t->out.err != RICHETA_OK) {
+    /* not a result: keep it out of the store so that a rerun redoes it */
+    if (s->st == RICHETA_OK || s->st == RICHETA_ERR_ABORTED)
+      s->st =
+          rlz_fail(&sw->err, t->out.err, "richeta_sweep_run: run gamma %g, eta0 %g, seed %lld: %s",
+                   t->out.r.gamma, t->out.r.eta0, (long long)t->out.r.seed, t->out.msg);
+    task_free(s, t);
+    return;
+  }
+  progress_test(sw, &t->out);
+  if (!s->store_failed) {
+    size_t need = 0;
+    richeta_config_to_string(t->cfg, NULL, 0, &need);
+    char *text = rlz_malloc(&sw->alloc, need ? need : 1);
+    richeta_status st =
+        text ? richeta_config_to_string(t->cfg, text, need, NULL) : RICHETA_ERR_NOMEM;
+    if (st != RICHETA_OK)
+      st = rlz_fail(&sw->err, st, "richeta_sweep_run: cannot write a run's configuration");
+    else
+      st = rlz_store_commit(s->store, sw->hash, text, &t->out, &sw->err);
+    rlz_free(&sw->alloc, text);
+    if (st != RICHETA_OK) {
+      s->store_failed = true;
+      if (s->st == RICHETA_OK || s->st == RICHETA_ERR_ABORTED)
+        s->st = st;
+    } else {
+      account(s, t->gi, t->ei, &t->out.r, 0);
+    }
+  }
+  if (s->st == RICHETA_OK) {
+    cell_state *c = &s->cells[t->gi * s->ne + t->ei];
+    if (c->remaining == 0 && s->st == RICHETA_OK)
+      drive_chain(s, t->gi, chain_next(s, t->gi, t->ei));
+  }
+  task_free(s, t);
+}
+
+static int64_t online_cores(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n >= 1 ? n : 1;
+}
+
+static richeta_status run_pool(sched *s) {
+  richeta_sweep *sw = s->sw;
+  int64_t total = s->ng * s->ne * sw->nseeds;
+  int64_t nw = sw->workers > 0 ? sw->workers : online_cores();
+  if (nw > total)
+    nw = total;
+  if (nw < 1)
+    nw = 1;
+  pthread_t *th = rlz_calloc(&sw->alloc, (size_t)nw, sizeof *th);
+  if (!th)
+    return rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "richeta_sweep_run: out of memory");
+  int64_t started = 0;
+  for (; started < nw; started++)
+    if (pthread_create(&th[started], NULL, worker_main, s) != 0)
+      break;
+  if (started == 0) {
+    rlz_free(&sw->alloc, th);
+    return rlz_fail(&sw->err, RICHETA_ERR_INTERNAL, "richeta_sweep_run: cannot start threads");
+  }
+  /* first cells: the top of each gamma's scan, or every cell when dense */
+  for (int64_t gi = 0; gi < s->ng && s->st == RICHETA_OK; gi++) {
+    if (sw->mode == RICHETA_SWEEP_ADAPTIVE)
+      drive_chain(s, gi, s->ne - 1);
+    else
+      for (int64_t ei = s->ne - 1; ei >= 0 && s->st == RICHETA_OK; ei--)
+        issue_cell(s, gi, ei);
+  }
+  pthread_mutex_lock(&s->mu);
+  while (s->inflight > 0) {
+    if (s->st != RICHETA_OK) {
+      /* stopping: drop the runs nobody has started */
+      while (s->q_head) {
+        task *t = s->q_head;
+        s->q_head = t->next;
+        s->inflight--;
+        task_free(s, t);
+      }
+      s->q_tail = NULL;
+      if (s->inflight == 0)
+        break;
+    }
+    while (!s->done)
+      pthread_cond_wait(&s->cv_done, &s->mu);
+    task *list = s->done;
+    s->done = NULL;
+    pthread_mutex_unlock(&s->mu);
+    while (list) {
+      task *t = list;
+      list = t->next;
+      finish_task(s, t); /* may queue more tasks */
+      pthread_mutex_lock(&s->mu);
+      s->inflight--;
+      pthread_mutex_unlock(&s->mu);
+    }
+    pthread_mutex_lock(&s->mu);
+  }
+  s->quit = true;
+  pthread_cond_broadcast(&s->cv_work);
+  pthread_mutex_unlock(&s->mu);
+  for (int64_t i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+  rlz_free(&sw->alloc, th);
+  return s->st;
+}
+
+richeta_status richeta_sweep_run(richeta_sweep *sw, const char *db_path,
+                                 const richeta_sweep_callbacks *cb) {
+  if (!sw)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_sweep_run: sweep is NULL");
+  if (!db_path)
+    return rlz_fail(&sw->err, RICHETA_ERR_NULL, "richeta_sweep_run: db_path is NULL");
+  if (cb && cb->struct_size < sizeof(size_t) + sizeof(void (*)(void)))
+    return rlz_fail(&sw->err, RICHETA_ERR_INVALID,
+                    "richeta_sweep_run: callbacks struct_size %zu too small", cb->struct_size);
+  richeta_sweep_callbacks cbs = {0};
+  if (cb)
+    memcpy(&cbs, cb, cb->struct_size < sizeof cbs ? cb->struct_size : sizeof cbs);
+  richeta_status st = rlz_sweep_refresh_hash(sw);
+  if (st != RICHETA_OK)
+    return st;
+  sched s = {.sw = sw, .cb = &cbs, .st = RICHETA_OK};
+  s.ng = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].n;
+  s.ne = sw->grid[RICHETA_SWEEP_AXIS_ETA0].n;
+  st = rlz_store_open(&s.store, db_path, 0, &sw->alloc, &sw->err);
+  if (st != RICHETA_OK)
+    return st;
+  st = rlz_store_register(s.store, sw->hash, sw->config_text,
+                          rlz_config_int(sw->base, RICHETA_PARAM_DEPTH), &sw->err);
+  if (st == RICHETA_OK)
+    st = rlz_store_load(s.store, sw->hash, &sw->alloc, &s.cache, &s.ncache, &sw->err);
+  size_t ncells = 0;
+  if (st == RICHETA_OK && !rlz_mul_size((size_t)s.ng, (size_t)s.ne, &ncells))
+    st = rlz_fail(&sw->err, RICHETA_ERR_OVERFLOW, "richeta_sweep_run: grid too large");
+  if (st == RICHETA_OK) {
+    s.cells = rlz_calloc(&sw->alloc, ncells, sizeof *s.cells);
+    s.chains = rlz_calloc(&sw->alloc, (size_t)s.ng, sizeof *s.chains);
+    if (!s.cells || !s.chains)
+      st = rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "richeta_sweep_run: out of memory");
+  }
+  if (st == RICHETA_OK) {
+    for (int64_t gi = 0; gi < s.ng; gi++)
+      s.chains[gi].first_conv = s.chains[gi].stop = -1;
+    int prev_threads = richeta_blas_get_threads();
+    if (sw->blas_single)
+      richeta_blas_set_threads(1);
+    pthread_mutex_init(&s.mu, NULL);
+    pthread_cond_init(&s.cv_work, NULL);
+    pthread_cond_init(&s.cv_done, NULL);
+    st = run_pool(&s);
+    pthread_cond_destroy(&s.cv_done);
+    pthread_cond_destroy(&s.cv_work);
+    pthread_mutex_destroy(&s.mu);
+    if (sw->blas_single && prev_threads >= 1)
+      richeta_blas_set_threads(prev_threads);
+  }
+  /* the handle reflects what is stored, also after a stop */
+  if (s.store) {
+    rlz_err e2 = {{0}};
+    rlz_run *runs = NULL;
+    int64_t n = 0;
+    richeta_status ls = rlz_store_load(s.store, sw->hash, &sw->alloc, &runs, &n, &e2);
+    if (ls == RICHETA_OK) {
+      rlz_free(&sw->alloc, sw->runs);
+      sw->runs = runs;
+      sw->nruns = n;
+    } else if (st == RICHETA_OK) {
+      st = rlz_fail(&sw->err, ls, "%s", e2.msg);
+    }
+  }
+  rlz_store_close(s.store);
+  rlz_free(&sw->alloc, s.cache);
+  rlz_free(&sw->alloc, s.cells);
+  rlz_free(&sw->alloc, s.chains);
+  if (st == RICHETA_OK)
+    rlz_err_clear(&sw->err);
+  return st;
+}

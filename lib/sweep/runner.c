@@ -1,0 +1,93 @@
+/* The default runner: one trainer per cell, run to T or divergence, summary
+ * and log copied out for the store. */
+#include "sweep_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/config_internal.h"
+#include <richlazy/trainer.h>
+
+double rlz_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void rlz_run_out_release(const rlz_alloc *a, rlz_run_out *o) {
+  rlz_free(a, o->step);
+  rlz_free(a, o->loss);
+  rlz_free(a, o->test);
+  rlz_free(a, o->eta);
+  o->step = NULL;
+  o->loss = o->test = o->eta = NULL;
+  o->n = 0;
+}
+
+static void summarise(const double *v, int64_t n, double *first, double *last, double *best) {
+  *first = n ? v[0] : NAN;
+  *last = n ? v[n - 1] : NAN;
+  *best = NAN;
+  for (int64_t i = 0; i < n; i++)
+    if (isfinite(v[i]) && !(v[i] >= *best))
+      *best = v[i];
+}
+
+void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_alloc *a,
+                              rlz_run_out *o) {
+  (void)user;
+  double t0 = rlz_now();
+  o->r.status = RICHETA_SWEEP_RUN_FAILED;
+  richeta_trainer *tr = NULL;
+  richeta_status st = richeta_trainer_new(&tr, cfg);
+  if (st != RICHETA_OK) {
+    snprintf(o->msg, sizeof o->msg, "trainer: %s", richeta_last_error());
+    if (st == RICHETA_ERR_NOMEM)
+      o->err = st;
+    goto done;
+  }
+  st = richeta_trainer_run(tr, rlz_config_int(cfg, RICHETA_PARAM_STEPS), NULL);
+  if (st != RICHETA_OK) {
+    snprintf(o->msg, sizeof o->msg, "run: %s", richeta_trainer_last_error(tr));
+    if (st == RICHETA_ERR_NOMEM)
+      o->err = st;
+    goto done;
+  }
+  int state = RICHETA_RUN_RUNNING;
+  richeta_trainer_state(tr, &state);
+  richeta_trainer_step(tr, &o->r.steps);
+  int64_t n = 0;
+  richeta_trainer_log(tr, NULL, NULL, NULL, NULL, 0, &n);
+  if (n > 0) {
+    o->step = rlz_calloc(a, (size_t)n, sizeof *o->step);
+    o->loss = rlz_calloc(a, (size_t)n, sizeof *o->loss);
+    o->test = rlz_calloc(a, (size_t)n, sizeof *o->test);
+    o->eta = rlz_calloc(a, (size_t)n, sizeof *o->eta);
+    if (!o->step || !o->loss || !o->test || !o->eta) {
+      rlz_run_out_release(a, o);
+      snprintf(o->msg, sizeof o->msg, "out of memory for the loss curve");
+      o->err = RICHETA_ERR_NOMEM;
+      goto done;
+    }
+    if (richeta_trainer_log(tr, o->step, o->loss, o->test, o->eta, n, &o->n) != RICHETA_OK) {
+      rlz_run_out_release(a, o);
+      snprintf(o->msg, sizeof o->msg, "log: %s", richeta_trainer_last_error(tr));
+      goto done;
+    }
+  }
+  summarise(o->loss, o->n, &o->r.init_loss, &o->r.final_loss, &o->r.best_loss);
+  summarise(o->test, o->n, &o->r.test_init, &o->r.test_final, &o->r.test_best);
+  o->r.eta = o->n ? o->eta[0] : NAN;
+  if (state == RICHETA_RUN_DONE)
+    o->r.status = RICHETA_SWEEP_RUN_CONVERGED;
+  else if (state == RICHETA_RUN_DIVERGED)
+    o->r.status = RICHETA_SWEEP_RUN_DIVERGED;
+  else
+    snprintf(o->msg, sizeof o->msg, "run stopped at step %lld without finishing",
+             (long long)o->r.steps);
+done:
+  richeta_trainer_free(tr);
+  o->r.wall = rlz_now() - t0;
+}

@@ -1,0 +1,304 @@
+/* The results store: an SQLite database in WAL mode, one transaction per
+ * run (row + curve), so a killed sweep loses only the runs in flight. */
+#include "sweep_internal.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+struct rlz_store {
+  rlz_alloc alloc;
+  sqlite3 *db;
+  sqlite3_stmt *ins_run, *ins_curve;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');"
+    "CREATE TABLE IF NOT EXISTS sweeps("
+    " config_hash TEXT PRIMARY KEY, config TEXT NOT NULL, depth INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS runs("
+    " id INTEGER PRIMARY KEY, config_hash TEXT NOT NULL,"
+    " gamma REAL NOT NULL, eta0 REAL NOT NULL, seed INTEGER NOT NULL, eta REAL,"
+    " status TEXT NOT NULL CHECK (status IN ('converged', 'diverged', 'failed', 'stalled')),"
+    " steps INTEGER NOT NULL, initial_loss REAL, final_loss REAL, best_loss REAL,"
+    " test_initial_loss REAL, test_final_loss REAL, test_best_loss REAL,"
+    " wall_time REAL, message TEXT, config TEXT NOT NULL,"
+    " UNIQUE (config_hash, gamma, eta0, seed));"
+    "CREATE TABLE IF NOT EXISTS curves("
+    " run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL,"
+    " loss REAL, test_loss REAL, eta REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;";
+
+const char *rlz_run_status_name(int status) {
+  switch (status) {
+  case RICHETA_SWEEP_RUN_CONVERGED:
+    return "converged";
+  case RICHETA_SWEEP_RUN_DIVERGED:
+    return "diverged";
+  case RICHETA_SWEEP_RUN_STALLED:
+    return "stalled";
+  default:
+    return "failed";
+  }
+}
+
+static int status_from_name(const char *s) {
+  if (s && !strcmp(s, "converged"))
+    return RICHETA_SWEEP_RUN_CONVERGED;
+  if (s && !strcmp(s, "diverged"))
+    return RICHETA_SWEEP_RUN_DIVERGED;
+  if (s && !strcmp(s, "stalled"))
+    return RICHETA_SWEEP_RUN_STALLED;
+  return RICHETA_SWEEP_RUN_FAILED;
+}
+
+static richeta_status db_fail(rlz_err *e, sqlite3 *db, const char *what) {
+  return rlz_fail(e, RICHETA_ERR_DATABASE, "results store: %s: %s", what,
+                  db ? sqlite3_errmsg(db) : "cannot allocate a connection");
+}
+
+void rlz_store_close(rlz_store *s) {
+  if (!s)
+    return;
+  sqlite3_finalize(s->ins_run);
+  sqlite3_finalize(s->ins_curve);
+  sqlite3_close(s->db);
+  rlz_alloc a = s->alloc;
+  rlz_free(&a, s);
+}
+
+void *rlz_store_db(rlz_store *s) { return s->db; }
+
+richeta_status rlz_store_open(rlz_store **out, const char *path, int readonly, const rlz_alloc *a,
+                              rlz_err *e) {
+  *out = NULL;
+  /* sqlite3 itself allocates with its own allocator (documented) */
+  rlz_store *s = rlz_calloc(a, 1, sizeof *s);
+  if (!s)
+    return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
+  s->alloc = *a;
+  int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  flags |= SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    richeta_status st = rlz_fail(e, RICHETA_ERR_DATABASE, "results store: cannot open '%s': %s",
+                                 path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    rlz_store_close(s);
+    return st;
+  }
+  sqlite3_busy_timeout(s->db, 10000);
+  const char *setup =
+      readonly ? "PRAGMA query_only=1;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+  /* a non-database file fails here or at the first query */
+  if (sqlite3_exec(s->db, setup, NULL, NULL, NULL) != SQLITE_OK ||
+      (!readonly && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
+    richeta_status st =
+        rlz_fail(e, RICHETA_ERR_DATABASE, "results store: '%s': %s", path, sqlite3_errmsg(s->db));
+    rlz_store_close(s);
+    return st;
+  }
+  if (readonly) {
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q,
+                                NULL);
+    bool ok = rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
+    sqlite3_finalize(q);
+    if (!ok) {
+      rlz_store_close(s);
+      return rlz_fail(e, RICHETA_ERR_DATABASE,
+                      "results store: '%s' is not a richeta sweep database (version 1)", path);
+    }
+  } else {
+    const char *ins =
+        "INSERT OR IGNORE INTO runs(config_hash, gamma, eta0, seed, eta, status, steps,"
+        " initial_loss, final_loss, best_loss, test_initial_loss, test_final_loss,"
+        " test_best_loss, wall_time, message, config)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+    if (sqlite3_prepare_v2(s->db, ins, -1, &s->ins_run, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO curves(run_id, step, loss, test_loss, eta)"
+                           " VALUES (?1,?2,?3,?4,?5)",
+                           -1, &s->ins_curve, NULL) != SQLITE_OK) {
+      richeta_status st = db_fail(e, s->db, "prepare");
+      rlz_store_close(s);
+      return st;
+    }
+  }
+  *out = s;
+  return RICHETA_OK;
+}
+
+richeta_status rlz_store_register(rlz_store *s, const char *hash, const char *config, int64_t depth,
+                                  rlz_err *e) {
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(s->db,
+                         "INSERT OR IGNORE INTO sweeps(config_hash, config, depth)"
+                         " VALUES (?1, ?2, ?3)",
+                         -1, &q, NULL) != SQLITE_OK)
+    return db_fail(e, s->db, "prepare");
+  sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, config, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(q, 3, depth);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  if (rc != SQLITE_DONE)
+    return db_fail(e, s->db, "register sweep");
+  return RICHETA_OK;
+}
+
+/* NaN is stored as NULL; infinities as REAL. */
+static void bind_num(sqlite3_stmt *q, int i, double v) {
+  if (isnan(v))
+    sqlite3_bind_null(q, i);
+  else
+    sqlite3_bind_double(q, i, v);
+}
+
+static double col_num(sqlite3_stmt *q, int i) {
+  return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+richeta_status rlz_store_commit(rlz_store *s, const char *hash, const char *run_config,
+                                const rlz_run_out *o, rlz_err *e) {
+  if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    return db_fail(e, s->db, "begin");
+  const rlz_run *r = &o->r;
+  sqlite3_stmt *q = s->ins_run;
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 2, r->gamma);
+  sqlite3_bind_double(q, 3, r->eta0);
+  sqlite3_bind_int64(q, 4, r->seed);
+  bind_num(q, 5, r->eta);
+  sqlite3_bind_text(q, 6, rlz_run_status_name(r->status), -1, SQLITE_STATIC);
+  sqlite3_bind_int64(q, 7, r->steps);
+  bind_num(q, 8, r->init_loss);
+  bind_num(q, 9, r->final_loss);
+  bind_num(q, 10, r->best_loss);
+  bind_num(q, 11, r->test_init);
+  bind_num(q, 12, r->test_final);
+  bind_num(q, 13, r->test_best);
+  bind_num(q, 14, r->wall);
+  if (o->msg[0])
+    sqlite3_bind_text(q, 15, o->msg, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 16, run_config, -1, SQLITE_STATIC);
+  if (sqlite3_step(q) != SQLITE_DONE)
+    goto fail;
+  if (sqlite3_changes(s->db) == 1) {
+    sqlite3_int64 id = sqlite3_last_insert_rowid(s->db);
+    for (int64_t i = 0; i < o->n; i++) {
+      sqlite3_stmt *c = s->ins_curve;
+      sqlite3_reset(c);
+      sqlite3_bind_int64(c, 1, id);
+      sqlite3_bind_int64(c, 2, o->step[i]);
+      bind_num(c, 3, o->loss[i]);
+      bind_num(c, 4, o->test[i]);
+      bind_num(c, 5, o->eta[i]);
+      if (sqlite3_step(c) != SQLITE_DONE)
+        goto fail;
+    }
+  }
+  if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    goto fail;
+  return RICHETA_OK;
+fail : {
+  richeta_status st = db_fail(e, s->db, "store run");
+  sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  return st;
+}
+}
+
+richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a, rlz_run **runs,
+                              int64_t *n, rlz_err *e) {
+  *runs = NULL;
+  *n = 0;
+  sqlite3_stmt *q = NULL;
+  const char *sql = "SELECT gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
+                    " best_loss, test_initial_loss, test_final_loss, test_best_loss, wall_time"
+                    " FROM runs WHERE config_hash = ?1 ORDER BY gamma, eta0, seed";
+  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+    return db_fail(e, s->db, "load runs");
+  sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+  int64_t cap = 0, cnt = 0;
+  rlz_run *v = NULL;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (cnt == cap) {
+      int64_t ncap = cap ? 2 * cap : 256;
+      rlz_run *nv = rlz_calloc(a, (size_t)ncap, sizeof *nv);
+      if (!nv) {
+        rlz_free(a, v);
+        sqlite3_finalize(q);
+        return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
+      }
+      if (v)
+        memcpy(nv, v, (size_t)cnt * sizeof *v);
+      rlz_free(a, v);
+      v = nv;
+      cap = ncap;
+    }
+    rlz_run *r = &v[cnt++];
+    r->gamma = sqlite3_column_double(q, 0);
+    r->eta0 = sqlite3_column_double(q, 1);
+    r->seed = sqlite3_column_int64(q, 2);
+    r->eta = col_num(q, 3);
+    r->status = status_from_name((const char *)sqlite3_column_text(q, 4));
+    r->steps = sqlite3_column_int64(q, 5);
+    r->init_loss = col_num(q, 6);
+    r->final_loss = col_num(q, 7);
+    r->best_loss = col_num(q, 8);
+    r->test_init = col_num(q, 9);
+    r->test_final = col_num(q, 10);
+    r->test_best = col_num(q, 11);
+    r->wall = col_num(q, 12);
+  }
+  sqlite3_finalize(q);
+  if (rc != SQLITE_DONE) {
+    rlz_free(a, v);
+    return db_fail(e, s->db, "load runs");
+  }
+  *runs = v;
+  *n = cnt;
+  return RICHETA_OK;
+}
+
+richeta_status rlz_store_find_sweep(rlz_store *s, const char *want, char hash[17], char **config,
+                                    int64_t *nsweeps, rlz_err *e) {
+  sqlite3_stmt *q = NULL;
+  if (config)
+    *config = NULL;
+  *nsweeps = 0;
+  hash[0] = 0;
+  const char *sql = want ? "SELECT config_hash, config FROM sweeps WHERE config_hash = ?1"
+                         : "SELECT config_hash, config FROM sweeps ORDER BY config_hash";
+  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+    return db_fail(e, s->db, "list sweeps");
+  if (want)
+    sqlite3_bind_text(q, 1, want, -1, SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (*nsweeps == 0) {
+      const char *h = (const char *)sqlite3_column_text(q, 0);
+      const char *c = (const char *)sqlite3_column_text(q, 1);
+      snprintf(hash, 17, "%s", h ? h : "");
+      if (config && c) {
+        *config = rlz_strdup(&s->alloc, c);
+        if (!*config) {
+          sqlite3_finalize(q);
+          return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
+        }
+      }
+    }
+    (*nsweeps)++;
+  }
+  sqlite3_finalize(q);
+  if (rc != SQLITE_DONE) {
+    if (config) {
+      rlz_free(&s->alloc, *config);
+      *config = NULL;
+    }
+    return db_fail(e, s->db, "list sweeps");
+  }
+  return RICHETA_OK;
+}

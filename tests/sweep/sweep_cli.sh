@@ -1,0 +1,102 @@
+#!/bin/sh
+# richeta sweep / fit / plot / export from the command line: exit statuses,
+# one-line usage errors, resuming, export formats, the calibrated rule file
+# and a clear message when gnuplot is missing.
+set -u
+R=${1:?usage: sweep_cli.sh path/to/richeta}
+T=$(mktemp -d /tmp/sweep_cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+bad() { n=$((n + 1)); echo "not ok $n - $1"; fails=$((fails + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+# a small, fast sweep (deep linear net)
+FAST="--D 8 --N 16 --L 2 --B 16 --T 40 --eval_n 32 --act identity --workers 2"
+GR="--gamma-grid 1e-3,1e-2,1,100,1000 --eta-grid 1e-8:1e3:2"
+
+# bad grids: exit 2, one line on stderr naming the flag
+for spec in "" "10:1:2" "-1:10:2" "1:10:0" "nan:10:2" "1,nan" "1,1" "abc"; do
+  "$R" sweep --db "$T/x.db" --gamma-grid "$spec" $FAST >"$T/out" 2>"$T/err"
+  rc=$?
+  check "bad gamma grid '$spec' exits 2 with one line" \
+    "[ $rc -eq 2 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'gamma-grid' '$T/err'"
+done
+"$R" sweep --db "$T/x.db" --eta-grid "1e-3:1e-5:2" $FAST >"$T/out" 2>"$T/err"
+check "reversed eta grid exits 2" "[ $? -eq 2 ] && grep -q reversed '$T/err'"
+"$R" sweep --db "$T/x.db" --mode sideways $FAST >"$T/out" 2>"$T/err"
+check "unknown mode exits 2" "[ $? -eq 2 ]"
+"$R" sweep --db "$T/x.db" --seeds 1,x $FAST >"$T/out" 2>"$T/err"
+check "bad seeds exit 2" "[ $? -eq 2 ]"
+
+# a sweep, JSON lines, then a rerun that finds every run stored
+"$R" sweep --db "$T/s.db" $FAST $GR --nseeds 2 --json >"$T/s1.jsonl" 2>"$T/err"
+check "sweep exits 0" "[ $? -eq 0 ]"
+runs=$(grep -c '"cached":' "$T/s1.jsonl")
+check "sweep prints one JSON line per run ($runs)" "[ $runs -gt 10 ]"
+check "no run was cached the first time" "! grep -q '\"cached\":true' '$T/s1.jsonl'"
+check "the fit lines carry slope, stderr, theory" \
+  "grep '\"quantity\":\"eta_max\"' '$T/s1.jsonl' | grep -q '\"theory\":'"
+"$R" sweep --db "$T/s.db" $FAST $GR --nseeds 2 --json >"$T/s2.jsonl" 2>"$T/err"
+check "rerun exits 0" "[ $? -eq 0 ]"
+check "rerun finds every run stored" \
+  "[ \$(grep -c '\"cached\":true' '$T/s2.jsonl') -eq $runs ] && ! grep -q '\"cached\":false' '$T/s2.jsonl'"
+if command -v python3 >/dev/null 2>&1; then
+  check "JSON lines parse" "python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' '$T/s1.jsonl'"
+fi
+
+# export
+"$R" export --db "$T/s.db" >"$T/runs.csv"
+check "export CSV: header and one row per run" \
+  "head -1 '$T/runs.csv' | grep -q '^config_hash,gamma,eta0,seed,eta,status' && [ \$(wc -l <'$T/runs.csv') -eq $((runs + 1)) ]"
+"$R" export --db "$T/s.db" --format jsonl --out "$T/runs.jsonl"
+check "export JSON lines: one per run" "[ \$(wc -l <'$T/runs.jsonl') -eq $runs ]"
+check "export JSON keys" "grep -q '\"status\":\"diverged\"' '$T/runs.jsonl' && grep -q '\"final_loss\":' '$T/runs.jsonl'"
+"$R" export --db "$T/s.db" --curves >"$T/curves.csv"
+check "export curves" "head -1 '$T/curves.csv' | grep -q 'step,loss,test_loss,eta' && [ \$(wc -l <'$T/curves.csv') -gt $runs ]"
+"$R" export --db "$T/nonexistent.db" >"$T/out" 2>"$T/err"
+check "export of a missing database exits 1" "[ $? -eq 1 ]"
+
+# fit: explicit ranges and a saved rule the configuration loader reads
+"$R" fit --db "$T/s.db" --lazy-max 0.011 --rich-min 99 --save "$T/rule.spec" >"$T/fit.txt"
+check "fit exits 0 and saves the rule" "[ $? -eq 0 ] && grep -q '^rule=custom,lazy_exp=' '$T/rule.spec'"
+check "fit reports theory 2 and 2/L" "grep -q 'theory 2.000' '$T/fit.txt' && grep -q 'theory 1.000' '$T/fit.txt'"
+"$R" train --config "$T/rule.spec" --show-config >"$T/cfg.txt" 2>&1
+check "the saved rule loads as a configuration" "grep -q 'rule=custom' '$T/cfg.txt'"
+if command -v python3 >/dev/null 2>&1; then
+  # the calibrated scheduler gives the fitted eta_opt: eta0 = 1 at gamma 1e-3 and 1e3
+  "$R" fit --db "$T/s.db" --lazy-max 0.011 --rich-min 99 --json >"$T/fit.jsonl"
+  for g in 1e-3 1e3; do
+    "$R" train --config "$T/rule.spec" --eta0 1 --gamma $g --T 1 --json >"$T/train.jsonl" 2>&1
+    check "calibrated rule at gamma $g follows the fitted line" "python3 - '$T/fit.jsonl' '$T/train.jsonl' $g <<'PY'
+import json, math, sys
+fits = [json.loads(l) for l in open(sys.argv[1]) if 'quantity' in l]
+g = float(sys.argv[3])
+side = 'lazy' if g < 1 else 'rich'
+f = [x for x in fits if x['quantity'] == 'eta_opt' and x['regime'] == side][0]
+want = 10 ** (f['intercept'] + f['slope'] * math.log10(g))
+got = json.loads(open(sys.argv[2]).readline())['eta']
+sys.exit(0 if abs(got / want - 1) < 1e-4 else 1)
+PY"
+  done
+fi
+"$R" fit --db "$T/s.db" --lazy-max -1 >"$T/out" 2>"$T/err"
+check "fit with a bad range exits 2" "[ $? -eq 2 ]"
+printf 'not a database at all, nothing like it, no\n' >"$T/junk.db"
+"$R" fit --db "$T/junk.db" >"$T/out" 2>"$T/err"
+check "fit on a non-database exits 1 with a message" "[ $? -eq 1 ] && [ -s '$T/err' ]"
+
+# plot: missing gnuplot is a clear error, not a crash
+RICHETA_GNUPLOT=/nonexistent/gnuplot "$R" plot --db "$T/s.db" --out "$T/p" >"$T/out" 2>"$T/err"
+check "plot without gnuplot exits 1 and says so" "[ $? -eq 1 ] && grep -q gnuplot '$T/err'"
+PATH=/nonexistent "$R" plot --db "$T/s.db" --out "$T/p" >"$T/out" 2>"$T/err"
+check "plot with gnuplot not in PATH exits 1" "[ $? -eq 1 ] && grep -q 'gnuplot not found' '$T/err'"
+if command -v gnuplot >/dev/null 2>&1; then
+  "$R" plot --db "$T/s.db" --out "$T/p" >"$T/out" 2>"$T/err"
+  check "plot writes PNG and SVG" \
+    "[ $? -eq 0 ] && [ -s '$T/p-heatmap.png' ] && [ -s '$T/p-heatmap.svg' ] && [ -s '$T/p-curves.png' ] && [ -s '$T/p-curves.svg' ]"
+fi
+
+echo "1..$n"
+[ $fails -eq 0 ]

@@ -1,0 +1,756 @@
+/* Sweeps: grids and their validation, power-law fits and eta* extraction,
+ * adaptive and dense scheduling, diverged and failed runs as results,
+ * worker-count independence, resuming after kill -9, the store, argument
+ * checks. */
+#include <check.h>
+#include <math.h>
+#include <richlazy/richeta.h>
+#include <richlazy/sweep.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sweep/sweep_internal.h"
+
+Suite *sweep_suite(void);
+
+static richeta_config *cfg_of(const char *spec) {
+  richeta_config *cfg = NULL;
+  ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
+  ck_assert_msg(richeta_config_parse(cfg, spec) == RICHETA_OK, "%s",
+                richeta_config_last_error(cfg));
+  return cfg;
+}
+
+static richeta_sweep *sweep_of(const char *spec) {
+  richeta_config *cfg = cfg_of(spec);
+  richeta_sweep *sw = NULL;
+  ck_assert_int_eq(richeta_sweep_new(&sw, cfg), RICHETA_OK);
+  richeta_config_free(cfg);
+  return sw;
+}
+
+static void tmp_db(char *buf, size_t cap, const char *tag) {
+  snprintf(buf, cap, "/tmp/check_sweep_%ld_%s.db", (long)getpid(), tag);
+  char side[600];
+  unlink(buf);
+  snprintf(side, sizeof side, "%s-wal", buf);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", buf);
+  unlink(side);
+}
+
+static void rm_db(const char *path) {
+  char side[600];
+  unlink(path);
+  snprintf(side, sizeof side, "%s-wal", path);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", path);
+  unlink(side);
+}
+
+/* ---- grids ------------------------------------------------------------ */
+
+START_TEST(range_grid_has_points_per_decade_on_a_shared_lattice) {
+  richeta_sweep *sw = sweep_of("");
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "1e-4:1e4:2"), RICHETA_OK);
+  double v[32];
+  int64_t n = 0;
+  ck_assert_int_eq(richeta_sweep_get_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, v, 32, &n), RICHETA_OK);
+  ck_assert_int_eq(n, 17);
+  ck_assert_double_eq(v[0], 1e-4);
+  ck_assert_double_eq(v[8], 1.0);
+  ck_assert_double_eq(v[16], 1e4);
+  ck_assert_double_eq_tol(v[1], pow(10, -3.5), 1e-18);
+  /* a sub-range of the same density gives bit-identical points */
+  double w[8];
+  ck_assert_int_eq(richeta_sweep_set_grid_range(sw, RICHETA_SWEEP_AXIS_GAMMA, 1e-2, 1, 2),
+                   RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_get_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, w, 8, &n), RICHETA_OK);
+  ck_assert_int_eq(n, 5);
+  for (int i = 0; i < 5; i++)
+    ck_assert(w[i] == v[4 + i]);
+  /* lists are sorted */
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1, 0.01,0.1"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_get_grid(sw, RICHETA_SWEEP_AXIS_ETA0, w, 8, &n), RICHETA_OK);
+  ck_assert_int_eq(n, 3);
+  ck_assert(w[0] == 0.01 && w[1] == 0.1 && w[2] == 1);
+  ck_assert_int_eq(richeta_sweep_get_grid(sw, RICHETA_SWEEP_AXIS_ETA0, w, 2, &n),
+                   RICHETA_ERR_BUFFER_TOO_SMALL);
+  double res;
+  ck_assert_int_eq(richeta_sweep_eta_resolution(sw, &res), RICHETA_OK);
+  ck_assert_double_eq_tol(res, 1.0, 1e-12);
+  richeta_sweep_free(sw);
+}
+END_TEST
+
+START_TEST(bad_grid_specifications_are_rejected_with_a_message) {
+  richeta_sweep *sw = sweep_of("");
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1,1,10"), RICHETA_OK);
+  static const struct {
+    const char *spec;
+    richeta_status want;
+  } bad[] = {
+      {"", RICHETA_ERR_FORMAT},           {"   ", RICHETA_ERR_FORMAT},
+      {"10:1:2", RICHETA_ERR_RANGE},      {"-1:10:2", RICHETA_ERR_RANGE},
+      {"0:10:2", RICHETA_ERR_RANGE},      {"1:10:0", RICHETA_ERR_RANGE},
+      {"1:10:-2", RICHETA_ERR_RANGE},     {"nan:10:2", RICHETA_ERR_NONFINITE},
+      {"1:inf:2", RICHETA_ERR_NONFINITE}, {"1,nan", RICHETA_ERR_NONFINITE},
+      {"1,0", RICHETA_ERR_RANGE},         {"1,-3", RICHETA_ERR_RANGE},
+      {"1,1", RICHETA_ERR_INVALID},       {"1:10", RICHETA_ERR_FORMAT},
+      {"abc", RICHETA_ERR_FORMAT},        {"1,,2", RICHETA_ERR_FORMAT},
+      {"1:2:3:4", RICHETA_ERR_FORMAT},    {"1e-300:1e300:1000", RICHETA_ERR_RANGE},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    richeta_status st = richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, bad[i].spec);
+    ck_assert_msg(st == bad[i].want, "'%s': got %d want %d (%s)", bad[i].spec, st, bad[i].want,
+                  richeta_sweep_last_error(sw));
+    ck_assert_msg(strlen(richeta_sweep_last_error(sw)) > 10, "'%s' has no message", bad[i].spec);
+  }
+  /* a failed setter leaves the grid as it was */
+  int64_t n = 0;
+  ck_assert_int_eq(richeta_sweep_get_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, NULL, 0, &n),
+                   RICHETA_ERR_BUFFER_TOO_SMALL);
+  ck_assert_int_eq(n, 3);
+  double nan_v[2] = {1, NAN};
+  ck_assert_int_eq(richeta_sweep_set_grid_list(sw, RICHETA_SWEEP_AXIS_ETA0, nan_v, 2),
+                   RICHETA_ERR_NONFINITE);
+  ck_assert_int_eq(richeta_sweep_set_grid_list(sw, RICHETA_SWEEP_AXIS_ETA0, nan_v, 0),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_grid_range(sw, RICHETA_SWEEP_AXIS_ETA0, 1, 0.5, 2),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_grid_range(sw, (richeta_sweep_axis)7, 1, 2, 2),
+                   RICHETA_ERR_INVALID);
+  richeta_sweep_free(sw);
+}
+END_TEST
+
+/* ---- fits ------------------------------------------------------------- */
+
+START_TEST(powerlaw_fit_recovers_a_known_exponent_and_its_error) {
+  double x[20], y[20];
+  for (int i = 0; i < 20; i++) {
+    x[i] = pow(10, -3 + 0.25 * i);
+    y[i] = 3.0 * pow(x[i], 1.7);
+  }
+  double s, se, b;
+  ck_assert_int_eq(richeta_fit_powerlaw(x, y, 20, &s, &se, &b), RICHETA_OK);
+  ck_assert_double_eq_tol(s, 1.7, 1e-12);
+  ck_assert_double_eq_tol(b, log10(3.0), 1e-12);
+  ck_assert(se < 1e-10);
+  /* deterministic +-0.1 decade zigzag: the slope error is that of the formula */
+  for (int i = 0; i < 20; i++)
+    y[i] *= pow(10, (i % 2 ? 0.1 : -0.1));
+  ck_assert_int_eq(richeta_fit_powerlaw(x, y, 20, &s, &se, &b), RICHETA_OK);
+  ck_assert_double_eq_tol(s, 1.7, 3 * se);
+  ck_assert(se > 0.005 && se < 0.05);
+  /* bad input */
+  ck_assert_int_eq(richeta_fit_powerlaw(x, y, 1, &s, &se, &b), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_fit_powerlaw(NULL, y, 3, &s, &se, &b), RICHETA_ERR_NULL);
+  double z[3] = {1, -1, 2}, o[3] = {1, 1, 1}, nn[3] = {1, NAN, 2}, eq[3] = {2, 2, 2};
+  ck_assert_int_eq(richeta_fit_powerlaw(z, o, 3, &s, NULL, NULL), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_fit_powerlaw(nn, o, 3, &s, NULL, NULL), RICHETA_ERR_NONFINITE);
+  ck_assert_int_eq(richeta_fit_powerlaw(eq, o, 3, &s, NULL, NULL), RICHETA_ERR_RANGE);
+}
+END_TEST
+
+/* eta*(gamma) = c gamma^2 below 1 and c gamma^(2/L) above, on a half-decade
+ * grid, rounded to a grid of 10 points per decade like a sweep would. */
+static void synthetic_eta_star(int L, double *g, double *eta, int *n) {
+  *n = 0;
+  for (int k = -10; k <= 10; k++) {
+    double gamma = pow(10, 0.5 * k);
+    double e = 0.4 * (gamma <= 1 ? gamma * gamma : pow(gamma, 2.0 / L));
+    g[*n] = gamma;
+    eta[*n] = pow(10, floor(10 * log10(e)) / 10); /* largest grid point below */
+    (*n)++;
+  }
+}
+
+START_TEST(regime_fit_recovers_two_and_two_over_L_from_synthetic_eta_star) {
+  rlz_alloc a;
+  ck_assert_int_eq(rlz_alloc_resolve(&a, NULL), RICHETA_OK);
+  for (int L = 2; L <= 4; L++) {
+    double g[32], eta[32];
+    int n;
+    synthetic_eta_star(L, g, eta, &n);
+    rlz_side_fit lazy, rich;
+    /* automatic ranges */
+    rlz_fit_regimes(&a, g, eta, n, NAN, NAN, 0.5, &lazy, &rich);
+    ck_assert(lazy.ok && rich.ok);
+    ck_assert_msg(fabs(lazy.slope - 2) < 0.05, "L=%d lazy %g", L, lazy.slope);
+    ck_assert_msg(fabs(rich.slope - 2.0 / L) < 0.05, "L=%d rich %g", L, rich.slope);
+    ck_assert(lazy.gamma_max < 1 && rich.gamma_min > 1);
+    ck_assert(lazy.se < 0.05 && rich.se < 0.05);
+    /* given ranges are obeyed */
+    rlz_fit_regimes(&a, g, eta, n, pow(10, -2.5), pow(10, 1.5), 0.5, &lazy, &rich);
+    ck_assert_double_eq_tol(lazy.gamma_max, pow(10, -2.5), 1e-9);
+    ck_assert_double_eq_tol(rich.gamma_min, pow(10, 1.5), 1e-9);
+    ck_assert_int_eq(lazy.n, 6);
+    ck_assert_int_eq(rich.n, 8);
+    double gc, ec;
+    ck_assert(rlz_fit_crossover(&lazy, &rich, &gc, &ec));
+    ck_assert_msg(gc > 0.3 && gc < 3, "crossover %g", gc);
+  }
+}
+END_TEST
+
+START_TEST(parabola_vertex_refines_between_grid_points) {
+  /* y = (x - 0.3)^2 + 1 sampled at -1, 0, 1 */
+  double v = rlz_parabola_vertex(-1, 1.69 + 1, 0, 0.09 + 1, 1, 0.49 + 1);
+  ck_assert_double_eq_tol(v, 0.3, 1e-12);
+  /* concave: keep the middle point */
+  ck_assert_double_eq(rlz_parabola_vertex(-1, 0, 0, 1, 1, 0), 0);
+  /* far vertex is clipped to the bracket */
+  ck_assert(rlz_parabola_vertex(0, 1, 1, 0.999, 2, 0.9985) <= 2);
+}
+END_TEST
+
+static rlz_run mkrun(double g, double e, int64_t seed, int status, double loss) {
+  rlz_run r = {.gamma = g, .eta0 = e, .seed = seed, .status = status, .final_loss = loss};
+  r.test_final = NAN;
+  return r;
+}
+
+START_TEST(eta_star_takes_largest_convergent_and_refined_best) {
+  rlz_alloc a;
+  ck_assert_int_eq(rlz_alloc_resolve(&a, NULL), RICHETA_OK);
+  const int C = RICHETA_SWEEP_RUN_CONVERGED, D = RICHETA_SWEEP_RUN_DIVERGED;
+  rlz_run r[] = {
+      /* gamma 1: losses symmetric around 10^-1.5 (in log10 loss) */
+      mkrun(1, 1e-3, 0, C, 1.0),
+      mkrun(1, 1e-2, 0, C, 0.1),
+      mkrun(1, 1e-1, 0, C, 0.1),
+      mkrun(1, 1e-1, 1, D, INFINITY), /* one seed diverged: not convergent */
+      mkrun(1, 1, 0, D, INFINITY),
+      /* gamma 2: best at the top of the convergent range */
+      mkrun(2, 1e-2, 0, C, 0.5),
+      mkrun(2, 1e-1, 0, C, 0.2),
+      /* gamma 3: nothing converged */
+      mkrun(3, 1e-1, 0, D, NAN),
+  };
+  rlz_eta_star es[3];
+  int64_t ng = rlz_eta_star_compute(&a, r, 8, es);
+  ck_assert_int_eq(ng, 3);
+  ck_assert_double_eq(es[0].eta_max, 1e-2);
+  ck_assert_int_eq(es[0].flags & RICHETA_ETA_STAR_MAX_AT_TOP, 0);
+  /* best is 1e-2 (the only cell with loss 0.1 that converged); its upper
+   * neighbour is not convergent: no refinement */
+  ck_assert_double_eq(es[0].eta_opt, 1e-2);
+  ck_assert(es[0].flags & RICHETA_ETA_STAR_OPT_AT_EDGE);
+  ck_assert_double_eq(es[1].eta_max, 1e-1);
+  ck_assert(es[1].flags & RICHETA_ETA_STAR_MAX_AT_TOP);
+  ck_assert(es[2].flags & RICHETA_ETA_STAR_NONE);
+  ck_assert(isnan(es[2].eta_max) && isnan(es[2].eta_opt));
+  /* refinement with both neighbours convergent */
+  rlz_run q[] = {mkrun(1, 1e-3, 0, C, 1.0), mkrun(1, 1e-2, 0, C, 0.1),
+                 mkrun(1, 1e-1, 0, C, 0.1 * pow(10, 0.5)), mkrun(1, 1, 0, D, INFINITY)};
+  ng = rlz_eta_star_compute(&a, q, 4, es);
+  ck_assert_int_eq(ng, 1);
+  /* log-loss parabola through (-3,0), (-2,-1), (-1,-0.5): vertex at -2 + 1/6 */
+  ck_assert_double_eq_tol(log10(es[0].eta_opt), -2 + 1.0 / 6, 1e-9);
+  ck_assert_int_eq(es[0].flags, 0);
+}
+END_TEST
+
+/* ---- scheduling with a fake runner -------------------------------------- */
+
+typedef struct fake {
+  double fail_gamma; /* cells at this gamma fail */
+  int calls;
+} fake;
+
+/* Converges iff eta0 <= 0.3 gamma^2 (gamma <= 1) or 0.3 gamma^(2/3); loss is
+ * a parabola in log eta0 with its minimum a decade below the edge. */
+static void fake_runner(void *user, const richeta_config *cfg, const rlz_alloc *a, rlz_run_out *o) {
+  fake *f = user;
+  __atomic_fetch_add(&f->calls, 1, __ATOMIC_RELAXED);
+  double g, e;
+  int64_t seed;
+  richeta_config_get_double(cfg, RICHETA_PARAM_GAMMA, &g);
+  richeta_config_get_double(cfg, RICHETA_PARAM_ETA0, &e);
+  richeta_config_get_int(cfg, RICHETA_PARAM_SEED, &seed);
+  if (g == f->fail_gamma) {
+    o->r.status = RICHETA_SWEEP_RUN_FAILED;
+    snprintf(o->msg, sizeof o->msg, "fake failure");
+    return;
+  }
+  double edge = 0.3 * (g <= 1 ? g * g : pow(g, 2.0 / 3));
+  bool conv = e <= edge;
+  o->r.status = conv ? RICHETA_SWEEP_RUN_CONVERGED : RICHETA_SWEEP_RUN_DIVERGED;
+  double d = log10(e) - log10(edge) + 1;
+  o->r.init_loss = 1;
+  o->r.final_loss = conv ? 0.01 * pow(10, d * d) * (1 + 0.01 * (double)seed) : INFINITY;
+  o->r.best_loss = conv ? o->r.final_loss : 1;
+  o->r.steps = conv ? 100 : 3;
+  o->n = 2;
+  o->step = rlz_calloc(a, 2, sizeof *o->step);
+  o->loss = rlz_calloc(a, 2, sizeof *o->loss);
+  o->test = rlz_calloc(a, 2, sizeof *o->test);
+  o->eta = rlz_calloc(a, 2, sizeof *o->eta);
+  o->step[1] = o->r.steps;
+  o->loss[0] = 1;
+  o->loss[1] = o->r.final_loss;
+  o->test[0] = o->test[1] = NAN;
+  o->eta[0] = o->eta[1] = e;
+}
+
+static int64_t count_rows(const char *db, const char *sql) {
+  sqlite3 *h = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *q = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  int64_t n = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  return n;
+}
+
+START_TEST(dense_sweep_runs_every_cell_for_every_seed) {
+  char db[512];
+  tmp_db(db, sizeof db, "dense");
+  richeta_sweep *sw = sweep_of("");
+  fake f = {.fail_gamma = -1};
+  rlz_sweep_set_runner(sw, fake_runner, &f);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1:10:1"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-3:1:1"), RICHETA_OK);
+  int64_t seeds[2] = {3, 7};
+  ck_assert_int_eq(richeta_sweep_set_seeds(sw, seeds, 2), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_MODE, RICHETA_SWEEP_DENSE),
+                   RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, 3), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  int64_t n = 0;
+  ck_assert_int_eq(richeta_sweep_runs(sw, NULL, NULL, NULL, NULL, NULL, 0, &n), RICHETA_OK);
+  ck_assert_int_eq(n, 3 * 4 * 2);
+  ck_assert_int_eq(f.calls, 24);
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM curves"), 48);
+  /* a second run finds everything stored */
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  ck_assert_int_eq(f.calls, 24);
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM runs"), 24);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+START_TEST(adaptive_scan_stops_decades_below_the_first_convergent_eta0) {
+  char db[512];
+  tmp_db(db, sizeof db, "adaptive");
+  richeta_sweep *sw = sweep_of("");
+  fake f = {.fail_gamma = -1};
+  rlz_sweep_set_runner(sw, fake_runner, &f);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.01,1,1000"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-8:1e4:4"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, 1.5), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  double g[3], em[3], eo[3];
+  int32_t fl[3];
+  int64_t ng;
+  ck_assert_int_eq(richeta_sweep_eta_star(sw, g, em, eo, NULL, fl, 3, &ng), RICHETA_OK);
+  ck_assert_int_eq(ng, 3);
+  for (int i = 0; i < 3; i++) {
+    double edge = 0.3 * (g[i] <= 1 ? g[i] * g[i] : pow(g[i], 2.0 / 3));
+    /* eta_max is the largest grid point below the edge */
+    ck_assert_msg(em[i] <= edge && em[i] * pow(10, 0.25) > edge, "gamma %g: %g vs %g", g[i], em[i],
+                  edge);
+    ck_assert_int_eq(fl[i] & RICHETA_ETA_STAR_MAX_AT_TOP, 0);
+    /* the optimum one decade below the edge, refined off the grid */
+    ck_assert_double_eq_tol(log10(eo[i]), log10(edge) - 1, 0.13);
+    /* runs at this gamma: every eta0 from the top to 1.5 decades below eta_max */
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE gamma = %.17g AND eta0 < %.17g",
+             g[i], em[i] * pow(10, -1.5) * 0.999);
+    ck_assert_int_eq(count_rows(db, sql), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM runs WHERE gamma = %.17g AND status = 'converged'", g[i]);
+    ck_assert_int_eq(count_rows(db, sql), 7); /* 1.5 decades at 4 per decade, both ends */
+  }
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+START_TEST(failed_and_diverged_runs_are_recorded_and_the_sweep_goes_on) {
+  char db[512];
+  tmp_db(db, sizeof db, "failed");
+  richeta_sweep *sw = sweep_of("");
+  fake f = {.fail_gamma = 1};
+  rlz_sweep_set_runner(sw, fake_runner, &f);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1,1,10"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-4:10:2"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  /* gamma 1 fails everywhere: the scan walks the whole grid, all recorded */
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM runs WHERE status='failed'"), 11);
+  ck_assert_int_eq(
+      count_rows(db, "SELECT count(*) FROM runs WHERE status='failed' AND message IS NULL"), 0);
+  ck_assert(count_rows(db, "SELECT count(*) FROM runs WHERE status='diverged'") > 0);
+  ck_assert(count_rows(db, "SELECT count(*) FROM runs WHERE status='converged'") > 0);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+static int stop_after_five(void *user, double g, double e, int64_t seed, int status, double loss,
+                           int cached, int64_t finished) {
+  (void)user, (void)g, (void)e, (void)seed, (void)status, (void)loss, (void)cached;
+  return finished >= 5;
+}
+
+START_TEST(callback_stop_keeps_finished_runs_and_reports_aborted) {
+  char db[512];
+  tmp_db(db, sizeof db, "abort");
+  richeta_sweep *sw = sweep_of("");
+  fake f = {.fail_gamma = -1};
+  rlz_sweep_set_runner(sw, fake_runner, &f);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1:10:2"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-4:10:2"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, 1), RICHETA_OK);
+  richeta_sweep_callbacks cb = {sizeof cb, stop_after_five, NULL};
+  ck_assert_int_eq(richeta_sweep_run(sw, db, &cb), RICHETA_ERR_ABORTED);
+  int64_t n = 0;
+  richeta_sweep_runs(sw, NULL, NULL, NULL, NULL, NULL, 0, &n);
+  ck_assert(n >= 5 && n < 30);
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM runs"), n);
+  /* finishing afterwards gives the full adaptive table */
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  richeta_sweep_runs(sw, NULL, NULL, NULL, NULL, NULL, 0, &n);
+  ck_assert(n > 30);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+/* Like fake_runner, but the decade just below the edge "runs dead": it
+ * finishes without diverging and without learning (final = initial). */
+static void stall_runner(void *user, const richeta_config *cfg, const rlz_alloc *a,
+                         rlz_run_out *o) {
+  fake_runner(user, cfg, a, o);
+  double g, e;
+  richeta_config_get_double(cfg, RICHETA_PARAM_GAMMA, &g);
+  richeta_config_get_double(cfg, RICHETA_PARAM_ETA0, &e);
+  double edge = 0.3 * (g <= 1 ? g * g : pow(g, 2.0 / 3));
+  if (e <= edge && e > edge / 10)
+    o->r.final_loss = o->loss[1] = 1.0;
+}
+
+START_TEST(progress_test_marks_runs_that_do_not_learn_as_stalled) {
+  for (int with = 0; with < 2; with++) {
+    char db[512];
+    tmp_db(db, sizeof db, with ? "stall1" : "stall0");
+    richeta_sweep *sw = sweep_of("");
+    fake f = {.fail_gamma = -1};
+    rlz_sweep_set_runner(sw, stall_runner, &f);
+    ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1,100"), RICHETA_OK);
+    ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-6:1e3:4"), RICHETA_OK);
+    char h0[17], h1[17];
+    richeta_sweep_hash(sw, h0, sizeof h0);
+    ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_PROGRESS, with ? 0.5 : 0),
+                     RICHETA_OK);
+    richeta_sweep_hash(sw, h1, sizeof h1);
+    /* the progress test is part of the sweep's identity */
+    ck_assert(with ? strcmp(h0, h1) != 0 : strcmp(h0, h1) == 0);
+    ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+    double g[2], em[2];
+    int64_t ng;
+    ck_assert_int_eq(richeta_sweep_eta_star(sw, g, em, NULL, NULL, NULL, 2, &ng), RICHETA_OK);
+    for (int i = 0; i < 2; i++) {
+      double edge = 0.3 * (g[i] <= 1 ? g[i] * g[i] : pow(g[i], 2.0 / 3));
+      double top = with ? edge / 10 : edge; /* eta_max: the largest learning eta0 */
+      ck_assert_msg(em[i] <= top && em[i] * pow(10, 0.25) > top, "gamma %g: %g vs %g", g[i], em[i],
+                    top);
+    }
+    int64_t stalled = count_rows(db, "SELECT count(*) FROM runs WHERE status = 'stalled'");
+    ck_assert_int_eq(stalled, with ? 8 : 0); /* one decade at 4 per decade, two gammas */
+    if (with)
+      ck_assert_int_eq(
+          count_rows(db, "SELECT count(*) FROM runs WHERE status = 'stalled' AND message LIKE "
+                         "'no progress%'"),
+          8);
+    richeta_sweep_free(sw);
+    rm_db(db);
+  }
+}
+END_TEST
+
+/* ---- real training runs ------------------------------------------------- */
+
+/* Every deterministic column of every run and curve point, as text. */
+static char *dump_db(const char *path) {
+  sqlite3 *h = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  const char *sql =
+      "SELECT printf('%.17g %.17g %d %.17g %s %d %.17g %.17g %.17g %.17g %.17g %.17g %s ',"
+      " gamma, eta0, seed, eta, status, steps, initial_loss, final_loss, best_loss,"
+      " test_initial_loss, test_final_loss, test_best_loss, config) ||"
+      " (SELECT group_concat(printf('%d:%.17g:%.17g:%.17g', step, loss, test_loss, c.eta), ';')"
+      "  FROM (SELECT * FROM curves WHERE run_id = r.id ORDER BY step) c)"
+      " FROM runs r ORDER BY gamma, eta0, seed";
+  sqlite3_stmt *q = NULL;
+  ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+  size_t cap = 1 << 16, len = 0;
+  char *out = malloc(cap);
+  out[0] = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    const char *row = (const char *)sqlite3_column_text(q, 0);
+    size_t rl = strlen(row);
+    while (len + rl + 2 > cap)
+      out = realloc(out, cap *= 2);
+    memcpy(out + len, row, rl);
+    len += rl;
+    out[len++] = '\n';
+    out[len] = 0;
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  return out;
+}
+
+#define REAL_SPEC "D=8,N=16,L=3,B=16,T=60,eval_n=32,blowup=100"
+
+static richeta_sweep *real_sweep(int workers) {
+  richeta_sweep *sw = sweep_of(REAL_SPEC);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "1e-3,0.1,10,1000"),
+                   RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-8:1e4:2"), RICHETA_OK);
+  int64_t seeds[2] = {0, 1};
+  ck_assert_int_eq(richeta_sweep_set_seeds(sw, seeds, 2), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, workers), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_BLAS_SINGLE, 1), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, 1), RICHETA_OK);
+  return sw;
+}
+
+START_TEST(results_do_not_depend_on_the_number_of_workers) {
+  char *dumps[3];
+  int workers[3] = {1, 2, 5};
+  for (int k = 0; k < 3; k++) {
+    char db[512], tag[16];
+    snprintf(tag, sizeof tag, "w%d", workers[k]);
+    tmp_db(db, sizeof db, tag);
+    richeta_sweep *sw = real_sweep(workers[k]);
+    ck_assert_msg(richeta_sweep_run(sw, db, NULL) == RICHETA_OK, "%s",
+                  richeta_sweep_last_error(sw));
+    richeta_sweep_free(sw);
+    dumps[k] = dump_db(db);
+    rm_db(db);
+  }
+  ck_assert(strlen(dumps[0]) > 1000);
+  ck_assert(strstr(dumps[0], "diverged") && strstr(dumps[0], "converged"));
+  ck_assert_str_eq(dumps[0], dumps[1]);
+  ck_assert_str_eq(dumps[0], dumps[2]);
+  for (int k = 0; k < 3; k++)
+    free(dumps[k]);
+}
+END_TEST
+
+static int count_cached(void *user, double g, double e, int64_t seed, int status, double loss,
+                        int cached, int64_t finished) {
+  (void)g, (void)e, (void)seed, (void)status, (void)loss, (void)finished;
+  int *c = user;
+  c[cached ? 1 : 0]++;
+  return 0;
+}
+
+START_TEST(sweep_killed_mid_run_resumes_to_the_uninterrupted_table) {
+  char full[512], killed[512];
+  tmp_db(full, sizeof full, "full");
+  tmp_db(killed, sizeof killed, "killed");
+  richeta_sweep *sw = real_sweep(2);
+  ck_assert_int_eq(richeta_sweep_run(sw, full, NULL), RICHETA_OK);
+  int64_t total = 0;
+  richeta_sweep_runs(sw, NULL, NULL, NULL, NULL, NULL, 0, &total);
+  richeta_sweep_free(sw);
+  ck_assert(total > 20);
+
+  pid_t pid = fork();
+  ck_assert(pid >= 0);
+  if (pid == 0) {
+    richeta_sweep *c = real_sweep(1); /* slower, and the table must not care */
+    richeta_sweep_run(c, killed, NULL);
+    _exit(0);
+  }
+  /* wait until about a third of the runs is stored, then kill -9 */
+  int64_t have = 0;
+  for (int i = 0; i < 20000 && have < total / 3; i++) {
+    usleep(2000);
+    sqlite3 *h = NULL;
+    if (sqlite3_open_v2(killed, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+      sqlite3_busy_timeout(h, 1000);
+      sqlite3_stmt *q = NULL;
+      if (sqlite3_prepare_v2(h, "SELECT count(*) FROM runs", -1, &q, NULL) == SQLITE_OK &&
+          sqlite3_step(q) == SQLITE_ROW)
+        have = sqlite3_column_int64(q, 0);
+      sqlite3_finalize(q);
+    }
+    sqlite3_close(h);
+  }
+  kill(pid, SIGKILL);
+  int wst;
+  waitpid(pid, &wst, 0);
+  ck_assert_msg(WIFSIGNALED(wst), "the child finished before it was killed");
+  int64_t before = count_rows(killed, "SELECT count(*) FROM runs");
+  ck_assert(before > 0 && before < total);
+
+  sw = real_sweep(2);
+  int counts[2] = {0, 0};
+  richeta_sweep_callbacks cb = {sizeof cb, count_cached, counts};
+  ck_assert_int_eq(richeta_sweep_run(sw, killed, &cb), RICHETA_OK);
+  richeta_sweep_free(sw);
+  ck_assert_int_eq(counts[1], before); /* every stored run skipped */
+  ck_assert_int_eq(counts[0] + counts[1], total);
+  char *a = dump_db(full), *b = dump_db(killed);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+  rm_db(full);
+  rm_db(killed);
+}
+END_TEST
+
+START_TEST(open_reads_back_a_stored_sweep_and_rejects_other_files) {
+  char db[512];
+  tmp_db(db, sizeof db, "open");
+  richeta_sweep *sw = sweep_of("");
+  fake f = {.fail_gamma = -1};
+  rlz_sweep_set_runner(sw, fake_runner, &f);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1,10"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-4:10:2"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  char h1[17], h2[17];
+  ck_assert_int_eq(richeta_sweep_hash(sw, h1, sizeof h1), RICHETA_OK);
+  int64_t n1 = 0, n2 = 0;
+  richeta_sweep_runs(sw, NULL, NULL, NULL, NULL, NULL, 0, &n1);
+  richeta_sweep *o = NULL;
+  ck_assert_msg(richeta_sweep_open(&o, db, NULL, NULL) == RICHETA_OK, "%s", richeta_last_error());
+  ck_assert_int_eq(richeta_sweep_hash(o, h2, sizeof h2), RICHETA_OK);
+  ck_assert_str_eq(h1, h2);
+  richeta_sweep_runs(o, NULL, NULL, NULL, NULL, NULL, 0, &n2);
+  ck_assert_int_eq(n1, n2);
+  int64_t ng = 0;
+  ck_assert_int_eq(richeta_sweep_get_grid(o, RICHETA_SWEEP_AXIS_GAMMA, NULL, 0, &ng),
+                   RICHETA_ERR_BUFFER_TOO_SMALL);
+  ck_assert_int_eq(ng, 2);
+  richeta_sweep_free(o);
+  ck_assert_int_eq(richeta_sweep_open(&o, db, "0123456789abcdef", NULL), RICHETA_ERR_INVALID);
+  ck_assert_ptr_null(o);
+  /* a file that is not a database */
+  char junk[600];
+  snprintf(junk, sizeof junk, "%s.junk", db);
+  FILE *fp = fopen(junk, "w");
+  fputs("this is not sqlite at all, not even close............................", fp);
+  fclose(fp);
+  ck_assert_int_eq(richeta_sweep_open(&o, junk, NULL, NULL), RICHETA_ERR_DATABASE);
+  ck_assert(strlen(richeta_last_error()) > 10);
+  ck_assert_int_eq(richeta_sweep_open(&o, "/nonexistent/dir/x.db", NULL, NULL),
+                   RICHETA_ERR_DATABASE);
+  unlink(junk);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+START_TEST(bad_arguments_give_status_and_message) {
+  richeta_sweep *sw = NULL;
+  ck_assert_int_eq(richeta_sweep_new(NULL, NULL), RICHETA_ERR_NULL);
+  ck_assert_int_eq(richeta_sweep_new(&sw, NULL), RICHETA_ERR_NULL);
+  ck_assert_ptr_null(sw);
+  richeta_sweep_free(NULL);
+  sw = sweep_of("");
+  ck_assert_int_eq(richeta_sweep_run(sw, NULL, NULL), RICHETA_ERR_NULL);
+  richeta_sweep_callbacks cb = {1, NULL, NULL};
+  ck_assert_int_eq(richeta_sweep_run(sw, "/tmp/x.db", &cb), RICHETA_ERR_INVALID);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_MODE, 2), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, 1.5), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, NAN),
+                   RICHETA_ERR_NONFINITE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, (richeta_sweep_option)99, 1),
+                   RICHETA_ERR_UNSUPPORTED);
+  double v;
+  ck_assert_int_eq(richeta_sweep_get_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, &v), RICHETA_OK);
+  ck_assert_double_eq(v, 2);
+  int64_t dup[2] = {1, 1}, neg[1] = {-1};
+  ck_assert_int_eq(richeta_sweep_set_seeds(sw, dup, 2), RICHETA_ERR_INVALID);
+  ck_assert_int_eq(richeta_sweep_set_seeds(sw, neg, 1), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_seeds(sw, dup, 0), RICHETA_ERR_RANGE);
+  char small[8];
+  ck_assert_int_eq(richeta_sweep_hash(sw, small, sizeof small), RICHETA_ERR_BUFFER_TOO_SMALL);
+  ck_assert_int_eq(richeta_sweep_runs(sw, NULL, NULL, NULL, NULL, NULL, -1, NULL),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_load(sw, "/nonexistent/dir/x.db"), RICHETA_ERR_DATABASE);
+  richeta_sweep_free(sw);
+}
+END_TEST
+
+START_TEST(hash_ignores_swept_parameters_only) {
+  richeta_sweep *a = sweep_of("gamma=3,eta0=0.5,seed=9");
+  richeta_sweep *b = sweep_of("gamma=0.1,eta0=1e-3,seed=1");
+  richeta_sweep *c = sweep_of("gamma=3,eta0=0.5,seed=9,N=65");
+  char ha[17], hb[17], hc[17];
+  richeta_sweep_hash(a, ha, 17);
+  richeta_sweep_hash(b, hb, 17);
+  richeta_sweep_hash(c, hc, 17);
+  ck_assert_str_eq(ha, hb);
+  ck_assert_str_ne(ha, hc);
+  richeta_sweep_free(a);
+  richeta_sweep_free(b);
+  richeta_sweep_free(c);
+}
+END_TEST
+
+START_TEST(runs_the_trainer_cannot_make_are_recorded_as_failed) {
+  char db[512];
+  tmp_db(db, sizeof db, "realfail");
+  /* a file task whose data set does not exist: every trainer fails */
+  richeta_sweep *sw = sweep_of("D=8,N=16,L=2,B=16,T=20,task=file,data=/nonexistent/set");
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1,10"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-2:1:1"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  int32_t st[16];
+  int64_t n = 0;
+  ck_assert_int_eq(richeta_sweep_runs(sw, NULL, NULL, NULL, st, NULL, 16, &n), RICHETA_OK);
+  ck_assert_int_eq(n, 6);
+  for (int64_t i = 0; i < n; i++)
+    ck_assert_int_eq(st[i], RICHETA_SWEEP_RUN_FAILED);
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM runs WHERE message LIKE 'trainer:%'"), 6);
+  int32_t flags[2];
+  ck_assert_int_eq(richeta_sweep_eta_star(sw, NULL, NULL, NULL, NULL, flags, 2, &n), RICHETA_OK);
+  ck_assert(flags[0] & RICHETA_ETA_STAR_NONE);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+Suite *sweep_suite(void) {
+  Suite *s = suite_create("sweep");
+  TCase *tc = tcase_create("grid_fit");
+  tcase_add_test(tc, range_grid_has_points_per_decade_on_a_shared_lattice);
+  tcase_add_test(tc, bad_grid_specifications_are_rejected_with_a_message);
+  tcase_add_test(tc, powerlaw_fit_recovers_a_known_exponent_and_its_error);
+  tcase_add_test(tc, regime_fit_recovers_two_and_two_over_L_from_synthetic_eta_star);
+  tcase_add_test(tc, parabola_vertex_refines_between_grid_points);
+  tcase_add_test(tc, eta_star_takes_largest_convergent_and_refined_best);
+  tcase_add_test(tc, bad_arguments_give_status_and_message);
+  tcase_add_test(tc, hash_ignores_swept_parameters_only);
+  suite_add_tcase(s, tc);
+  TCase *ts = tcase_create("schedule");
+  tcase_add_test(ts, dense_sweep_runs_every_cell_for_every_seed);
+  tcase_add_test(ts, adaptive_scan_stops_decades_below_the_first_convergent_eta0);
+  tcase_add_test(ts, failed_and_diverged_runs_are_recorded_and_the_sweep_goes_on);
+  tcase_add_test(ts, callback_stop_keeps_finished_runs_and_reports_aborted);
+  tcase_add_test(ts, open_reads_back_a_stored_sweep_and_rejects_other_files);
+  tcase_add_test(ts, progress_test_marks_runs_that_do_not_learn_as_stalled);
+  suite_add_tcase(s, ts);
+  TCase *tr = tcase_create("real");
+  tcase_set_timeout(tr, 240);
+  tcase_add_test(tr, results_do_not_depend_on_the_number_of_workers);
+  tcase_add_test(tr, sweep_killed_mid_run_resumes_to_the_uninterrupted_table);
+  tcase_add_test(tr, runs_the_trainer_cannot_make_are_recorded_as_failed);
+  suite_add_tcase(s, tr);
+  return s;
+}
