@@ -76,6 +76,10 @@ typedef enum richeta_param {
   RICHETA_PARAM_LABEL_NOISE = 304,    ///< [noise] std of Gaussian label noise >= 0 (default 0).
   RICHETA_PARAM_DATA_SEED = 305,      ///< [data_seed] seed of the teacher and samples, int >= 0 (default 1).
   RICHETA_PARAM_DATA_PATH = 306,      ///< [data] data set name or path (string, default "").
+  /* --- stream, appended in 1.0: the index, staircase and parity tasks --- */
+  RICHETA_PARAM_TASK_DEGREE = 307,    ///< [degree] Hermite degree p of the single- and multi-index tasks, int in [1, 20] (default 2).
+  RICHETA_PARAM_TASK_INDICES = 308,   ///< [k] relevant directions: index directions (multi_index), parity order |S| (parity), staircase depth S (staircase); int in [1, 2^20], at most D (default 3).
+  RICHETA_PARAM_TASK_INPUTS = 309,    ///< [inputs] ::richeta_input_dist of synthetic inputs (default auto).
   /* --- training loop: 400..499 --- */
   RICHETA_PARAM_STEPS = 400,          ///< [T] training steps, int >= 0 (default 400).
   RICHETA_PARAM_LOG_PER_DECADE = 401, ///< [log_per_decade] logged steps per decade, int >= 1 (default 10).
@@ -129,8 +133,19 @@ typedef enum richeta_task {
   RICHETA_TASK_LINEAR = 0,     ///< [linear] y = W* x / sqrt(D), Gaussian x.
   RICHETA_TASK_MLP = 1,        ///< [mlp] y = random MLP teacher of x, Gaussian x.
   RICHETA_TASK_CALLBACK = 2,   ///< [callback] batches come from a callback table.
-  RICHETA_TASK_FILE = 3        ///< [file] batches come from the data set named by RICHETA_PARAM_DATA_PATH.
+  RICHETA_TASK_FILE = 3,       ///< [file] batches come from the data set named by RICHETA_PARAM_DATA_PATH.
+  RICHETA_TASK_SINGLE_INDEX = 4, ///< [single_index] y = He_p(w.x / |w|) / sqrt(p!), one fixed random direction w (stream.h).
+  RICHETA_TASK_MULTI_INDEX = 5,  ///< [multi_index] y = sum_j He_p(u_j.x) / sqrt(p! k), k orthonormal random directions u_j (stream.h).
+  RICHETA_TASK_STAIRCASE = 6,    ///< [staircase] y = (x_1 + x_1 x_2 + ... + x_1...x_S) / sqrt(S), S = k, sign inputs by default (stream.h).
+  RICHETA_TASK_PARITY = 7        ///< [parity] y = x_1 x_2 ... x_k on x in {-1,+1}^D by default (stream.h).
 } richeta_task;
+
+/** Distribution of the inputs of synthetic tasks. */
+typedef enum richeta_input_dist {
+  RICHETA_INPUT_AUTO = 0,  ///< [auto] the task's own: sign for staircase and parity, Gaussian otherwise.
+  RICHETA_INPUT_GAUSS = 1, ///< [gauss] x ~ N(0, I_D).
+  RICHETA_INPUT_SIGN = 2   ///< [sign] x uniform on {-1,+1}^D (the sign of the Gaussian draw).
+} richeta_input_dist;
 
 /**
  * @brief Create a configuration holding every parameter at its default.

@@ -13,6 +13,28 @@
  * mean-field-free random MLP y = W_k phi(... phi(W_1 x / sqrt(D)) / sqrt(M) ...) / sqrt(M)
  * of width M = teacher_N, depth teacher_L and activation teacher_act.
  * Label noise adds N(0, noise^2) to every target.
+ *
+ * Function tasks (one output, C = 1; k = RICHETA_PARAM_TASK_INDICES,
+ * p = RICHETA_PARAM_TASK_DEGREE; k <= D). He_p is the probabilists'
+ * Hermite polynomial (He_0 = 1, He_1 = z, He_{n+1} = z He_n - n He_{n-1}),
+ * so E[He_p(z)^2] = p! for z ~ N(0,1) and every target below has unit
+ * variance under its default inputs.
+ * - single_index: y = He_p(w.x / |w|) / sqrt(p!), w ~ N(0, I_D) drawn once
+ *   from the data seed (k is ignored).
+ * - multi_index: y = sum_{j=1..k} He_p(u_j.x) / sqrt(p! k), where u_1..u_k
+ *   are orthonormal: Gram-Schmidt of k vectors drawn once from the data
+ *   seed (u_1 = w / |w|). The terms are uncorrelated for Gaussian x.
+ * - staircase: y = (x_1 + x_1 x_2 + ... + x_1 x_2 ... x_S) / sqrt(S) with
+ *   S = k: the first S input coordinates; inputs are signs by default.
+ * - parity: y = x_1 x_2 ... x_k, the first k coordinates (by symmetry of
+ *   the initialisation as hard as any fixed k-subset); inputs are signs
+ *   by default, so y is +1 or -1.
+ *
+ * RICHETA_PARAM_TASK_INPUTS chooses the inputs of every synthetic task:
+ * `auto` (signs for staircase and parity, Gaussian otherwise), `gauss`
+ * (x ~ N(0, I_D)) or `sign` (x_i = sign of the Gaussian draw, uniform on
+ * {-1,+1}). Targets are computed in double precision; single-precision
+ * batches are the double batches rounded once.
  */
 #ifndef RICHLAZY_STREAM_H
 #define RICHLAZY_STREAM_H
@@ -58,7 +80,10 @@ typedef struct richeta_stream_callbacks {
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_INVALID The task is ::RICHETA_TASK_CALLBACK (use
  *         richeta_stream_new_callback()).
- * @retval RICHETA_ERR_MISMATCH A data file does not fit D or C.
+ * @retval RICHETA_ERR_MISMATCH A data file does not fit D or C, or a
+ *         function task (single_index, multi_index, staircase, parity) is
+ *         asked for C != 1.
+ * @retval RICHETA_ERR_RANGE A function task has k > D.
  * @retval RICHETA_ERR_IO A data file cannot be read.
  * @retval RICHETA_ERR_FORMAT A data file is malformed.
  * @retval RICHETA_ERR_NOMEM Allocation failed.
@@ -157,6 +182,28 @@ RICHETA_API richeta_status richeta_stream_batch_f32(richeta_stream *stream, int6
  */
 RICHETA_API richeta_status richeta_stream_eval_f64(richeta_stream *stream, int64_t first,
                                                    int64_t count, double *x, double *y);
+
+/**
+ * @brief Epoch of the last sample of training batch @p step: how many
+ *        times the stream has gone through its finite data set before it.
+ *
+ * File streams draw batch t from samples t*B .. t*B+B-1 of consecutive
+ * epochs (each a fresh permutation of the data set), so a result > 0 means
+ * the run is reusing samples and is no longer online. Synthetic streams
+ * draw fresh samples at every step and callback streams cannot tell: both
+ * give 0.
+ * @param[in] stream Stream.
+ * @param[in] step Step t >= 0.
+ * @param[out] epoch Receives the epoch (0 = first pass).
+ * @retval RICHETA_OK Read.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @retval RICHETA_ERR_RANGE @p step < 0.
+ * @retval RICHETA_ERR_OVERFLOW (t + 1) * B overflows.
+ * @since 1.0 @par Thread safety: safe with other read-only calls; writes
+ *        the stream's message on failure.
+ */
+RICHETA_API richeta_status richeta_stream_epoch(const richeta_stream *stream, int64_t step,
+                                                int64_t *epoch);
 
 /** @} */
 

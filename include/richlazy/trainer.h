@@ -9,7 +9,8 @@
  * below T, and T itself (T = 1000 with 4 per decade gives 0, 1, 2, 3, 6, 10,
  * 18, 32, 56, 100, 178, 316, 562, 1000). An entry at t < T holds the loss of
  * training batch t before its update, the held-out loss at the same
- * parameters (NaN without a held-out set) and eta(t); the final entry at T
+ * parameters (NaN without a held-out set), the held-out accuracy when C >= 2
+ * (richeta_trainer_log_accuracy()) and eta(t); the final entry at T
  * holds the final parameters' loss on the last batch, the final held-out
  * loss and eta(T). A run diverges when a loss is NaN/Inf or
  * exceeds RICHETA_PARAM_BLOWUP times the initial loss: it stops at once and
@@ -162,6 +163,33 @@ RICHETA_API richeta_status richeta_trainer_state(const richeta_trainer *trainer,
 RICHETA_API richeta_status richeta_trainer_log(const richeta_trainer *trainer, int64_t *steps,
                                                double *train_loss, double *eval_loss,
                                                double *eta, int64_t cap, int64_t *count);
+
+/**
+ * @brief Copy the held-out accuracy of every logged point.
+ *
+ * Entry i belongs to the i-th logged step of richeta_trainer_log() and is
+ * the fraction of held-out samples whose largest output is at the index
+ * of their largest target (the class, for one-hot targets), measured at
+ * the same parameters as the held-out loss. It is NaN where accuracy is
+ * not defined: C < 2, no held-out set (eval size 0, callback streams), and
+ * points restored from a checkpoint written before accuracies were stored.
+ * Inside a richeta_train_callbacks::on_log hook the last entry belongs to
+ * the point being reported.
+ * @param[in] trainer Trainer.
+ * @param[out] accuracy Buffer of @p cap values in [0, 1] or NaN; NULL makes
+ *             the call a size query.
+ * @param[in] cap Capacity of @p accuracy (>= 0).
+ * @param[out] count Receives the number of logged points (may be NULL).
+ * @retval RICHETA_OK Copied (or size query answered).
+ * @retval RICHETA_ERR_NULL @p trainer is NULL.
+ * @retval RICHETA_ERR_RANGE @p cap < 0.
+ * @retval RICHETA_ERR_BUFFER_TOO_SMALL @p cap < count; nothing copied.
+ * @since 1.0 @par Thread safety: read-only; not concurrently with
+ *        richeta_trainer_run() on the same trainer.
+ */
+RICHETA_API richeta_status richeta_trainer_log_accuracy(const richeta_trainer *trainer,
+                                                        double *accuracy, int64_t cap,
+                                                        int64_t *count);
 
 /**
  * @brief The trainer's model (borrowed; valid while the trainer lives).

@@ -11,7 +11,10 @@ static const char *const dtype_names[] = {"auto", "f32", "f64"};
 static const char *const center_names[] = {"none", "frozen"};
 static const char *const rule_names[] = {"none", "theory", "custom"};
 static const char *const sched_names[] = {"constant", "cosine", "step"};
-static const char *const task_names[] = {"linear", "mlp", "callback", "file"};
+static const char *const task_names[] = {"linear",   "mlp",          "callback",
+                                         "file",     "single_index", "multi_index",
+                                         "staircase", "parity"};
+static const char *const input_names[] = {"auto", "gauss", "sign"};
 
 #define N_(a) (int)(sizeof(a) / sizeof((a)[0]))
 #define BIG 1e30
@@ -57,7 +60,8 @@ const rlz_param_def rlz_param_table[] = {
     DBL_ROW(RICHETA_PARAM_CROSSOVER, "crossover", 0, BIG, 1, 1.0, "custom rule crossover gamma"),
     DBL_ROW(RICHETA_PARAM_RULE_PREFACTOR, "prefactor", 0, BIG, 1, 1.0,
             "custom rule factor at the crossover"),
-    ENUM_ROW(RICHETA_PARAM_TASK, "task", task_names, 0, "data: linear, mlp, callback, file"),
+    ENUM_ROW(RICHETA_PARAM_TASK, "task", task_names, 0,
+             "data: linear, mlp, callback, file, single_index, multi_index, staircase, parity"),
     INT_ROW(RICHETA_PARAM_TEACHER_WIDTH, "teacher_N", 1, 1 << 20, 64, "MLP-teacher width"),
     INT_ROW(RICHETA_PARAM_TEACHER_DEPTH, "teacher_L", 1, 64, 2, "MLP-teacher depth"),
     ENUM_ROW(RICHETA_PARAM_TEACHER_ACTIVATION, "teacher_act", act_names, 1, "MLP-teacher activation"),
@@ -65,6 +69,12 @@ const rlz_param_def rlz_param_table[] = {
     INT_ROW(RICHETA_PARAM_DATA_SEED, "data_seed", 0, SEED_MAX, 1, "seed of teacher and samples"),
     {RICHETA_PARAM_DATA_PATH, "data", RICHETA_TYPE_STRING, 0, 0, 0, 0, 0.0, "", NULL, 0,
      "data set name or path (task=file)"},
+    INT_ROW(RICHETA_PARAM_TASK_DEGREE, "degree", 1, 20, 2,
+            "Hermite degree p of single_index and multi_index"),
+    INT_ROW(RICHETA_PARAM_TASK_INDICES, "k", 1, 1 << 20, 3,
+            "relevant directions: multi_index directions, parity order, staircase depth"),
+    ENUM_ROW(RICHETA_PARAM_TASK_INPUTS, "inputs", input_names, 0,
+             "synthetic inputs: auto (task's own), gauss, sign"),
     INT_ROW(RICHETA_PARAM_STEPS, "T", 0, 1e12, 400, "training steps"),
     INT_ROW(RICHETA_PARAM_LOG_PER_DECADE, "log_per_decade", 1, 1000, 10, "logged steps per decade"),
     DBL_ROW(RICHETA_PARAM_BLOWUP, "blowup", 1, BIG, 1, 1e3,

@@ -38,6 +38,8 @@ struct richeta_stream {
   double *xbuf, *ybuf; /* B x D and B x C doubles: f32 fills and callbacks */
   richeta_stream_callbacks cb;
   richeta_dataset *ds, *ds_test; /* file streams: training and held-out splits */
+  bool sign_inputs;              /* synthetic inputs are signs of the Gaussian draws */
+  rlz_task fn;                   /* function tasks (tasks.c); fn.task = -1 otherwise */
 };
 
 static double act(int a, double v) {
@@ -87,7 +89,10 @@ static richeta_status teacher_forward(richeta_stream *s, int64_t n, const double
 static richeta_status synth_fill(richeta_stream *s, int64_t n, uint64_t sx, uint64_t cx0,
                                  uint64_t sn, uint64_t cn0, double *x, double *y) {
   rlz_rng_normals(s->seed, sx, cx0, n * s->D, x);
-  richeta_status st = teacher_forward(s, n, x, y);
+  if (s->sign_inputs)
+    rlz_task_sign(n * s->D, x);
+  richeta_status st = rlz_task_is_function(s->fn.task) ? rlz_task_targets(&s->fn, &s->err, n, x, y)
+                                                       : teacher_forward(s, n, x, y);
   if (st != RICHETA_OK)
     return st;
   if (s->noise > 0) {
@@ -103,6 +108,7 @@ static void stream_destroy(richeta_stream *s) {
   rlz_alloc a = s->alloc;
   richeta_dataset_free(s->ds);
   richeta_dataset_free(s->ds_test);
+  rlz_task_free(&s->fn, &a);
   rlz_free(&a, s->teacher);
   rlz_free(&a, s->h0);
   rlz_free(&a, s->h1);
@@ -127,6 +133,7 @@ static richeta_status stream_alloc(richeta_stream **out, const richeta_config *c
     return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate a stream");
   s->alloc = *a;
   s->task = task;
+  s->fn.task = -1;
   s->D = D;
   s->C = C;
   s->B = B;
@@ -174,7 +181,7 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
                     "task=callback needs richeta_stream_new_callback() and a callback table");
   if (task == RICHETA_TASK_FILE)
     return file_stream_new(out, cfg);
-  if (task != RICHETA_TASK_LINEAR && task != RICHETA_TASK_MLP)
+  if (task != RICHETA_TASK_LINEAR && task != RICHETA_TASK_MLP && !rlz_task_is_function(task))
     return rlz_fail(NULL, RICHETA_ERR_INVALID, "unknown task %lld", (long long)task);
   double noise = rlz_config_double(cfg, RICHETA_PARAM_LABEL_NOISE);
   if (!isfinite(noise) || noise < 0)
@@ -186,6 +193,17 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
   s->seed = (uint64_t)rlz_config_int(cfg, RICHETA_PARAM_DATA_SEED);
   s->noise = noise;
   s->eval_n = rlz_config_int(cfg, RICHETA_PARAM_EVAL_SIZE);
+  s->sign_inputs = rlz_task_sign_inputs(task, rlz_config_int(cfg, RICHETA_PARAM_TASK_INPUTS));
+  if (rlz_task_is_function(task)) {
+    st = rlz_task_init(&s->fn, &s->alloc, cfg, s->seed, s->D, s->C, s->B);
+    if (st != RICHETA_OK) {
+      s->fn.task = -1;
+      stream_destroy(s);
+      return st;
+    }
+    *out = s;
+    return RICHETA_OK;
+  }
   if (task == RICHETA_TASK_LINEAR) {
     s->tL = 1;
     s->tM = 1; /* unused */
@@ -271,6 +289,27 @@ const char *richeta_stream_last_error(const richeta_stream *stream) {
 }
 
 const char *rlz_stream_msg(const richeta_stream *s) { return s->err.msg; }
+
+const rlz_task *rlz_stream_task(const richeta_stream *s) { return &s->fn; }
+
+richeta_status richeta_stream_epoch(const richeta_stream *stream, int64_t step, int64_t *epoch) {
+  if (!stream || !epoch)
+    return rlz_fail(stream ? (rlz_err *)&stream->err : NULL, RICHETA_ERR_NULL,
+                    "richeta_stream_epoch: %s is NULL", stream ? "epoch" : "stream");
+  rlz_err *e = (rlz_err *)&stream->err; /* only the message buffer changes */
+  if (step < 0)
+    return rlz_fail(e, RICHETA_ERR_RANGE, "richeta_stream_epoch: step %lld < 0", (long long)step);
+  if (stream->task != RICHETA_TASK_FILE) { /* fresh samples every step (or unknown: host) */
+    *epoch = 0;
+    return RICHETA_OK;
+  }
+  int64_t ep = rlz_dataset_epoch_of(stream->ds, step, stream->B);
+  if (ep < 0)
+    return rlz_fail(e, RICHETA_ERR_OVERFLOW, "richeta_stream_epoch: step %lld overflows",
+                    (long long)step);
+  *epoch = ep;
+  return RICHETA_OK;
+}
 
 richeta_status richeta_stream_get_int(const richeta_stream *stream, richeta_param param,
                                       int64_t *value) {

@@ -13,7 +13,9 @@
  *
  * Sections: CONFIG (canonical spec string), STATE (fixed record below),
  * PARAMS, THETA0, MOMENTUM (model dtype; MOMENTUM empty without momentum),
- * LOG (per point: i64 step, f64 train loss, f64 held-out loss, f64 eta).
+ * LOG (per point: i64 step, f64 train loss, f64 held-out loss, f64 eta),
+ * and the optional ACCURACY (per point: f64 held-out accuracy or NaN; added
+ * within version 1: files without it load with NaN accuracies).
  * Unknown section ids are skipped, so later minor versions may add some.
  *
  * Loading parses the whole file into a view and validates every length
@@ -44,9 +46,11 @@ enum {
   SEC_PARAMS = 3,
   SEC_THETA0 = 4,
   SEC_MOMENTUM = 5,
-  SEC_LOG = 6
+  SEC_LOG = 6,
+  SEC_ACCURACY = 7 /* optional */
 };
-#define N_SECTIONS 6u
+#define N_SECTIONS 7u
+#define N_REQUIRED 6u /* sections 1..N_REQUIRED must be present */
 
 /* ---- little-endian encoding, byte by byte (host-order independent) ---- */
 
@@ -167,6 +171,7 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
   len[SEC_THETA0] = arr;
   len[SEC_MOMENTUM] = vel ? arr : 0;
   len[SEC_LOG] = (size_t)t->log_n * LOG_REC;
+  len[SEC_ACCURACY] = (size_t)t->log_n * 8u;
   size_t total = HDR_SIZE + N_SECTIONS * ENTRY_SIZE + 4;
   for (unsigned i = 1; i <= N_SECTIONS; i++)
     if (!rlz_add_size(total, len[i], &total)) {
@@ -222,6 +227,9 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
     put_f64(p + 16, t->log_eval[i]);
     put_f64(p + 24, t->log_eta[i]);
   }
+  p = buf + sec_off[SEC_ACCURACY];
+  for (int64_t i = 0; i < t->log_n; i++)
+    put_f64(p + 8 * i, t->log_acc[i]);
   put_u32(buf + total - 4, crc_of(buf, total - 4));
   st = rlz_write_file_atomic(e, path, buf, total);
   rlz_free(&t->alloc, buf);
@@ -276,7 +284,7 @@ static richeta_status parse(rlz_err *e, const char *path, const unsigned char *b
     v->sec[id] = b + off;
     v->len[id] = len;
   }
-  for (unsigned id = 1; id <= N_SECTIONS; id++)
+  for (unsigned id = 1; id <= N_REQUIRED; id++)
     if (!v->sec[id])
       return rlz_fail(e, RICHETA_ERR_FORMAT, "'%s': section %u is missing", path, id);
   if (v->len[SEC_STATE] != STATE_SIZE)
@@ -305,7 +313,46 @@ static richeta_status parse(rlz_err *e, const char *path, const unsigned char *b
   if ((uint64_t)v->log_n > UINT64_MAX / LOG_REC || v->len[SEC_LOG] != (uint64_t)v->log_n * LOG_REC)
     return rlz_fail(e, RICHETA_ERR_FORMAT, "'%s': log section does not hold %lld points", path,
                     (long long)v->log_n);
+  if (v->sec[SEC_ACCURACY] && v->len[SEC_ACCURACY] != (uint64_t)v->log_n * 8u)
+    return rlz_fail(e, RICHETA_ERR_FORMAT, "'%s': accuracy section does not hold %lld points", path,
+                    (long long)v->log_n);
   return RICHETA_OK;
+}
+
+/* Whether the stored spec string describes the configuration whose
+ * canonical string is spec. Byte equality is the common case; otherwise the
+ * stored string is parsed and written canonically again, so that files
+ * written before a parameter was appended (the key is absent and takes its
+ * default) still match. */
+static richeta_status same_config(richeta_trainer *t, rlz_err *e, const char *spec, size_t spec_len,
+                                  const ckpt_view *v, bool *same) {
+  *same = spec_len == v->len[SEC_CONFIG] && memcmp(spec, v->sec[SEC_CONFIG], spec_len) == 0;
+  if (*same)
+    return RICHETA_OK;
+  richeta_allocator al = {sizeof al, t->alloc.alloc, t->alloc.free, t->alloc.user};
+  richeta_config *stored = NULL;
+  char *text = rlz_malloc(&t->alloc, (size_t)v->len[SEC_CONFIG] + 1);
+  if (!text)
+    return rlz_fail(e, RICHETA_ERR_NOMEM, "cannot allocate the stored configuration");
+  memcpy(text, v->sec[SEC_CONFIG], (size_t)v->len[SEC_CONFIG]);
+  text[v->len[SEC_CONFIG]] = '\0';
+  richeta_status st = richeta_config_new(&stored, &al);
+  if (st != RICHETA_OK) {
+    rlz_free(&t->alloc, text);
+    return rlz_fail(e, st, "cannot allocate the stored configuration");
+  }
+  if (strlen(text) == v->len[SEC_CONFIG] && richeta_config_parse(stored, text) == RICHETA_OK) {
+    char *canon;
+    size_t canon_len;
+    st = config_string(&t->alloc, e, stored, &canon, &canon_len);
+    if (st == RICHETA_OK) {
+      *same = canon_len == spec_len && memcmp(canon, spec, spec_len) == 0;
+      rlz_free(&t->alloc, canon);
+    }
+  }
+  richeta_config_free(stored);
+  rlz_free(&t->alloc, text);
+  return st;
 }
 
 /* Check that the view fits trainer t, then copy it in. Nothing is written
@@ -316,8 +363,11 @@ static richeta_status apply(richeta_trainer *t, rlz_err *e, const char *path, co
   richeta_status st = config_string(&t->alloc, e, t->cfg, &spec, &spec_len);
   if (st != RICHETA_OK)
     return st;
-  bool same = spec_len == v->len[SEC_CONFIG] && memcmp(spec, v->sec[SEC_CONFIG], spec_len) == 0;
+  bool same = false;
+  st = same_config(t, e, spec, spec_len, v, &same);
   rlz_free(&t->alloc, spec);
+  if (st != RICHETA_OK)
+    return st;
   if (!same)
     return rlz_fail(e, RICHETA_ERR_MISMATCH,
                     "'%s' was saved with a different configuration than this trainer's", path);
@@ -353,6 +403,7 @@ static richeta_status apply(richeta_trainer *t, rlz_err *e, const char *path, co
     t->log_train[i] = get_f64(p + 8);
     t->log_eval[i] = get_f64(p + 16);
     t->log_eta[i] = get_f64(p + 24);
+    t->log_acc[i] = v->sec[SEC_ACCURACY] ? get_f64(v->sec[SEC_ACCURACY] + 8 * i) : NAN;
   }
   return RICHETA_OK;
 }

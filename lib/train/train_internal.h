@@ -35,6 +35,7 @@ struct richeta_trainer {
   int64_t log_cap, log_n;
   int64_t *log_step;
   double *log_train, *log_eval, *log_eta;
+  double *log_acc; /* held-out accuracy, NaN when C < 2 or no held-out set */
 };
 
 /* Trainer creation from a configuration with an optional borrowed stream

@@ -52,8 +52,8 @@ static void trainer_destroy(richeta_trainer *t) {
     richeta_stream_free(t->stream);
   richeta_model_free(t->model);
   richeta_config_free(t->cfg);
-  void *bufs[] = {t->bx,       t->by,        t->ex,       t->ey,     t->sched_steps,
-                  t->log_step, t->log_train, t->log_eval, t->log_eta};
+  void *bufs[] = {t->bx,       t->by,        t->ex,       t->ey,      t->sched_steps,
+                  t->log_step, t->log_train, t->log_eval, t->log_eta, t->log_acc};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
     rlz_free(&a, bufs[i]);
   rlz_free(&a, t);
@@ -152,8 +152,9 @@ richeta_status rlz_trainer_create(richeta_trainer **out, const richeta_config *c
   t->log_train = rlz_calloc(a, (size_t)t->log_cap, sizeof(double));
   t->log_eval = rlz_calloc(a, (size_t)t->log_cap, sizeof(double));
   t->log_eta = rlz_calloc(a, (size_t)t->log_cap, sizeof(double));
+  t->log_acc = rlz_calloc(a, (size_t)t->log_cap, sizeof(double));
   if (!t->bx || !t->by || !t->sched_steps || !t->log_step || !t->log_train || !t->log_eval ||
-      !t->log_eta) {
+      !t->log_eta || !t->log_acc) {
     st = rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the trainer's buffers");
     goto fail;
   }
@@ -207,12 +208,14 @@ static int64_t next_sched(const richeta_trainer *t, int64_t step) {
   return lo;
 }
 
-static void log_append(richeta_trainer *t, int64_t step, double train, double eval, double eta) {
+static void log_append(richeta_trainer *t, int64_t step, double train, double eval, double acc,
+                       double eta) {
   if (t->log_n >= t->log_cap) /* cannot happen: capacity covers every point */
     return;
   t->log_step[t->log_n] = step;
   t->log_train[t->log_n] = train;
   t->log_eval[t->log_n] = eval;
+  t->log_acc[t->log_n] = acc;
   t->log_eta[t->log_n] = eta;
   t->log_n++;
 }
@@ -224,11 +227,14 @@ static bool blown_up(const richeta_trainer *t, double loss) {
   return t->init_loss > 0 && loss > t->blowup * t->init_loss;
 }
 
-static richeta_status eval_loss(richeta_trainer *t, double *loss) {
+/* Held-out loss and accuracy (NaN when undefined: no held-out set, C < 2). */
+static richeta_status eval_loss(richeta_trainer *t, double *loss, double *acc) {
   *loss = NAN;
+  *acc = NAN;
   if (t->eval_n == 0)
     return RICHETA_OK;
-  richeta_status st = rlz_model_evaluate(t->model, t->ex, t->ey, t->eval_n, t->dtype, loss, NULL);
+  richeta_status st =
+      rlz_model_evaluate(t->model, t->ex, t->ey, t->eval_n, t->dtype, loss, t->C >= 2 ? acc : NULL);
   if (st != RICHETA_OK)
     return rlz_fail(&t->err, st, "held-out evaluation: %s", rlz_model_err(t->model)->msg);
   return RICHETA_OK;
@@ -258,18 +264,18 @@ static richeta_status finish(richeta_trainer *t, const richeta_train_callbacks *
       return rlz_fail(&t->err, st, "%s", rlz_stream_msg(t->stream));
     t->bx_step = last;
   }
-  double train = NAN, eval = NAN, eta = NAN;
+  double train = NAN, eval = NAN, acc = NAN, eta = NAN;
   st = rlz_model_evaluate(t->model, t->bx, t->by, t->B, t->dtype, &train, NULL);
   if (st != RICHETA_OK)
     return rlz_fail(&t->err, st, "final evaluation: %s", rlz_model_err(t->model)->msg);
-  st = eval_loss(t, &eval);
+  st = eval_loss(t, &eval, &acc);
   if (st != RICHETA_OK)
     return st;
   richeta_sched_eta(t->sched, t->T, &eta);
   if (t->T == 0)
     t->init_loss = train;
   bool div = blown_up(t, train) || (t->eval_n > 0 && !isfinite(eval));
-  log_append(t, t->T, train, eval, eta);
+  log_append(t, t->T, train, eval, acc, eta);
   t->state = div ? RICHETA_RUN_DIVERGED : RICHETA_RUN_DONE;
   return notify(t, cb);
 }
@@ -303,13 +309,13 @@ richeta_status richeta_trainer_run(richeta_trainer *trainer, int64_t max_steps,
       return rlz_fail(&t->err, st, "%s", rlz_stream_msg(t->stream));
     t->bx_step = s;
     bool logged = k < t->n_sched && t->sched_steps[k] == s;
-    double eval = NAN, loss = NAN;
-    if (logged && (st = eval_loss(t, &eval)) != RICHETA_OK)
+    double eval = NAN, acc = NAN, loss = NAN;
+    if (logged && (st = eval_loss(t, &eval, &acc)) != RICHETA_OK)
       return st;
     st = rlz_optim_step(t->optim, t->bx, t->by, t->B, t->dtype, &loss);
     if (st == RICHETA_ERR_DIVERGED) { /* parameters unchanged, step not taken */
       t->state = RICHETA_RUN_DIVERGED;
-      log_append(t, s, loss, eval, eta);
+      log_append(t, s, loss, eval, acc, eta);
       return notify(t, callbacks);
     }
     if (st != RICHETA_OK)
@@ -322,7 +328,7 @@ richeta_status richeta_trainer_run(richeta_trainer *trainer, int64_t max_steps,
       k++;
     if (!logged && !div)
       continue;
-    log_append(t, s, loss, eval, eta);
+    log_append(t, s, loss, eval, acc, eta);
     if (div)
       t->state = RICHETA_RUN_DIVERGED;
     st = notify(t, callbacks);
@@ -374,6 +380,25 @@ richeta_status richeta_trainer_log(const richeta_trainer *trainer, int64_t *step
     memcpy(eval_loss, trainer->log_eval, n * sizeof *eval_loss);
   if (eta)
     memcpy(eta, trainer->log_eta, n * sizeof *eta);
+  return RICHETA_OK;
+}
+
+richeta_status richeta_trainer_log_accuracy(const richeta_trainer *trainer, double *accuracy,
+                                            int64_t cap, int64_t *count) {
+  if (!trainer)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_trainer_log_accuracy: trainer is NULL");
+  rlz_err *e = (rlz_err *)&trainer->err; /* only the message buffer changes */
+  if (count)
+    *count = trainer->log_n;
+  if (cap < 0)
+    return rlz_fail(e, RICHETA_ERR_RANGE, "richeta_trainer_log_accuracy: cap %lld < 0",
+                    (long long)cap);
+  if (!accuracy || trainer->log_n == 0)
+    return RICHETA_OK; /* size query */
+  if (cap < trainer->log_n)
+    return rlz_fail(e, RICHETA_ERR_BUFFER_TOO_SMALL, "log has %lld points, buffer holds %lld",
+                    (long long)trainer->log_n, (long long)cap);
+  memcpy(accuracy, trainer->log_acc, (size_t)trainer->log_n * sizeof *accuracy);
   return RICHETA_OK;
 }
 

@@ -173,6 +173,7 @@ SIGNATURES = {
     "richeta_stream_batch_f64": (status, [handle, c_i64, p_dbl, p_dbl]),
     "richeta_stream_batch_f32": (status, [handle, c_i64, p_flt, p_flt]),
     "richeta_stream_eval_f64": (status, [handle, c_i64, c_i64, p_dbl, p_dbl]),
+    "richeta_stream_epoch": (status, [handle, c_i64, p_i64]),
     # trainer.h
     "richeta_trainer_new": (status, [p_handle, handle]),
     "richeta_trainer_new_with_stream": (status, [p_handle, handle, handle]),
@@ -182,6 +183,7 @@ SIGNATURES = {
     "richeta_trainer_step": (status, [handle, p_i64]),
     "richeta_trainer_state": (status, [handle, p_int]),
     "richeta_trainer_log": (status, [handle, p_i64, p_dbl, p_dbl, p_dbl, c_i64, p_i64]),
+    "richeta_trainer_log_accuracy": (status, [handle, p_dbl, c_i64, p_i64]),
     "richeta_trainer_model": (handle, [handle]),
     "richeta_trainer_optim": (handle, [handle]),
     "richeta_trainer_stream": (handle, [handle]),

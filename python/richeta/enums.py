@@ -55,6 +55,9 @@ class Param(enum.IntEnum):
     LABEL_NOISE = 304
     DATA_SEED = 305
     DATA_PATH = 306
+    TASK_DEGREE = 307
+    TASK_INDICES = 308
+    TASK_INPUTS = 309
     STEPS = 400
     LOG_PER_DECADE = 401
     BLOWUP = 402
@@ -101,6 +104,16 @@ class Task(enum.IntEnum):
     MLP = 1
     CALLBACK = 2
     FILE = 3
+    SINGLE_INDEX = 4
+    MULTI_INDEX = 5
+    STAIRCASE = 6
+    PARITY = 7
+
+
+class InputDist(enum.IntEnum):
+    AUTO = 0
+    GAUSS = 1
+    SIGN = 2
 
 
 class RunState(enum.IntEnum):

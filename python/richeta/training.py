@@ -69,6 +69,13 @@ class Stream(Handle):
     batch_size = property(lambda self: self.get_int(Param.BATCH))
     eval_size = property(lambda self: self.get_int(Param.EVAL_SIZE))
 
+    def epoch(self, step):
+        """Epoch of the last sample of training batch ``step`` (0 for
+        synthetic streams): above 0, an online run is reusing samples."""
+        v = ctypes.c_int64()
+        self._call("epoch", int(step), ctypes.byref(v))
+        return v.value
+
     def batch(self, step, dtype="float64"):
         """(x, y) of training step ``step``."""
         kind = "f4" if dtype in ("float32", "f4", "f32") else "f8"
@@ -196,14 +203,18 @@ class Trainer(Handle):
         return RunState(v.value)
 
     def log(self):
-        """The log as a dict of arrays: steps, train_loss, eval_loss, eta."""
+        """The log as a dict of arrays: steps, train_loss, eval_loss, eta and
+        accuracy (held-out, NaN where undefined)."""
         n = ctypes.c_int64()
         self._query("log", None, None, None, None, 0, ctypes.byref(n))
         count = n.value
         s, tr, ev, eta = Out((count,), "i8"), Out((count,)), Out((count,)), Out((count,))
+        acc = Out((count,))
         self._call("log", s.ptr, tr.ptr, ev.ptr, eta.ptr, count, ctypes.byref(n))
+        self._call("log_accuracy", acc.ptr, count, ctypes.byref(n))
         return {"steps": s.result(n.value), "train_loss": tr.result(n.value),
-                "eval_loss": ev.result(n.value), "eta": eta.result(n.value)}
+                "eval_loss": ev.result(n.value), "eta": eta.result(n.value),
+                "accuracy": acc.result(n.value)}
 
     def _view(self, name, cls):
         v = self._views.get(name)

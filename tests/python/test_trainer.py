@@ -34,6 +34,19 @@ class TrainHelper(unittest.TestCase):
         self.assertEqual(run["final_loss"], flat(run["train_loss"])[-1])
         self.assertIn("T=200", run["config"])
 
+    def test_log_has_accuracy_for_classification_and_nan_for_regression(self):
+        reg = richeta.train(**SMALL)
+        self.assertTrue(all(math.isnan(a) for a in flat(reg["accuracy"])))
+        cls = dict(SMALL, C=3, loss="ce", task="mlp")
+        with richeta.Trainer(**cls) as tr:
+            tr.run()
+            acc = flat(tr.log()["accuracy"])
+            self.assertEqual(len(acc), len(flat(tr.log()["steps"])))
+            self.assertTrue(all(0.0 <= a <= 1.0 for a in acc))
+            self.assertEqual(tr.stream.epoch(10), 0)  # synthetic streams never reuse samples
+            with self.assertRaises(richeta.RichetaError):
+                tr.stream.epoch(-1)
+
     def test_too_large_rate_diverges_as_a_result_not_an_error(self):
         params = dict(SMALL, eta0=1e4)
         run = richeta.train(**params)
