@@ -100,6 +100,7 @@ RICHETA_API const char *richeta_last_error(void);
 
 /**
  * @brief Runtime version as MAJOR*10000 + MINOR*100 + PATCH.
+ * @return The version number of the loaded library (compare with RICHETA_VERSION_NUMBER).
  * @since 1.0 @par Thread safety: safe.
  */
 RICHETA_API int richeta_version_number(void);
@@ -113,6 +114,7 @@ RICHETA_API const char *richeta_version_string(void);
 
 /**
  * @brief ABI major version of the loaded library (the soname number).
+ * @return The ABI major (compare with RICHETA_ABI_VERSION).
  * @since 1.0 @par Thread safety: safe.
  */
 RICHETA_API int richeta_abi_version(void);
@@ -140,6 +142,7 @@ RICHETA_API richeta_status richeta_blas_set_threads(int threads);
 
 /**
  * @brief Number of threads BLAS currently uses (1 when it cannot be asked).
+ * @return The thread count, >= 1.
  * @since 1.0 @par Thread safety: safe.
  */
 RICHETA_API int richeta_blas_get_threads(void);

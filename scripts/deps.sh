@@ -1,0 +1,38 @@
+# Sourced by quickstart.sh and test.sh: install what building and testing
+# libricheta needs on Debian 12 (bookworm). Runs apt-get as root (or through
+# sudo). Set RICHETA_NO_APT=1 to skip when the packages are already there.
+RICHETA_DEBS="meson ninja-build pkg-config gcc g++ libc6-dev binutils libopenblas-dev liblapacke-dev \
+check zlib1g-dev libsqlite3-dev doxygen gnuplot-nox python3 python3-numpy python3-matplotlib cppcheck \
+dataset-fashion-mnist"
+
+richeta_install_deps() {
+  if [ "${RICHETA_NO_APT:-0}" = 1 ]; then
+    echo "RICHETA_NO_APT=1: not installing packages"
+    return 0
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo=sudo; else
+      echo "need root (or sudo) to apt-get install: $RICHETA_DEBS" >&2
+      return 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  echo "== apt-get update && apt-get install -y (build, test and demo dependencies)"
+  # shellcheck disable=SC2086
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      $RICHETA_DEBS >/dev/null
+}
+
+# Configure (or reconfigure) and build in $1 with extra meson args.
+richeta_build() {
+  dir=$1
+  shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+  ninja -C "$dir"
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the dependencies (Debian 12, as root), build with warnings as
+# errors, run every default test suite (all but 'slow'), and print one final
+# line "N passed, N failed" that counts each Check test case (TAP subtest)
+# and each other meson test. Exits non-zero if anything failed.
+#
+# The slow suite:  meson test -C build --suite slow --print-errorlogs
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+BUILD=${RICHETA_BUILD_DIR:-build}
+
+richeta_install_deps
+echo "== building into $BUILD (--werror)"
+if ! richeta_build "$BUILD" --werror; then
+  echo "build failed: no test ran"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+echo "== meson test (default suites, slow excluded)"
+rc=0
+rm -f "$BUILD/meson-logs/testlog.json" # never count a stale log
+meson test -C "$BUILD" --no-suite slow --print-errorlogs \
+  --num-processes "$(nproc 2>/dev/null || echo 2)" || rc=$?
+python3 scripts/count_tests.py "$BUILD/meson-logs/testlog.json" || rc=1
+exit $rc

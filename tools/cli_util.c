@@ -1,0 +1,510 @@
+/* Shared helpers of the richeta commands: see cli_util.h. */
+#include "cli_util.h"
+
+#include "core/params.h" /* help line of each parameter (the tool links the static library) */
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Readable aliases of spec names. */
+static const struct {
+  const char *alias;
+  const char *name;
+} aliases[] = {
+    {"input-dim", "D"}, {"width", "N"},      {"outputs", "C"},        {"depth", "L"},
+    {"batch", "B"},     {"steps", "T"},      {"activation", "act"},   {"parameterization", "param"},
+    {"lr", "eta0"},     {"dataset", "data"}, {"centering", "center"},
+};
+#define NALIASES (int)(sizeof aliases / sizeof aliases[0])
+
+void rlz_cli_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "richeta %s: ", cmd ? cmd : "");
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+int rlz_cli_parse_double(const char *s, double *out) {
+  if (!s || !*s || isspace((unsigned char)*s))
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (*end != '\0' || !isfinite(v) || errno == ERANGE)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int rlz_cli_parse_int64(const char *s, int64_t *out) {
+  if (!s || !*s || isspace((unsigned char)*s))
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (*end == '\0' && errno == 0) {
+    *out = (int64_t)v;
+    return 0;
+  }
+  /* exact floating forms such as 1e4 */
+  double d;
+  if (rlz_cli_parse_double(s, &d) != 0 || d != floor(d) || fabs(d) > 9007199254740992.0)
+    return -1;
+  *out = (int64_t)d;
+  return 0;
+}
+
+int rlz_cli_parse_list(const char *s, double *out, int cap, int *n) {
+  if (!s || !out || !n || cap < 1)
+    return -1;
+  *n = 0;
+  int geom = !strncmp(s, "geom:", 5), lin = !strncmp(s, "lin:", 4);
+  if (geom || lin) {
+    char buf[256];
+    if (strlen(s) >= sizeof buf)
+      return -1;
+    strcpy(buf, s + (geom ? 5 : 4));
+    char *a = buf, *b = strchr(a, ':');
+    if (!b)
+      return -1;
+    *b++ = '\0';
+    char *c = strchr(b, ':');
+    if (!c)
+      return -1;
+    *c++ = '\0';
+    double lo, hi;
+    int64_t k;
+    if (rlz_cli_parse_double(a, &lo) || rlz_cli_parse_double(b, &hi) ||
+        rlz_cli_parse_int64(c, &k) || k < 1 || k > cap)
+      return -1;
+    if (geom && (lo <= 0 || hi <= 0))
+      return -1;
+    for (int64_t i = 0; i < k; i++) {
+      double t = k == 1 ? 0.0 : (double)i / (double)(k - 1);
+      out[i] = geom ? exp(log(lo) + t * (log(hi) - log(lo))) : lo + t * (hi - lo);
+    }
+    if (k > 1) /* exact end points */
+      out[k - 1] = hi;
+    out[0] = lo;
+    *n = (int)k;
+    return 0;
+  }
+  const char *p = s;
+  while (1) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    char tok[64];
+    if (len == 0 || len >= sizeof tok || *n >= cap)
+      return -1;
+    memcpy(tok, p, len);
+    tok[len] = '\0';
+    if (rlz_cli_parse_double(tok, &out[*n]) != 0)
+      return -1;
+    (*n)++;
+    if (!comma)
+      return 0;
+    p = comma + 1;
+  }
+}
+
+/* Spec name of a flag: aliases first, then the name itself with '-' -> '_'.
+ * Returns the row of the parameter table or -1. */
+static int flag_param_row(const char *flag) {
+  for (int i = 0; i < NALIASES; i++)
+    if (!strcmp(flag, aliases[i].alias))
+      return rlz_param_index_by_name(aliases[i].name);
+  char name[64];
+  size_t len = strlen(flag);
+  if (len == 0 || len >= sizeof name)
+    return -1;
+  for (size_t i = 0; i <= len; i++)
+    name[i] = flag[i] == '-' ? '_' : flag[i];
+  return rlz_param_index_by_name(name);
+}
+
+static void config_error(const char *cmd, const char *flag, const char *value, richeta_config *cfg,
+                         richeta_status s) {
+  rlz_cli_error(cmd, "--%s %s: %s (%s)", flag, value, richeta_config_last_error(cfg),
+                richeta_status_string(s));
+}
+
+int rlz_cli_apply_config_flag(const char *cmd, richeta_config *cfg, const char *flag,
+                              const char *value) {
+  if (!strcmp(flag, "config")) {
+    richeta_status s = richeta_config_load(cfg, value);
+    if (s != RICHETA_OK) {
+      config_error(cmd, flag, value, cfg, s);
+      return -1;
+    }
+    return 1;
+  }
+  if (!strcmp(flag, "set")) {
+    richeta_status s = richeta_config_parse(cfg, value);
+    if (s != RICHETA_OK) {
+      config_error(cmd, flag, value, cfg, s);
+      return -1;
+    }
+    return 1;
+  }
+  int row = flag_param_row(flag);
+  if (row < 0)
+    return 0;
+  const rlz_param_def *d = &rlz_param_table[row];
+  richeta_status s = RICHETA_OK;
+  if (d->type == RICHETA_TYPE_STRING) {
+    s = richeta_config_set_string(cfg, d->id, value);
+  } else if (d->type == RICHETA_TYPE_DOUBLE) {
+    double v;
+    if (rlz_cli_parse_double(value, &v) != 0) {
+      rlz_cli_error(cmd, "--%s %s: not a finite number", flag, value);
+      return -1;
+    }
+    s = richeta_config_set_double(cfg, d->id, v);
+  } else {
+    int64_t v = -1;
+    int found = 0;
+    if (d->values) {
+      for (int k = 0; k < d->nvalues; k++)
+        if (!strcmp(value, d->values[k])) {
+          v = k;
+          found = 1;
+        }
+    }
+    if (!found && rlz_cli_parse_int64(value, &v) != 0) {
+      if (d->values) {
+        char names[256] = "";
+        for (int k = 0; k < d->nvalues; k++) {
+          if (k)
+            strncat(names, ", ", sizeof names - strlen(names) - 1);
+          strncat(names, d->values[k], sizeof names - strlen(names) - 1);
+        }
+        rlz_cli_error(cmd, "--%s %s: expected one of %s", flag, value, names);
+      } else {
+        rlz_cli_error(cmd, "--%s %s: not an integer", flag, value);
+      }
+      return -1;
+    }
+    s = richeta_config_set_int(cfg, d->id, v);
+  }
+  if (s != RICHETA_OK) {
+    config_error(cmd, flag, value, cfg, s);
+    return -1;
+  }
+  return 1;
+}
+
+int rlz_cli_parse(const rlz_cli_parser *p, int argc, char **argv, char **pos, int *npos) {
+  const char *cmd = p->cmd;
+  int np = 0, only_pos = 0;
+  if (npos)
+    *npos = 0;
+  /* --help wins wherever it is, so "richeta train --gamma x --help" helps. */
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--"))
+      break;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+      return RLZ_CLI_HELP;
+  }
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
+      if (np >= p->max_positional || !pos) {
+        rlz_cli_error(cmd, "unexpected argument '%s' (try --help)", a);
+        return RLZ_CLI_USAGE;
+      }
+      pos[np++] = argv[i];
+      continue;
+    }
+    if (!strcmp(a, "--")) {
+      only_pos = 1;
+      continue;
+    }
+    if (a[1] != '-' || a[2] == '\0') {
+      rlz_cli_error(cmd, "unknown flag '%s' (flags are long: --name VALUE; try --help)", a);
+      return RLZ_CLI_USAGE;
+    }
+    char name[128];
+    const char *eq = strchr(a + 2, '=');
+    size_t len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+    if (len >= sizeof name) {
+      rlz_cli_error(cmd, "unknown flag '%.40s...'", a);
+      return RLZ_CLI_USAGE;
+    }
+    memcpy(name, a + 2, len);
+    name[len] = '\0';
+    const char *value = eq ? eq + 1 : NULL;
+
+    const rlz_cli_opt *o = NULL;
+    for (const rlz_cli_opt *q = p->opts; q && q->name; q++)
+      if (!strcmp(q->name, name)) {
+        o = q;
+        break;
+      }
+    int is_cfg = !o && p->cfg &&
+                 (!strcmp(name, "config") || !strcmp(name, "set") || flag_param_row(name) >= 0);
+    if (!o && !is_cfg) {
+      rlz_cli_error(cmd, "unknown flag '--%s' (try --help)", name);
+      return RLZ_CLI_USAGE;
+    }
+    int wants = o ? o->has_arg : 1;
+    if (wants && !value) {
+      if (i + 1 >= argc) {
+        rlz_cli_error(cmd, "flag '--%s' needs a value", name);
+        return RLZ_CLI_USAGE;
+      }
+      value = argv[++i];
+    } else if (!wants && value) {
+      rlz_cli_error(cmd, "flag '--%s' takes no value", name);
+      return RLZ_CLI_USAGE;
+    }
+    if (o) {
+      if (p->on_opt && p->on_opt(p->user, o->id, value) != 0)
+        return RLZ_CLI_USAGE;
+    } else if (rlz_cli_apply_config_flag(cmd, p->cfg, name, value) < 0) {
+      return RLZ_CLI_USAGE;
+    }
+  }
+  if (npos)
+    *npos = np;
+  return RLZ_CLI_OK;
+}
+
+static void print_row(FILE *f, const char *head, const char *help);
+
+void rlz_cli_print_options(FILE *f, const rlz_cli_opt *opts) {
+  for (const rlz_cli_opt *o = opts; o && o->name; o++) {
+    char head[64];
+    snprintf(head, sizeof head, "--%s%s%s", o->name, o->has_arg ? " " : "",
+             o->has_arg ? (o->metavar ? o->metavar : "VALUE") : "");
+    print_row(f, head, o->help);
+  }
+}
+
+static void print_bound(FILE *f, double v, int is_int) {
+  if (fabs(v) >= 1e29)
+    fputs(v > 0 ? "inf" : "-inf", f);
+  else if (is_int)
+    fprintf(f, "%lld", (long long)v);
+  else
+    fprintf(f, "%.6g", v);
+}
+
+/* "  HEAD   help" with the help in column 30, or on the next line when HEAD is long. */
+static void print_row(FILE *f, const char *head, const char *help) {
+  if (strlen(head) > 26)
+    fprintf(f, "  %s\n  %-26s %s\n", head, "", help ? help : "");
+  else
+    fprintf(f, "  %-26s %s\n", head, help ? help : "");
+}
+
+void rlz_cli_print_config_help(FILE *f) {
+  richeta_config *def = NULL;
+  if (richeta_config_new(&def, NULL) != RICHETA_OK)
+    def = NULL;
+  fprintf(f, "configuration flags (every parameter; later flags override earlier ones):\n");
+  for (int i = 0; i < rlz_param_count; i++) {
+    const rlz_param_def *d = &rlz_param_table[i];
+    const char *alias = NULL;
+    for (int k = 0; k < NALIASES; k++)
+      if (!strcmp(aliases[k].name, d->name))
+        alias = aliases[k].alias;
+    char head[64];
+    snprintf(head, sizeof head, "--%s%s%s VALUE", d->name, alias ? ", --" : "", alias ? alias : "");
+    print_row(f, head, d->help);
+    fprintf(f, "  %-26s [", "");
+    if (d->type == RICHETA_TYPE_STRING) {
+      char buf[512] = "";
+      if (def)
+        richeta_config_get_string(def, d->id, buf, sizeof buf, NULL);
+      fprintf(f, "string, default \"%s\"]\n", buf);
+      continue;
+    }
+    if (d->values) {
+      fputs("one of ", f);
+      for (int k = 0; k < d->nvalues; k++)
+        fprintf(f, "%s%s", k ? "|" : "", d->values[k]);
+      int64_t v = 0;
+      const char *vn = "?";
+      if (def && richeta_config_get_int(def, d->id, &v) == RICHETA_OK)
+        richeta_param_value_name(d->id, v, &vn);
+      fprintf(f, ", default %s]\n", vn);
+      continue;
+    }
+    double lo = 0, hi = 0;
+    int lo_open = 0;
+    richeta_param_bounds(d->id, &lo, &hi, &lo_open);
+    fputs(d->type == RICHETA_TYPE_INT ? "int in " : "real in ", f);
+    fputc(lo_open ? '(' : '[', f);
+    print_bound(f, lo, d->type == RICHETA_TYPE_INT);
+    fputs(", ", f);
+    print_bound(f, hi, d->type == RICHETA_TYPE_INT);
+    fputs("], default ", f);
+    if (d->type == RICHETA_TYPE_INT) {
+      int64_t v = 0;
+      if (def)
+        richeta_config_get_int(def, d->id, &v);
+      fprintf(f, "%lld]\n", (long long)v);
+    } else {
+      double v = 0;
+      if (def)
+        richeta_config_get_double(def, d->id, &v);
+      fprintf(f, "%.6g]\n", v);
+    }
+  }
+  fprintf(f, "  %-26s %s\n", "--config FILE", "apply a spec file (key=value lines, # comments)");
+  fprintf(f, "  %-26s %s\n", "--set K=V[,K=V...]", "apply a spec string (values may be quoted)");
+  fprintf(f, "  (flag names also accept '-' for '_': --data-seed = --data_seed)\n");
+  richeta_config_free(def);
+}
+
+/* --- JSON ------------------------------------------------------------- */
+
+void rlz_json_write_string(FILE *f, const char *s) {
+  if (!s) {
+    fputs("null", f);
+    return;
+  }
+  fputc('"', f);
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    switch (*c) {
+    case '"':
+      fputs("\\\"", f);
+      break;
+    case '\\':
+      fputs("\\\\", f);
+      break;
+    case '\n':
+      fputs("\\n", f);
+      break;
+    case '\r':
+      fputs("\\r", f);
+      break;
+    case '\t':
+      fputs("\\t", f);
+      break;
+    case '\b':
+      fputs("\\b", f);
+      break;
+    case '\f':
+      fputs("\\f", f);
+      break;
+    default:
+      if (*c < 0x20)
+        fprintf(f, "\\u%04x", *c);
+      else
+        fputc(*c, f);
+    }
+  }
+  fputc('"', f);
+}
+
+void rlz_json_write_number(FILE *f, double v) {
+  if (!isfinite(v))
+    fputs("null", f);
+  else
+    fprintf(f, "%.17g", v);
+}
+
+static void json_key(rlz_json *j, const char *key) {
+  if (j->n++)
+    fputc(',', j->f);
+  rlz_json_write_string(j->f, key);
+  fputc(':', j->f);
+}
+
+void rlz_json_begin(rlz_json *j, FILE *f) {
+  j->f = f;
+  j->n = 0;
+  fputc('{', f);
+}
+
+void rlz_json_num(rlz_json *j, const char *key, double v) {
+  json_key(j, key);
+  rlz_json_write_number(j->f, v);
+}
+
+void rlz_json_int(rlz_json *j, const char *key, int64_t v) {
+  json_key(j, key);
+  fprintf(j->f, "%lld", (long long)v);
+}
+
+void rlz_json_str(rlz_json *j, const char *key, const char *v) {
+  json_key(j, key);
+  rlz_json_write_string(j->f, v);
+}
+
+void rlz_json_bool(rlz_json *j, const char *key, int v) {
+  json_key(j, key);
+  fputs(v ? "true" : "false", j->f);
+}
+
+void rlz_json_null(rlz_json *j, const char *key) {
+  json_key(j, key);
+  fputs("null", j->f);
+}
+
+void rlz_json_end(rlz_json *j) { fputs("}\n", j->f); }
+
+void rlz_csv_number(FILE *f, double v) {
+  if (isnan(v))
+    fputs("nan", f);
+  else if (isinf(v))
+    fputs(v > 0 ? "inf" : "-inf", f);
+  else
+    fprintf(f, "%.17g", v);
+}
+
+/* --- progress ----------------------------------------------------------- */
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void rlz_progress_init(rlz_progress *p, const char *label, int64_t total) {
+  p->enabled = isatty(STDERR_FILENO) && !getenv("RICHETA_NO_PROGRESS");
+  p->drawn = 0;
+  p->label = label ? label : "";
+  p->total = total;
+  p->last = -1.0;
+}
+
+void rlz_cli_progress(rlz_progress *p, int64_t done) {
+  if (!p->enabled)
+    return;
+  double t = now_seconds();
+  if (p->last >= 0 && t - p->last < 0.1 && done < p->total)
+    return;
+  p->last = t;
+  const int width = 30;
+  double frac = p->total > 0 ? (double)done / (double)p->total : 1.0;
+  if (frac < 0)
+    frac = 0;
+  if (frac > 1)
+    frac = 1;
+  int fill = (int)(frac * width + 0.5);
+  fprintf(stderr, "\r%s [", p->label);
+  for (int i = 0; i < width; i++)
+    fputc(i < fill ? '#' : ' ', stderr);
+  fprintf(stderr, "] %3d%% %lld/%lld", (int)(frac * 100 + 0.5), (long long)done,
+          (long long)p->total);
+  fflush(stderr);
+  p->drawn = 1;
+}
+
+void rlz_progress_end(rlz_progress *p) {
+  if (p->enabled && p->drawn) {
+    fputs("\r\033[K", stderr); /* erase the bar */
+    fflush(stderr);
+  }
+  p->drawn = 0;
+}

@@ -1,0 +1,184 @@
+/* richeta export: the runs (or their loss curves) of a sweep database as
+ * CSV or JSON lines. */
+#include "cli_util.h"
+#include "commands.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_DB = 1, OPT_HASH, OPT_FORMAT, OPT_OUT, OPT_CURVES, OPT_JSON };
+
+static const rlz_cli_opt export_opts[] = {
+    {"db", 1, "FILE", "sweep database (default sweep.db)", OPT_DB},
+    {"hash", 1, "H", "only the sweep with this configuration hash (default: all)", OPT_HASH},
+    {"format", 1, "FMT", "csv (default) or jsonl", OPT_FORMAT},
+    {"json", 0, NULL, "same as --format jsonl", OPT_JSON},
+    {"out", 1, "FILE", "write to FILE instead of stdout", OPT_OUT},
+    {"curves", 0, NULL, "export the loss curves (one row per logged step) instead of runs",
+     OPT_CURVES},
+    {NULL, 0, NULL, NULL, 0}};
+
+typedef struct export_args {
+  const char *db, *hash, *out;
+  int json, curves;
+} export_args;
+
+static int on_opt(void *user, int id, const char *value) {
+  export_args *a = user;
+  switch (id) {
+  case OPT_DB:
+    a->db = value;
+    return 0;
+  case OPT_HASH:
+    a->hash = value;
+    return 0;
+  case OPT_OUT:
+    a->out = value;
+    return 0;
+  case OPT_CURVES:
+    a->curves = 1;
+    return 0;
+  case OPT_JSON:
+    a->json = 1;
+    return 0;
+  case OPT_FORMAT:
+    if (!strcmp(value, "csv"))
+      a->json = 0;
+    else if (!strcmp(value, "jsonl") || !strcmp(value, "json"))
+      a->json = 1;
+    else {
+      rlz_cli_error("export", "--format %s: expected csv or jsonl", value);
+      return 1;
+    }
+    return 0;
+  default:
+    return 1;
+  }
+}
+
+static const char runs_sql[] =
+    "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
+    " best_loss, test_initial_loss, test_final_loss, test_best_loss, wall_time, message, config"
+    " FROM runs WHERE ?1 IS NULL OR config_hash = ?1 ORDER BY config_hash, gamma, eta0, seed";
+static const char curves_sql[] =
+    "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss, c.test_loss, c.eta"
+    " FROM runs r JOIN curves c ON c.run_id = r.id WHERE ?1 IS NULL OR r.config_hash = ?1"
+    " ORDER BY r.config_hash, r.gamma, r.eta0, r.seed, c.step";
+
+static void help(FILE *f) {
+  fprintf(f, "usage: richeta export [flags]\n\n"
+             "Write the runs of a sweep database as CSV (header line, then one row per run)\n"
+             "or JSON lines (one object per run). Columns / keys:\n"
+             "  config_hash, gamma, eta0, seed, eta (scheduler rate at step 0), status\n"
+             "  (converged|diverged|stalled|failed), steps, initial_loss, final_loss, best_loss\n"
+             "  (training batch), test_initial_loss, test_final_loss, test_best_loss\n"
+             "  (held-out; empty/null without a held-out set), wall_time (s), message,\n"
+             "  config (the run's full spec string).\n"
+             "--curves: one row per logged step instead, with config_hash, gamma, eta0,\n"
+             "  seed, status, step, loss, test_loss, eta.\n"
+             "Non-finite numbers: CSV nan/inf, JSON null. Rows ordered by hash, gamma,\n"
+             "eta0, seed (and step).\n"
+             "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
+             "flags:\n");
+  rlz_cli_print_options(f, export_opts);
+}
+
+static void csv_text(FILE *f, const char *s) {
+  if (!s)
+    return;
+  if (!strpbrk(s, ",\"\n\r")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"')
+      fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+int rlz_cmd_export(int argc, char **argv) {
+  export_args a = {.db = "sweep.db"};
+  rlz_cli_parser p = {"export", export_opts, on_opt, &a, NULL, 0};
+  int pr = rlz_cli_parse(&p, argc, argv, NULL, NULL);
+  if (pr == RLZ_CLI_HELP) {
+    help(stdout);
+    return RLZ_EXIT_OK;
+  }
+  if (pr != RLZ_CLI_OK)
+    return RLZ_EXIT_USAGE;
+  sqlite3 *h = NULL;
+  sqlite3_stmt *q = NULL;
+  FILE *out = stdout;
+  int rc = RLZ_EXIT_FAIL;
+  if (sqlite3_open_v2(a.db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(h, a.curves ? curves_sql : runs_sql, -1, &q, NULL) != SQLITE_OK) {
+    rlz_cli_error("export", "%s: %s", a.db, h ? sqlite3_errmsg(h) : "cannot open (out of memory)");
+    goto done;
+  }
+  if (a.hash)
+    sqlite3_bind_text(q, 1, a.hash, -1, SQLITE_STATIC);
+  if (a.out && !(out = fopen(a.out, "w"))) {
+    out = stdout;
+    rlz_cli_error("export", "--out %s: cannot write", a.out);
+    goto done;
+  }
+  int ncol = sqlite3_column_count(q);
+  if (!a.json) {
+    for (int c = 0; c < ncol; c++)
+      fprintf(out, "%s%s", c ? "," : "", sqlite3_column_name(q, c));
+    fputc('\n', out);
+  }
+  int step;
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    rlz_json j;
+    if (a.json)
+      rlz_json_begin(&j, out);
+    for (int c = 0; c < ncol; c++) {
+      const char *name = sqlite3_column_name(q, c);
+      int t = sqlite3_column_type(q, c);
+      if (!a.json && c)
+        fputc(',', out);
+      if (t == SQLITE_INTEGER) {
+        if (a.json)
+          rlz_json_int(&j, name, sqlite3_column_int64(q, c));
+        else
+          fprintf(out, "%lld", (long long)sqlite3_column_int64(q, c));
+      } else if (t == SQLITE_FLOAT) {
+        if (a.json)
+          rlz_json_num(&j, name, sqlite3_column_double(q, c));
+        else
+          rlz_csv_number(out, sqlite3_column_double(q, c));
+      } else if (t == SQLITE_TEXT) {
+        const char *s = (const char *)sqlite3_column_text(q, c);
+        if (a.json)
+          rlz_json_str(&j, name, s);
+        else
+          csv_text(out, s);
+      } else if (a.json) {
+        rlz_json_null(&j, name);
+      }
+    }
+    if (a.json)
+      rlz_json_end(&j);
+    else
+      fputc('\n', out);
+  }
+  if (step != SQLITE_DONE) {
+    rlz_cli_error("export", "%s: %s", a.db, sqlite3_errmsg(h));
+    goto done;
+  }
+  rc = RLZ_EXIT_OK;
+done:
+  if (out != stdout && fclose(out) != 0 && rc == RLZ_EXIT_OK) {
+    rlz_cli_error("export", "--out %s: write failed", a.out);
+    rc = RLZ_EXIT_FAIL;
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  return rc;
+}

@@ -1,0 +1,440 @@
+/* richeta plot: the gamma-eta0 heatmap of final loss (diverged cells
+ * masked, eta_max and eta_opt marked, guide lines of slopes 2 and 2/L) and
+ * the loss curves at each gamma's best eta0, as PNG and SVG through
+ * gnuplot (run as a child process on a script written to a temp dir). */
+#include "cli_util.h"
+#include "commands.h"
+#include "sweep_cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/config_internal.h"
+#include "sweep/sweep_internal.h"
+
+enum { OPT_DB = 1, OPT_HASH, OPT_OUT, OPT_LAZY_MAX, OPT_RICH_MIN };
+
+static const rlz_cli_opt plot_opts[] = {
+    {"db", 1, "FILE", "sweep database (default sweep.db)", OPT_DB},
+    {"hash", 1, "H", "which sweep of the database (needed when it holds several)", OPT_HASH},
+    {"out", 1, "PREFIX",
+     "output prefix (default sweep): PREFIX-heatmap.{png,svg},"
+     " PREFIX-curves.{png,svg}",
+     OPT_OUT},
+    {"lazy-max", 1, "G", "anchor the slope-2 guide on gamma <= G (default 10^-1.5)", OPT_LAZY_MAX},
+    {"rich-min", 1, "G", "anchor the slope-2/L guide on gamma >= G (default 10^1.5)", OPT_RICH_MIN},
+    {NULL, 0, NULL, NULL, 0}};
+
+/* Path of gnuplot: $RICHETA_GNUPLOT, else the first executable in $PATH. */
+static int find_gnuplot(char *out, size_t cap) {
+  const char *env = getenv("RICHETA_GNUPLOT");
+  if (env && *env) {
+    snprintf(out, cap, "%s", env);
+    return access(out, X_OK) == 0 ? 0 : -1;
+  }
+  const char *path = getenv("PATH");
+  if (!path)
+    return -1;
+  while (*path) {
+    const char *colon = strchr(path, ':');
+    size_t len = colon ? (size_t)(colon - path) : strlen(path);
+    if (len > 0 && len + 10 < cap) {
+      snprintf(out, cap, "%.*s/gnuplot", (int)len, path);
+      if (access(out, X_OK) == 0)
+        return 0;
+    }
+    if (!colon)
+      break;
+    path = colon + 1;
+  }
+  return -1;
+}
+
+static double min_gap_log(const double *v, int64_t n) {
+  double g = INFINITY;
+  for (int64_t i = 1; i < n; i++)
+    g = fmin(g, log10(v[i]) - log10(v[i - 1]));
+  return isfinite(g) ? g : 1.0;
+}
+
+/* Centroid of (log gamma, log eta) over a gamma range, for a guide line. */
+static int centroid(const double *g, const double *e, int64_t n, double lo, double hi, double *cx,
+                    double *cy) {
+  int64_t m = 0;
+  *cx = *cy = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (g[i] >= lo && g[i] <= hi && isfinite(e[i]) && e[i] > 0) {
+      *cx += log10(g[i]);
+      *cy += log10(e[i]);
+      m++;
+    }
+  if (!m)
+    return 0;
+  *cx /= (double)m;
+  *cy /= (double)m;
+  return 1;
+}
+
+static int run_gnuplot(const char *cmd, const char *gp, const char *script) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    rlz_cli_error(cmd, "cannot start gnuplot: %s", strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    execl(gp, "gnuplot", script, (char *)NULL);
+    _exit(127);
+  }
+  int st = 0;
+  if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    rlz_cli_error(cmd, "gnuplot (%s) failed on %s (exit %d)", gp, script,
+                  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return -1;
+  }
+  return 0;
+}
+
+/* Write cells (converged: seed-mean loss; masked: a seed diverged, failed
+ * or stalled, with its kind) and each gamma's curve at its best grid eta0. */
+static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const char *dir,
+                      const rlz_eta_star *es, int64_t ng, int *ncurves) {
+  sqlite3 *h = NULL;
+  if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    rlz_cli_error(cmd, "cannot open %s: %s", db, h ? sqlite3_errmsg(h) : "out of memory");
+    sqlite3_close(h);
+    return -1;
+  }
+  char path[4200];
+  snprintf(path, sizeof path, "%s/cells.dat", dir);
+  FILE *fc = fopen(path, "w");
+  snprintf(path, sizeof path, "%s/masked.dat", dir);
+  FILE *fm = fopen(path, "w");
+  snprintf(path, sizeof path, "%s/curves.dat", dir);
+  FILE *fk = fopen(path, "w");
+  int rc = -1;
+  sqlite3_stmt *q = NULL, *qc = NULL;
+  if (!fc || !fm || !fk) {
+    rlz_cli_error(cmd, "cannot write plot data in %s", dir);
+    goto out;
+  }
+  const char *sql = "SELECT gamma, eta0, min(status = 'converged'),"
+                    " avg(coalesce(test_final_loss, final_loss)),"
+                    " max(status IN ('diverged', 'failed')) FROM runs"
+                    " WHERE config_hash = ?1 GROUP BY gamma, eta0 ORDER BY gamma, eta0";
+  if (sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK) {
+    rlz_cli_error(cmd, "%s: %s", db, sqlite3_errmsg(h));
+    goto out;
+  }
+  sqlite3_bind_text(q, 1, sw->hash, -1, SQLITE_STATIC);
+  int nc = 0, nm = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    double g = sqlite3_column_double(q, 0), e = sqlite3_column_double(q, 1);
+    int conv = sqlite3_column_int(q, 2);
+    double loss = sqlite3_column_double(q, 3);
+    if (conv && isfinite(loss) && loss > 0) {
+      fprintf(fc, "%.9g %.9g %.9g\n", log10(g), log10(e), log10(loss));
+      nc++;
+    } else {
+      /* dark grey: diverged or failed; light grey: stalled only */
+      fprintf(fm, "%.9g %.9g %d\n", log10(g), log10(e),
+              sqlite3_column_int(q, 4) ? 0xb4b4b4 : 0xe6e6e6);
+      nm++;
+    }
+  }
+  /* gnuplot refuses empty data files: a point far off the plot */
+  if (!nc)
+    fprintf(fc, "1e9 1e9 0\n");
+  if (!nm)
+    fprintf(fm, "1e9 1e9 0\n");
+  const char *csql = "SELECT c.step, coalesce(c.test_loss, c.loss) FROM runs r JOIN curves c"
+                     " ON c.run_id = r.id WHERE r.config_hash = ?1 AND r.gamma = ?2"
+                     " AND r.eta0 = ?3 AND r.seed = (SELECT min(seed) FROM runs WHERE"
+                     " config_hash = ?1 AND gamma = ?2 AND eta0 = ?3) ORDER BY c.step";
+  if (sqlite3_prepare_v2(h, csql, -1, &qc, NULL) != SQLITE_OK) {
+    rlz_cli_error(cmd, "%s: %s", db, sqlite3_errmsg(h));
+    goto out;
+  }
+  *ncurves = 0;
+  for (int64_t i = 0; i < ng; i++) {
+    if (!isfinite(es[i].eta_opt_grid))
+      continue;
+    sqlite3_reset(qc);
+    sqlite3_bind_text(qc, 1, sw->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_double(qc, 2, es[i].gamma);
+    sqlite3_bind_double(qc, 3, es[i].eta_opt_grid);
+    fprintf(fk, "# gamma %.6g eta0 %.6g\n", es[i].gamma, es[i].eta_opt_grid);
+    int pts = 0;
+    while (sqlite3_step(qc) == SQLITE_ROW) {
+      double loss = sqlite3_column_double(qc, 1);
+      int64_t step = sqlite3_column_int64(qc, 0);
+      if (isfinite(loss) && loss > 0) {
+        fprintf(fk, "%lld %.9g %.6g\n", (long long)(step > 0 ? step : 0), loss, es[i].gamma);
+        pts++;
+      }
+    }
+    if (!pts)
+      fprintf(fk, "1 1e300 %.6g\n", es[i].gamma);
+    fprintf(fk, "\n\n");
+    (*ncurves)++;
+  }
+  rc = 0;
+out:
+  sqlite3_finalize(q);
+  sqlite3_finalize(qc);
+  sqlite3_close(h);
+  if (fc)
+    fclose(fc);
+  if (fm)
+    fclose(fm);
+  if (fk)
+    fclose(fk);
+  return rc;
+}
+
+int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const char *prefix,
+                   double lazy_max, double rich_min) {
+  char gp[4096];
+  if (find_gnuplot(gp, sizeof gp) != 0) {
+    rlz_cli_error(cmd,
+                  "gnuplot not found (not in PATH, or RICHETA_GNUPLOT not executable):"
+                  " install gnuplot (e.g. apt install gnuplot-nox) to draw plots;"
+                  " the results are in %s (richeta export)",
+                  db);
+    return RLZ_EXIT_FAIL;
+  }
+  int64_t nruns = 0;
+  richeta_sweep_runs(sw, NULL, NULL, NULL, NULL, NULL, 0, &nruns);
+  if (nruns == 0) {
+    rlz_cli_error(cmd, "the sweep has no runs to plot");
+    return RLZ_EXIT_FAIL;
+  }
+  rlz_alloc a;
+  rlz_alloc_resolve(&a, NULL);
+  rlz_eta_star *es = calloc((size_t)nruns, sizeof *es);
+  double *g = calloc((size_t)nruns, sizeof *g), *em = calloc((size_t)nruns, sizeof *em);
+  char dir[] = "/tmp/richeta-plot-XXXXXX";
+  int rc = RLZ_EXIT_FAIL, have_dir = 0;
+  if (!es || !g || !em) {
+    rlz_cli_error(cmd, "out of memory");
+    goto out;
+  }
+  int64_t ng = rlz_eta_star_compute(&a, sw->runs, sw->nruns, es);
+  if (ng < 0) {
+    rlz_cli_error(cmd, "out of memory");
+    goto out;
+  }
+  for (int64_t i = 0; i < ng; i++) {
+    g[i] = es[i].gamma;
+    em[i] = es[i].eta_max;
+  }
+  if (!mkdtemp(dir)) {
+    rlz_cli_error(cmd, "cannot make a temporary directory: %s", strerror(errno));
+    goto out;
+  }
+  have_dir = 1;
+  int ncurves = 0;
+  if (write_data(cmd, sw, db, dir, es, ng, &ncurves) != 0)
+    goto out;
+  char path[4200];
+  snprintf(path, sizeof path, "%s/etastar.dat", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    rlz_cli_error(cmd, "cannot write %s", path);
+    goto out;
+  }
+  int nstar = 0;
+  for (int64_t i = 0; i < ng; i++)
+    if (isfinite(es[i].eta_max)) {
+      fprintf(f, "%.9g %.9g %.9g\n", log10(es[i].gamma), log10(es[i].eta_max),
+              log10(es[i].eta_opt));
+      nstar++;
+    }
+  if (!nstar)
+    fprintf(f, "1e9 1e9 1e9\n");
+  fclose(f);
+  /* guide lines: slopes 2 and 2/L through the centroids of eta_max */
+  int64_t L = rlz_config_int(sw->base, RICHETA_PARAM_DEPTH);
+  double lm = isnan(lazy_max) ? pow(10, -1.5) : lazy_max;
+  double rm = isnan(rich_min) ? pow(10, 1.5) : rich_min;
+  double lx, ly, rx, ry;
+  int has_l = centroid(g, em, ng, 0, lm, &lx, &ly),
+      has_r = centroid(g, em, ng, rm, INFINITY, &rx, &ry);
+  const double *gv = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].v,
+               *ev = sw->grid[RICHETA_SWEEP_AXIS_ETA0].v;
+  int64_t gn = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].n, en = sw->grid[RICHETA_SWEEP_AXIS_ETA0].n;
+  double dx = min_gap_log(gv, gn) / 2, dy = min_gap_log(ev, en) / 2;
+  double xlo = log10(gv[0]) - dx, xhi = log10(gv[gn - 1]) + dx;
+  double ylo = log10(ev[0]) - dy, yhi = log10(ev[en - 1]) + dy;
+  snprintf(path, sizeof path, "%s/plot.gp", dir);
+  f = fopen(path, "w");
+  if (!f) {
+    rlz_cli_error(cmd, "cannot write %s", path);
+    goto out;
+  }
+  fprintf(f, "D = '%s'\nL = %lld\n", dir, (long long)L);
+  if (has_l)
+    fprintf(f, "lazy(x) = x <= 0.5 ? %.9g + 2.0 * (x - %.9g) : 1/0\n", ly, lx);
+  else
+    fprintf(f, "lazy(x) = 1/0\n");
+  if (has_r)
+    fprintf(f, "rich(x) = x >= -0.5 ? %.9g + 2.0 / L * (x - %.9g) : 1/0\n", ry, rx);
+  else
+    fprintf(f, "rich(x) = 1/0\n");
+  fprintf(f,
+          "set encoding utf8\n"
+          "do for [fmt in 'png svg'] {\n"
+          "  if (fmt eq 'png') {\n"
+          "    if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+          "      set terminal pngcairo size 900,700 enhanced font ',10'\n"
+          "    } else {\n"
+          "      set terminal png size 900,700\n"
+          "    }\n"
+          "  } else {\n"
+          "    set terminal svg size 900,700 enhanced font ',10'\n"
+          "  }\n"
+          "  set output '%s-heatmap.'.fmt\n"
+          "  reset\n"
+          "  set title sprintf('final loss over the {/Symbol g} - {/Symbol h}_0 plane (L = %%d);"
+          " grey: diverged, light grey: stalled', L)\n"
+          "  set xlabel 'log_{10} {/Symbol g}'\n"
+          "  set ylabel 'log_{10} {/Symbol h}_0'\n"
+          "  set cblabel 'log_{10} final loss'\n"
+          "  set xrange [%.9g:%.9g]\n  set yrange [%.9g:%.9g]\n"
+          "  set palette rgb 33,13,10\n"
+          "  set key bottom right opaque\n"
+          "  set style fill solid 1.0 noborder\n"
+          "  plot D.'/cells.dat' using 1:2:(%.9g):(%.9g):3 with boxxyerror fc palette notitle, \\\n"
+          "       D.'/masked.dat' using 1:2:(%.9g):(%.9g):3 with boxxyerror lc rgb variable"
+          " notitle, \\\n"
+          "       D.'/etastar.dat' using 1:2 with linespoints pt 7 ps 0.9 lc rgb 'black'"
+          " title '{/Symbol h}_{max}', \\\n"
+          "       D.'/etastar.dat' using 1:3 with linespoints pt 6 ps 1.1 lc rgb 'white'"
+          " title '{/Symbol h}_{opt}', \\\n"
+          "       lazy(x) with lines dt 2 lw 2 lc rgb 'black' title '{/Symbol g}^2', \\\n"
+          "       rich(x) with lines dt 4 lw 2 lc rgb 'black' title sprintf('{/Symbol g}^{2/%%d}',"
+          " L)\n"
+          "  set output '%s-curves.'.fmt\n"
+          "  reset\n"
+          "  set title 'loss curves at each {/Symbol g}''s best {/Symbol h}_0'\n"
+          "  set logscale xy\n"
+          "  set xlabel 'step + 1'\n"
+          "  set ylabel 'loss (held-out when available)'\n"
+          "  set key outside right title '{/Symbol g}'\n"
+          "  set palette rgb 33,13,10\n"
+          "  unset colorbox\n"
+          "  plot \\\n",
+          /* boxes overlap a little so that no hairlines show between them */
+          prefix, xlo, xhi, ylo, yhi, dx * 1.04, dy * 1.04, dx * 1.04, dy * 1.04, prefix);
+  /* one term per curve, coloured along the gamma axis */
+  int k = 0;
+  for (int64_t i = 0; i < ng; i++) {
+    if (!isfinite(es[i].eta_opt_grid))
+      continue;
+    fprintf(f,
+            "    D.'/curves.dat' index %d using ($1+1):2 with lines lw 1.5"
+            " lc palette frac %.4f title '%.3g'%s\n",
+            k, ncurves > 1 ? (double)k / (ncurves - 1) : 0.0, es[i].gamma,
+            k + 1 < ncurves ? ", \\" : "");
+    k++;
+  }
+  if (ncurves == 0)
+    fprintf(f, "    1/0 notitle\n");
+  fprintf(f, "  unset output\n}\n");
+  fclose(f);
+  if (run_gnuplot(cmd, gp, path) != 0)
+    goto out;
+  printf("wrote %s-heatmap.png %s-heatmap.svg %s-curves.png %s-curves.svg\n", prefix, prefix,
+         prefix, prefix);
+  rc = RLZ_EXIT_OK;
+out:
+  if (have_dir && !getenv("RICHETA_KEEP_PLOT_DATA")) {
+    const char *names[] = {"cells.dat", "masked.dat", "curves.dat", "etastar.dat", "plot.gp"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+      snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+      unlink(path);
+    }
+    rmdir(dir);
+  }
+  free(es);
+  free(g);
+  free(em);
+  return rc;
+}
+
+typedef struct plot_args {
+  const char *db, *hash, *out;
+  double lazy_max, rich_min;
+} plot_args;
+
+static int on_opt(void *user, int id, const char *value) {
+  plot_args *a = user;
+  double v;
+  switch (id) {
+  case OPT_DB:
+    a->db = value;
+    return 0;
+  case OPT_HASH:
+    a->hash = value;
+    return 0;
+  case OPT_OUT:
+    a->out = value;
+    return 0;
+  case OPT_LAZY_MAX:
+  case OPT_RICH_MIN:
+    if (rlz_cli_parse_double(value, &v) != 0 || !(v > 0)) {
+      rlz_cli_error("plot", "--%s %s: expected a number > 0",
+                    id == OPT_LAZY_MAX ? "lazy-max" : "rich-min", value);
+      return 1;
+    }
+    if (id == OPT_LAZY_MAX)
+      a->lazy_max = v;
+    else
+      a->rich_min = v;
+    return 0;
+  default:
+    return 1;
+  }
+}
+
+static void help(FILE *f) {
+  fprintf(f, "usage: richeta plot [flags]\n\n"
+             "Draw a sweep database with gnuplot, as PNG (pngcairo, else png) and SVG:\n"
+             "  PREFIX-heatmap: log10 final loss (held-out when available, seed mean) over\n"
+             "    (log10 gamma, log10 eta0); cells where a seed diverged or failed in grey,\n"
+             "    stalled ones (richeta sweep --progress) in light grey;\n"
+             "    eta_max (filled) and eta_opt (open) per gamma; guide lines of slope 2 and\n"
+             "    2/L through the mean of eta_max on each side (--lazy-max, --rich-min);\n"
+             "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed).\n"
+             "gnuplot is found in PATH or at $RICHETA_GNUPLOT; without it the command\n"
+             "fails with a message (exit 1). RICHETA_KEEP_PLOT_DATA=1 keeps the data and\n"
+             "script in /tmp.\n"
+             "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
+             "flags:\n");
+  rlz_cli_print_options(f, plot_opts);
+}
+
+int rlz_cmd_plot(int argc, char **argv) {
+  plot_args a = {.db = "sweep.db", .out = "sweep", .lazy_max = NAN, .rich_min = NAN};
+  rlz_cli_parser p = {"plot", plot_opts, on_opt, &a, NULL, 0};
+  int pr = rlz_cli_parse(&p, argc, argv, NULL, NULL);
+  if (pr == RLZ_CLI_HELP) {
+    help(stdout);
+    return RLZ_EXIT_OK;
+  }
+  if (pr != RLZ_CLI_OK)
+    return RLZ_EXIT_USAGE;
+  richeta_sweep *sw = NULL;
+  if (richeta_sweep_open(&sw, a.db, a.hash, NULL) != RICHETA_OK) {
+    rlz_cli_error("plot", "%s", richeta_last_error());
+    return RLZ_EXIT_FAIL;
+  }
+  int rc = rlz_plot_sweep("plot", sw, a.db, a.out, a.lazy_max, a.rich_min);
+  richeta_sweep_free(sw);
+  return rc;
+}

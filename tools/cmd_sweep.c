@@ -1,0 +1,360 @@
+/* richeta sweep: a gamma x eta0 x seed sweep into a SQLite store, then the
+ * eta* report, the fits and (optionally) the plots. */
+#include "cli_util.h"
+#include "commands.h"
+#include "sweep_cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+  OPT_DB = 1,
+  OPT_GAMMAS,
+  OPT_ETAS,
+  OPT_SEEDS,
+  OPT_NSEEDS,
+  OPT_MODE,
+  OPT_DECADES,
+  OPT_WORKERS,
+  OPT_KEEP_BLAS,
+  OPT_JSON,
+  OPT_NO_REPORT,
+  OPT_PLOT,
+  OPT_LAZY_MAX,
+  OPT_RICH_MIN,
+  OPT_SAVE_RULE,
+  OPT_PROGRESS,
+};
+
+static const rlz_cli_opt sweep_opts[] = {
+    {"db", 1, "FILE", "results database (default sweep.db); reruns skip stored runs", OPT_DB},
+    {"gamma-grid", 1, "SPEC", "gamma grid: LO:HI:PER_DECADE or V1,V2,... (default 1e-4:1e4:2)",
+     OPT_GAMMAS},
+    {"eta-grid", 1, "SPEC", "eta0 grid, same forms (default 1e-10:1e4:10)", OPT_ETAS},
+    {"seeds", 1, "LIST", "seeds run at each cell, e.g. 0,1,2 (default: --seed)", OPT_SEEDS},
+    {"nseeds", 1, "K", "seeds --seed .. --seed+K-1", OPT_NSEEDS},
+    {"mode", 1, "MODE", "adaptive (default: downward eta0 scan per gamma) or dense", OPT_MODE},
+    {"decades-below", 1, "X",
+     "adaptive: decades scanned below the first convergent eta0 (default 2)", OPT_DECADES},
+    {"workers", 1, "K", "worker threads (default 0 = one per core)", OPT_WORKERS},
+    {"keep-blas-threads", 0, NULL, "do not set BLAS to one thread during the sweep", OPT_KEEP_BLAS},
+    {"json", 0, NULL, "JSON lines: one per run, then the eta* and fit lines of `richeta fit`",
+     OPT_JSON},
+    {"no-report", 0, NULL, "do not print eta* and the fits after the sweep", OPT_NO_REPORT},
+    {"plot", 1, "PREFIX", "also write PREFIX-heatmap.{png,svg} and PREFIX-curves.{png,svg}",
+     OPT_PLOT},
+    {"lazy-max", 1, "G", "fit the lazy side on gamma <= G (default: automatic)", OPT_LAZY_MAX},
+    {"rich-min", 1, "G", "fit the rich side on gamma >= G (default: automatic)", OPT_RICH_MIN},
+    {"save-rule", 1, "FILE", "save the calibrated rule (from eta_opt) as a config spec file",
+     OPT_SAVE_RULE},
+    {"progress", 1, "R",
+     "count a finished run as converged only if final loss <= R x initial (default 0: off);"
+     " else it is 'stalled'",
+     OPT_PROGRESS},
+    {NULL, 0, NULL, NULL, 0}};
+
+typedef struct sweep_args {
+  const char *db, *gammas, *etas, *seeds, *plot, *save_rule;
+  int64_t nseeds;
+  int mode; /* -1 default */
+  double decades, workers, progress;
+  int keep_blas, json, no_report;
+  double lazy_max, rich_min;
+} sweep_args;
+
+static int positive_number(const char *flag, const char *value, double *out) {
+  if (rlz_cli_parse_double(value, out) != 0 || !(*out > 0)) {
+    rlz_cli_error("sweep", "--%s %s: expected a number > 0", flag, value);
+    return 1;
+  }
+  return 0;
+}
+
+static int on_opt(void *user, int id, const char *value) {
+  sweep_args *a = user;
+  switch (id) {
+  case OPT_DB:
+    a->db = value;
+    break;
+  case OPT_GAMMAS:
+    a->gammas = value;
+    break;
+  case OPT_ETAS:
+    a->etas = value;
+    break;
+  case OPT_SEEDS:
+    a->seeds = value;
+    break;
+  case OPT_PLOT:
+    a->plot = value;
+    break;
+  case OPT_SAVE_RULE:
+    a->save_rule = value;
+    break;
+  case OPT_KEEP_BLAS:
+    a->keep_blas = 1;
+    break;
+  case OPT_JSON:
+    a->json = 1;
+    break;
+  case OPT_NO_REPORT:
+    a->no_report = 1;
+    break;
+  case OPT_NSEEDS:
+    if (rlz_cli_parse_int64(value, &a->nseeds) != 0 || a->nseeds < 1 || a->nseeds > 10000) {
+      rlz_cli_error("sweep", "--nseeds %s: expected an integer in [1, 10000]", value);
+      return 1;
+    }
+    break;
+  case OPT_MODE:
+    if (!strcmp(value, "adaptive"))
+      a->mode = RICHETA_SWEEP_ADAPTIVE;
+    else if (!strcmp(value, "dense"))
+      a->mode = RICHETA_SWEEP_DENSE;
+    else {
+      rlz_cli_error("sweep", "--mode %s: expected adaptive or dense", value);
+      return 1;
+    }
+    break;
+  case OPT_DECADES:
+    if (rlz_cli_parse_double(value, &a->decades) != 0 || a->decades < 0 || a->decades > 100) {
+      rlz_cli_error("sweep", "--decades-below %s: expected a number in [0, 100]", value);
+      return 1;
+    }
+    break;
+  case OPT_WORKERS:
+    if (rlz_cli_parse_double(value, &a->workers) != 0 || a->workers < 0 || a->workers > 1024 ||
+        a->workers != floor(a->workers)) {
+      rlz_cli_error("sweep", "--workers %s: expected an integer in [0, 1024]", value);
+      return 1;
+    }
+    break;
+  case OPT_PROGRESS:
+    if (rlz_cli_parse_double(value, &a->progress) != 0 || a->progress < 0 || a->progress > 1e6) {
+      rlz_cli_error("sweep", "--progress %s: expected a number in [0, 1e6]", value);
+      return 1;
+    }
+    break;
+  case OPT_LAZY_MAX:
+    return positive_number("lazy-max", value, &a->lazy_max);
+  case OPT_RICH_MIN:
+    return positive_number("rich-min", value, &a->rich_min);
+  default:
+    return 1;
+  }
+  return 0;
+}
+
+static void help(FILE *f) {
+  fprintf(f,
+          "usage: richeta sweep [flags]\n\n"
+          "Train one network per cell of a gamma x eta0 x seed grid, all from one\n"
+          "configuration (the flags below; gamma, eta0 and seed are swept), store every\n"
+          "run in a SQLite database, then print eta* per gamma and the power-law fits of\n"
+          "eta_max and eta_opt against gamma on each side of the crossover, next to the\n"
+          "theory (2 and 2/L).\n\n"
+          "The rate on the eta0 axis is the base rate: the optimizer multiplies it by N\n"
+          "(mean-field) and the default rule=none applies no gamma factor, the paper's axis.\n"
+          "adaptive mode: for each gamma, eta0 is scanned downward from the top of its grid;\n"
+          "a run whose loss turns NaN/Inf or exceeds blowup x its initial loss stops and is\n"
+          "recorded as diverged; the scan goes --decades-below decades below the first eta0\n"
+          "at which no seed diverged. eta_max is the largest eta0 at which every seed\n"
+          "converged. With --progress R, a run that finishes without diverging but whose\n"
+          "final loss is above R x its initial loss (dead units, plateau not escaped) is\n"
+          "'stalled', not converged.\n"
+          "The sweep is resumable: run the same command again after an interruption (even\n"
+          "kill -9) and it skips the stored runs. Results do not depend on --workers.\n\n"
+          "Output (stdout): the report of `richeta fit` (see richeta fit --help).\n"
+          "  --json: first one object per run with keys gamma, eta0, seed, status\n"
+          "    (converged|diverged|stalled|failed), final_loss, cached (true when found stored),\n"
+          "    then the JSON lines of `richeta fit --json`.\n"
+          "Progress goes to stderr when it is a terminal.\n"
+          "Exit status: 0 done, 1 runtime error, 2 usage error.\n\n"
+          "command flags:\n");
+  rlz_cli_print_options(f, sweep_opts);
+  fputc('\n', f);
+  rlz_cli_print_config_help(f);
+  fprintf(f, "\nexample (a deep linear network on the default linear teacher, D=16, N=64,\n"
+             "L=3, B=32, T=400; about 10 s of CPU):\n"
+             "  richeta sweep --db teacher.db --act identity --lazy-max 3.162e-3 --rich-min 31.62"
+             " --plot teacher\n");
+}
+
+typedef struct progress_ctx {
+  rlz_progress pr;
+  int json;
+} progress_ctx;
+
+static const char *status_name(int status) {
+  switch (status) {
+  case RICHETA_SWEEP_RUN_CONVERGED:
+    return "converged";
+  case RICHETA_SWEEP_RUN_DIVERGED:
+    return "diverged";
+  case RICHETA_SWEEP_RUN_STALLED:
+    return "stalled";
+  default:
+    return "failed";
+  }
+}
+
+static int on_run(void *user, double gamma, double eta0, int64_t seed, int status,
+                  double final_loss, int cached, int64_t finished) {
+  progress_ctx *p = user;
+  if (p->json) {
+    rlz_json j;
+    rlz_json_begin(&j, stdout);
+    rlz_json_num(&j, "gamma", gamma);
+    rlz_json_num(&j, "eta0", eta0);
+    rlz_json_int(&j, "seed", seed);
+    rlz_json_str(&j, "status", status_name(status));
+    rlz_json_num(&j, "final_loss", final_loss);
+    rlz_json_bool(&j, "cached", cached);
+    rlz_json_end(&j);
+  }
+  if (finished > p->pr.total)
+    p->pr.total = finished;
+  rlz_cli_progress(&p->pr, finished);
+  return 0;
+}
+
+static int parse_seeds(const char *s, int64_t **out, int64_t *n) {
+  int64_t cap = 1;
+  for (const char *q = s; *q; q++)
+    cap += *q == ',';
+  int64_t *v = calloc((size_t)cap, sizeof *v);
+  if (!v)
+    return -1;
+  char *copy = strdup(s);
+  if (!copy) {
+    free(v);
+    return -1;
+  }
+  int64_t k = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (k >= cap || rlz_cli_parse_int64(tok, &v[k]) != 0) {
+      free(copy);
+      free(v);
+      return -1;
+    }
+    k++;
+  }
+  free(copy);
+  if (k == 0) {
+    free(v);
+    return -1;
+  }
+  *out = v;
+  *n = k;
+  return 0;
+}
+
+int rlz_cmd_sweep(int argc, char **argv) {
+  sweep_args a = {.db = "sweep.db",
+                  .gammas = "1e-4:1e4:2",
+                  .etas = "1e-10:1e4:10",
+                  .mode = -1,
+                  .decades = 2,
+                  .lazy_max = NAN,
+                  .rich_min = NAN};
+  richeta_config *cfg = NULL;
+  richeta_sweep *sw = NULL;
+  int64_t *seeds = NULL;
+  int rc = RLZ_EXIT_FAIL;
+  if (richeta_config_new(&cfg, NULL) != RICHETA_OK) {
+    rlz_cli_error("sweep", "%s", richeta_last_error());
+    return RLZ_EXIT_FAIL;
+  }
+  rlz_cli_parser p = {"sweep", sweep_opts, on_opt, &a, cfg, 0};
+  int pr = rlz_cli_parse(&p, argc, argv, NULL, NULL);
+  if (pr == RLZ_CLI_HELP) {
+    help(stdout);
+    richeta_config_free(cfg);
+    return RLZ_EXIT_OK;
+  }
+  if (pr != RLZ_CLI_OK) {
+    richeta_config_free(cfg);
+    return RLZ_EXIT_USAGE;
+  }
+  if (richeta_sweep_new(&sw, cfg) != RICHETA_OK) {
+    rlz_cli_error("sweep", "%s", richeta_last_error());
+    goto out;
+  }
+  /* grid and seed mistakes are usage errors */
+  rc = RLZ_EXIT_USAGE;
+  if (richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, a.gammas) != RICHETA_OK) {
+    rlz_cli_error("sweep", "--gamma-grid %s: %s", a.gammas, richeta_sweep_last_error(sw));
+    goto out;
+  }
+  if (richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, a.etas) != RICHETA_OK) {
+    rlz_cli_error("sweep", "--eta-grid %s: %s", a.etas, richeta_sweep_last_error(sw));
+    goto out;
+  }
+  int64_t nseeds = 0;
+  if (a.seeds) {
+    if (parse_seeds(a.seeds, &seeds, &nseeds) != 0) {
+      rlz_cli_error("sweep", "--seeds %s: expected integers separated by commas", a.seeds);
+      goto out;
+    }
+  } else if (a.nseeds > 0) {
+    int64_t s0 = 0;
+    richeta_config_get_int(cfg, RICHETA_PARAM_SEED, &s0);
+    seeds = calloc((size_t)a.nseeds, sizeof *seeds);
+    if (!seeds) {
+      rc = RLZ_EXIT_FAIL;
+      rlz_cli_error("sweep", "out of memory");
+      goto out;
+    }
+    for (int64_t i = 0; i < a.nseeds; i++)
+      seeds[i] = s0 + i;
+    nseeds = a.nseeds;
+  }
+  if (seeds && richeta_sweep_set_seeds(sw, seeds, nseeds) != RICHETA_OK) {
+    rlz_cli_error("sweep", "seeds: %s", richeta_sweep_last_error(sw));
+    goto out;
+  }
+  if ((a.mode >= 0 && richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_MODE, a.mode)) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, a.decades) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, a.workers) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_PROGRESS, a.progress) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_BLAS_SINGLE, a.keep_blas ? 0 : 1)) {
+    rlz_cli_error("sweep", "%s", richeta_sweep_last_error(sw));
+    goto out;
+  }
+  rc = RLZ_EXIT_FAIL;
+  int64_t ng = 0, ne = 0;
+  richeta_sweep_get_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, NULL, 0, &ng);
+  richeta_sweep_get_grid(sw, RICHETA_SWEEP_AXIS_ETA0, NULL, 0, &ne);
+  progress_ctx pc = {.json = a.json};
+  /* adaptive sweeps run an unknown share of the grid: the bar's total grows */
+  rlz_progress_init(&pc.pr, "sweep",
+                    a.mode == RICHETA_SWEEP_DENSE ? ng * ne * (nseeds ? nseeds : 1)
+                                                  : ng * (nseeds ? nseeds : 1) * 20);
+  richeta_sweep_callbacks cb = {sizeof cb, on_run, &pc};
+  richeta_status st = richeta_sweep_run(sw, a.db, &cb);
+  rlz_progress_end(&pc.pr);
+  if (st != RICHETA_OK) {
+    rlz_cli_error("sweep", "%s (%s)", richeta_sweep_last_error(sw), richeta_status_string(st));
+    goto out;
+  }
+  rc = RLZ_EXIT_OK;
+  if (!a.no_report || a.save_rule) {
+    rlz_fit_opts fo = {.lazy_max = a.lazy_max,
+                       .rich_min = a.rich_min,
+                       .margin = 0.5,
+                       .json = a.json,
+                       .save = a.save_rule,
+                       .source = a.db};
+    rc = rlz_fit_report("sweep", sw, &fo);
+  }
+  if (rc == RLZ_EXIT_OK && a.plot)
+    rc = rlz_plot_sweep("sweep", sw, a.db, a.plot, a.lazy_max, a.rich_min);
+out:
+  free(seeds);
+  richeta_sweep_free(sw);
+  richeta_config_free(cfg);
+  return rc;
+}

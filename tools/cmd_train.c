@@ -1,0 +1,337 @@
+/* richeta train: one run through the trainer API, printed as a loss curve. */
+#include "cli_util.h"
+#include "commands.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  OPT_JSON = 1,
+  OPT_CHECKPOINT,
+  OPT_CKPT_EVERY,
+  OPT_RESUME,
+  OPT_MAX_STEPS,
+  OPT_THREADS,
+  OPT_SHOW_CONFIG
+};
+
+static const rlz_cli_opt train_opts[] = {
+    {"json", 0, NULL, "print JSON lines instead of CSV (keys below)", OPT_JSON},
+    {"checkpoint", 1, "FILE", "save a checkpoint to FILE at the end (atomic)", OPT_CHECKPOINT},
+    {"checkpoint-every", 1, "K", "also save it every K steps (needs --checkpoint)", OPT_CKPT_EVERY},
+    {"resume", 1, "FILE", "continue the run saved in FILE (flags, if any, must match it)",
+     OPT_RESUME},
+    {"max-steps", 1, "K", "take at most K steps now (then status 'running'; resume later)",
+     OPT_MAX_STEPS},
+    {"threads", 1, "K", "set the BLAS thread count to K (default: leave it)", OPT_THREADS},
+    {"show-config", 0, NULL, "print the effective spec string and exit", OPT_SHOW_CONFIG},
+    {NULL, 0, NULL, NULL, 0}};
+
+typedef struct train_args {
+  int json;
+  int show_config;
+  const char *checkpoint;
+  int64_t ckpt_every;
+  const char *resume;
+  int64_t threads;
+  int64_t max_steps; /* 0: no limit */
+} train_args;
+
+static int on_opt(void *user, int id, const char *value) {
+  train_args *a = user;
+  switch (id) {
+  case OPT_JSON:
+    a->json = 1;
+    break;
+  case OPT_SHOW_CONFIG:
+    a->show_config = 1;
+    break;
+  case OPT_CHECKPOINT:
+    a->checkpoint = value;
+    break;
+  case OPT_RESUME:
+    a->resume = value;
+    break;
+  case OPT_CKPT_EVERY:
+    if (rlz_cli_parse_int64(value, &a->ckpt_every) != 0 || a->ckpt_every < 1) {
+      rlz_cli_error("train", "--checkpoint-every %s: expected an integer >= 1", value);
+      return 1;
+    }
+    break;
+  case OPT_MAX_STEPS:
+    if (rlz_cli_parse_int64(value, &a->max_steps) != 0 || a->max_steps < 1) {
+      rlz_cli_error("train", "--max-steps %s: expected an integer >= 1", value);
+      return 1;
+    }
+    break;
+  case OPT_THREADS:
+    if (rlz_cli_parse_int64(value, &a->threads) != 0 || a->threads < 1 || a->threads > 4096) {
+      rlz_cli_error("train", "--threads %s: expected an integer in [1, 4096]", value);
+      return 1;
+    }
+    break;
+  default:
+    return 1;
+  }
+  return 0;
+}
+
+static void help(FILE *f) {
+  fprintf(f, "usage: richeta train [flags]\n\n"
+             "Train one network with online SGD and print its loss curve: the\n"
+             "training-batch loss, the held-out loss and the rate eta at step 0,\n"
+             "at log-spaced steps and at the last step.\n\n"
+             "Output (stdout):\n"
+             "  CSV (default): header 'step,train_loss,eval_loss,eta', one row per logged\n"
+             "    step, then a comment line '# status=S final_loss=X steps=T'.\n"
+             "  --json: one object per logged step with keys step, loss (held-out loss\n"
+             "    when there is a held-out set, else training loss), train_loss,\n"
+             "    eval_loss, eta, gamma, eta0; then a final object with keys status\n"
+             "    (S below), final_loss, steps, gamma, eta0.\n"
+             "    Non-finite numbers are null; eta0 is null after a bare --resume.\n"
+             "  status S: done (all T steps), diverged (stopped early on a NaN/Inf or\n"
+             "    blown-up loss; final_loss is null/nan), running (stopped by --max-steps).\n"
+             "Divergence (NaN/Inf or a blown-up loss) is a result: status 'diverged', exit 0.\n"
+             "Exit status: 0 done or diverged, 1 runtime error, 2 usage error.\n"
+             "A progress bar is drawn on stderr when it is a terminal.\n\n"
+             "command flags:\n");
+  rlz_cli_print_options(f, train_opts);
+  fputc('\n', f);
+  rlz_cli_print_config_help(f);
+  fprintf(f,
+          "\nexample: richeta train --gamma 1000 --eta0 0.5 --rule theory --steps 2000 --json\n");
+}
+
+/* 1 when cfg equals a default configuration (no configuration flag given). */
+static int same_as_default(const richeta_config *cfg) {
+  richeta_config *def = NULL;
+  char a[8192], b[8192];
+  int same = 0;
+  if (richeta_config_new(&def, NULL) == RICHETA_OK &&
+      richeta_config_to_string(cfg, a, sizeof a, NULL) == RICHETA_OK &&
+      richeta_config_to_string(def, b, sizeof b, NULL) == RICHETA_OK)
+    same = !strcmp(a, b);
+  richeta_config_free(def);
+  return same;
+}
+
+/* Failure of a trainer call: one line on stderr, exit 1. */
+static int fail(const richeta_trainer *t, const char *what, richeta_status s) {
+  rlz_cli_error("train", "%s: %s (%s)", what, richeta_trainer_last_error(t),
+                richeta_status_string(s));
+  return RLZ_EXIT_FAIL;
+}
+
+static int print_log(const richeta_trainer *t, int json, double gamma, double eta0, int state) {
+  int64_t n = 0;
+  richeta_status s = richeta_trainer_log(t, NULL, NULL, NULL, NULL, 0, &n);
+  if (s != RICHETA_OK)
+    return fail(t, "reading the log", s);
+  size_t cap = n > 0 ? (size_t)n : 1;
+  int64_t *steps = malloc(cap * sizeof *steps);
+  double *tr = malloc(cap * sizeof *tr), *ev = malloc(cap * sizeof *ev),
+         *eta = malloc(cap * sizeof *eta);
+  int rc = RLZ_EXIT_OK;
+  if (!steps || !tr || !ev || !eta) {
+    rlz_cli_error("train", "out of memory");
+    rc = RLZ_EXIT_FAIL;
+    goto out;
+  }
+  s = richeta_trainer_log(t, steps, tr, ev, eta, n, &n);
+  if (s != RICHETA_OK) {
+    rc = fail(t, "reading the log", s);
+    goto out;
+  }
+  double final_loss = NAN;
+  if (!json)
+    printf("step,train_loss,eval_loss,eta\n");
+  for (int64_t i = 0; i < n; i++) {
+    double loss = isnan(ev[i]) ? tr[i] : ev[i];
+    final_loss = loss;
+    if (json) {
+      rlz_json j;
+      rlz_json_begin(&j, stdout);
+      rlz_json_int(&j, "step", steps[i]);
+      rlz_json_num(&j, "loss", loss);
+      rlz_json_num(&j, "train_loss", tr[i]);
+      rlz_json_num(&j, "eval_loss", ev[i]);
+      rlz_json_num(&j, "eta", eta[i]);
+      rlz_json_num(&j, "gamma", gamma);
+      rlz_json_num(&j, "eta0", eta0);
+      rlz_json_end(&j);
+    } else {
+      printf("%lld,", (long long)steps[i]);
+      rlz_csv_number(stdout, tr[i]);
+      putchar(',');
+      rlz_csv_number(stdout, ev[i]);
+      putchar(',');
+      rlz_csv_number(stdout, eta[i]);
+      putchar('\n');
+    }
+  }
+  int64_t taken = 0;
+  richeta_trainer_step(t, &taken);
+  const char *status = state == RICHETA_RUN_DIVERGED ? "diverged"
+                       : state == RICHETA_RUN_DONE   ? "done"
+                                                     : "running";
+  if (state == RICHETA_RUN_DIVERGED)
+    final_loss = NAN; /* a diverged run has no meaningful final loss */
+  if (json) {
+    rlz_json j;
+    rlz_json_begin(&j, stdout);
+    rlz_json_str(&j, "status", status);
+    rlz_json_num(&j, "final_loss", final_loss);
+    rlz_json_int(&j, "steps", taken);
+    rlz_json_num(&j, "gamma", gamma);
+    rlz_json_num(&j, "eta0", eta0);
+    rlz_json_end(&j);
+  } else {
+    printf("# status=%s final_loss=", status);
+    rlz_csv_number(stdout, final_loss);
+    printf(" steps=%lld\n", (long long)taken);
+  }
+out:
+  free(steps);
+  free(tr);
+  free(ev);
+  free(eta);
+  return rc;
+}
+
+int rlz_cmd_train(int argc, char **argv) {
+  train_args a = {0};
+  richeta_config *cfg = NULL;
+  richeta_trainer *t = NULL;
+  richeta_status s = richeta_config_new(&cfg, NULL);
+  if (s != RICHETA_OK) {
+    rlz_cli_error("train", "%s", richeta_last_error());
+    return RLZ_EXIT_FAIL;
+  }
+  rlz_cli_parser p = {"train", train_opts, on_opt, &a, cfg, 0};
+  int pr = rlz_cli_parse(&p, argc, argv, NULL, NULL);
+  if (pr == RLZ_CLI_HELP) {
+    help(stdout);
+    richeta_config_free(cfg);
+    return RLZ_EXIT_OK;
+  }
+  if (pr != RLZ_CLI_OK) {
+    richeta_config_free(cfg);
+    return RLZ_EXIT_USAGE;
+  }
+  if (a.ckpt_every > 0 && !a.checkpoint) {
+    rlz_cli_error("train", "--checkpoint-every needs --checkpoint FILE");
+    richeta_config_free(cfg);
+    return RLZ_EXIT_USAGE;
+  }
+  if (a.show_config) {
+    size_t need = 0;
+    richeta_config_to_string(cfg, NULL, 0, &need);
+    char *buf = malloc(need ? need : 1);
+    int ok = buf && richeta_config_to_string(cfg, buf, need, NULL) == RICHETA_OK;
+    if (ok)
+      printf("%s\n", buf);
+    free(buf);
+    richeta_config_free(cfg);
+    return ok ? RLZ_EXIT_OK : RLZ_EXIT_FAIL;
+  }
+  if (a.threads > 0) {
+    s = richeta_blas_set_threads((int)a.threads);
+    if (s != RICHETA_OK)
+      rlz_cli_error("train", "warning: --threads ignored: %s", richeta_last_error());
+  }
+
+  int rc = RLZ_EXIT_OK;
+  int have_cfg = 1; /* total steps and eta0 known from the configuration */
+  if (a.resume && same_as_default(cfg)) {
+    /* No configuration flags: the checkpoint carries its configuration. */
+    have_cfg = 0;
+    s = richeta_trainer_resume(&t, a.resume, NULL);
+    if (s != RICHETA_OK) {
+      rlz_cli_error("train", "--resume %s: %s (%s)", a.resume, richeta_last_error(),
+                    richeta_status_string(s));
+      richeta_config_free(cfg);
+      return RLZ_EXIT_FAIL;
+    }
+  } else {
+    s = richeta_trainer_new(&t, cfg);
+    if (s != RICHETA_OK) {
+      rlz_cli_error("train", "%s (%s)", richeta_last_error(), richeta_status_string(s));
+      richeta_config_free(cfg);
+      return RLZ_EXIT_FAIL;
+    }
+    /* Flags and a checkpoint: the checkpoint must come from the same
+     * configuration (richeta_trainer_load checks it). */
+    if (a.resume && (s = richeta_trainer_load(t, a.resume)) != RICHETA_OK) {
+      rlz_cli_error("train", "--resume %s: %s (%s)", a.resume, richeta_trainer_last_error(t),
+                    richeta_status_string(s));
+      richeta_trainer_free(t);
+      richeta_config_free(cfg);
+      return RLZ_EXIT_FAIL;
+    }
+  }
+
+  /* gamma from the model (right for resumed runs too); eta0 and T from the
+   * flags (unknown, printed as null, for a bare --resume). */
+  double gamma = NAN, eta0 = NAN;
+  int64_t total = 0, step = 0;
+  richeta_model_get_double(richeta_trainer_model(t), RICHETA_PARAM_GAMMA, &gamma);
+  if (have_cfg) {
+    richeta_config_get_double(cfg, RICHETA_PARAM_ETA0, &eta0);
+    richeta_config_get_int(cfg, RICHETA_PARAM_STEPS, &total);
+  }
+  richeta_trainer_step(t, &step);
+  int64_t stop_at = a.max_steps > 0 ? step + a.max_steps : INT64_MAX;
+
+  rlz_progress bar;
+  rlz_progress_init(&bar, "train", total);
+  if (!have_cfg)
+    bar.enabled = 0; /* no known total to draw against */
+  int state = RICHETA_RUN_RUNNING;
+  int64_t chunk = total / 200 > 1 ? total / 200 : have_cfg ? 1 : 1000;
+  int64_t next_ckpt = a.ckpt_every > 0 ? (step / a.ckpt_every + 1) * a.ckpt_every : INT64_MAX;
+  while (1) {
+    s = richeta_trainer_state(t, &state);
+    if (s != RICHETA_OK) {
+      rc = fail(t, "reading the state", s);
+      break;
+    }
+    if (state != RICHETA_RUN_RUNNING || (have_cfg && step >= total) || step >= stop_at)
+      break;
+    int64_t n = chunk;
+    if (next_ckpt - step < n)
+      n = next_ckpt - step;
+    if (stop_at - step < n)
+      n = stop_at - step;
+    s = richeta_trainer_run(t, n, NULL);
+    if (s != RICHETA_OK) {
+      rc = fail(t, "training", s);
+      break;
+    }
+    richeta_trainer_step(t, &step);
+    rlz_cli_progress(&bar, step);
+    if (step >= next_ckpt) {
+      s = richeta_trainer_save(t, a.checkpoint);
+      if (s != RICHETA_OK) {
+        rc = fail(t, "saving the checkpoint", s);
+        break;
+      }
+      next_ckpt += a.ckpt_every;
+    }
+  }
+  rlz_progress_end(&bar);
+  if (rc == RLZ_EXIT_OK && a.checkpoint) {
+    s = richeta_trainer_save(t, a.checkpoint);
+    if (s != RICHETA_OK)
+      rc = fail(t, "saving the checkpoint", s);
+  }
+  if (rc == RLZ_EXIT_OK)
+    rc = print_log(t, a.json, gamma, eta0, state);
+  if (fflush(stdout) != 0 && rc == RLZ_EXIT_OK) {
+    rlz_cli_error("train", "writing the output failed");
+    rc = RLZ_EXIT_FAIL;
+  }
+  richeta_trainer_free(t);
+  richeta_config_free(cfg);
+  return rc;
+}

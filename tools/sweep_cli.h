@@ -1,0 +1,29 @@
+/* Pieces shared by `richeta sweep`, `fit` and `plot`: the eta* report and
+ * fits (cmd_fit.c) and the plots (cmd_plot.c), so that `richeta sweep` can
+ * print the exponents and draw the figures right after running. */
+#ifndef RLZ_TOOLS_SWEEP_CLI_H
+#define RLZ_TOOLS_SWEEP_CLI_H
+
+#include <richlazy/sweep.h>
+#include <stdio.h>
+
+/* Fit ranges: NaN = automatic. */
+typedef struct rlz_fit_opts {
+  double lazy_max, rich_min;
+  double margin; /* decades dropped on each side of the crossover (automatic ranges) */
+  int json;
+  const char *save;   /* calibrated rule file, or NULL */
+  int save_from_max;  /* 1: calibrate from eta_max, 0: from eta_opt */
+  const char *source; /* database name for the saved file's comment */
+} rlz_fit_opts;
+
+/* Print eta* per gamma and both fits (eta_max, eta_opt) of an opened or
+ * just-run sweep. Returns an exit status. */
+int rlz_fit_report(const char *cmd, richeta_sweep *sw, const rlz_fit_opts *o);
+
+/* Write PREFIX-heatmap.{png,svg} and PREFIX-curves.{png,svg} for the sweep
+ * stored in db under the sweep's hash. Returns an exit status. */
+int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const char *prefix,
+                   double lazy_max, double rich_min);
+
+#endif
