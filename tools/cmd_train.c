@@ -1,6 +1,8 @@
 /* richeta train: one run through the trainer API, printed as a loss curve. */
 #include "cli_util.h"
 #include "commands.h"
+#include "train_diag.h"
+#include "train/train_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,7 +15,9 @@ enum {
   OPT_RESUME,
   OPT_MAX_STEPS,
   OPT_THREADS,
-  OPT_SHOW_CONFIG
+  OPT_SHOW_CONFIG,
+  OPT_DIAG,
+  OPT_DIAG_PROBE
 };
 
 static const rlz_cli_opt train_opts[] = {
@@ -26,6 +30,11 @@ static const rlz_cli_opt train_opts[] = {
      OPT_MAX_STEPS},
     {"threads", 1, "K", "set the BLAS thread count to K (default: leave it)", OPT_THREADS},
     {"show-config", 0, NULL, "print the effective spec string and exit", OPT_SHOW_CONFIG},
+    {"diag", 1, "LIST",
+     "record diagnostics at logged steps: sharpness,gn,alignment,movement,preact or all",
+     OPT_DIAG},
+    {"diag-probe", 1, "N", "held-out samples in the diagnostics' probe batch (default 128)",
+     OPT_DIAG_PROBE},
     {NULL, 0, NULL, NULL, 0}};
 
 typedef struct train_args {
@@ -36,6 +45,8 @@ typedef struct train_args {
   const char *resume;
   int64_t threads;
   int64_t max_steps; /* 0: no limit */
+  unsigned diag;      /* RLZ_DIAG_* mask, 0: none */
+  int64_t diag_probe;
 } train_args;
 
 static int on_opt(void *user, int id, const char *value) {
@@ -65,6 +76,17 @@ static int on_opt(void *user, int id, const char *value) {
       return 1;
     }
     break;
+  case OPT_DIAG:
+    if (rlz_train_diag_parse(value, &a->diag) != 0)
+      return 1;
+    break;
+  case OPT_DIAG_PROBE:
+    if (rlz_cli_parse_int64(value, &a->diag_probe) != 0 || a->diag_probe < 1 ||
+        a->diag_probe > 4096) {
+      rlz_cli_error("train", "--diag-probe %s: expected an integer in [1, 4096]", value);
+      return 1;
+    }
+    break;
   case OPT_THREADS:
     if (rlz_cli_parse_int64(value, &a->threads) != 0 || a->threads < 1 || a->threads > 4096) {
       rlz_cli_error("train", "--threads %s: expected an integer in [1, 4096]", value);
@@ -83,12 +105,19 @@ static void help(FILE *f) {
              "training-batch loss, the held-out loss and the rate eta at step 0,\n"
              "at log-spaced steps and at the last step.\n\n"
              "Output (stdout):\n"
-             "  CSV (default): header 'step,train_loss,eval_loss,eta', one row per logged\n"
-             "    step, then a comment line '# status=S final_loss=X steps=T'.\n"
+             "  CSV (default): header 'step,train_loss,eval_loss,eta,accuracy' (then the\n"
+             "    --diag columns), one row per logged step, then a comment line\n"
+             "    '# status=S final_loss=X steps=T'.\n"
              "  --json: one object per logged step with keys step, loss (held-out loss\n"
              "    when there is a held-out set, else training loss), train_loss,\n"
-             "    eval_loss, eta, gamma, eta0; then a final object with keys status\n"
-             "    (S below), final_loss, steps, gamma, eta0.\n"
+             "    eval_loss, eta, accuracy (held-out, null unless C >= 2), gamma, eta0,\n"
+             "    and the --diag keys; then a final object with keys status (S below),\n"
+             "    final_loss, steps, gamma, eta0.\n"
+             "  --diag keys: sharpness (top Hessian eigenvalue of the probe loss),\n"
+             "    gn_top (top Gauss-Newton eigenvalue), kta (NTK-target alignment),\n"
+             "    movement_<l> (|W_l - W0_l| / |W0_l|), preact_<l> (mean |h_l|), measured\n"
+             "    on the first --diag-probe held-out samples at the parameters of the\n"
+             "    logged step (before its update; at T, the final parameters).\n"
              "    Non-finite numbers are null; eta0 is null after a bare --resume.\n"
              "  status S: done (all T steps), diverged (stopped early on a NaN/Inf or\n"
              "    blown-up loss; final_loss is null/nan), running (stopped by --max-steps).\n"
@@ -123,7 +152,8 @@ static int fail(const richeta_trainer *t, const char *what, richeta_status s) {
   return RLZ_EXIT_FAIL;
 }
 
-static int print_log(const richeta_trainer *t, int json, double gamma, double eta0, int state) {
+static int print_log(const richeta_trainer *t, int json, double gamma, double eta0, int state,
+                     const rlz_train_diag *diag) {
   int64_t n = 0;
   richeta_status s = richeta_trainer_log(t, NULL, NULL, NULL, NULL, 0, &n);
   if (s != RICHETA_OK)
@@ -131,21 +161,27 @@ static int print_log(const richeta_trainer *t, int json, double gamma, double et
   size_t cap = n > 0 ? (size_t)n : 1;
   int64_t *steps = malloc(cap * sizeof *steps);
   double *tr = malloc(cap * sizeof *tr), *ev = malloc(cap * sizeof *ev),
-         *eta = malloc(cap * sizeof *eta);
+         *eta = malloc(cap * sizeof *eta), *acc = malloc(cap * sizeof *acc);
   int rc = RLZ_EXIT_OK;
-  if (!steps || !tr || !ev || !eta) {
+  if (!steps || !tr || !ev || !eta || !acc) {
     rlz_cli_error("train", "out of memory");
     rc = RLZ_EXIT_FAIL;
     goto out;
   }
   s = richeta_trainer_log(t, steps, tr, ev, eta, n, &n);
+  if (s == RICHETA_OK)
+    s = richeta_trainer_log_accuracy(t, acc, n, &n);
   if (s != RICHETA_OK) {
     rc = fail(t, "reading the log", s);
     goto out;
   }
   double final_loss = NAN;
-  if (!json)
-    printf("step,train_loss,eval_loss,eta\n");
+  if (!json) {
+    printf("step,train_loss,eval_loss,eta,accuracy");
+    if (diag)
+      rlz_train_diag_csv_header(diag, stdout);
+    putchar('\n');
+  }
   for (int64_t i = 0; i < n; i++) {
     double loss = isnan(ev[i]) ? tr[i] : ev[i];
     final_loss = loss;
@@ -157,8 +193,11 @@ static int print_log(const richeta_trainer *t, int json, double gamma, double et
       rlz_json_num(&j, "train_loss", tr[i]);
       rlz_json_num(&j, "eval_loss", ev[i]);
       rlz_json_num(&j, "eta", eta[i]);
+      rlz_json_num(&j, "accuracy", acc[i]);
       rlz_json_num(&j, "gamma", gamma);
       rlz_json_num(&j, "eta0", eta0);
+      if (diag)
+        rlz_train_diag_json(diag, rlz_train_diag_find(diag, steps[i]), &j);
       rlz_json_end(&j);
     } else {
       printf("%lld,", (long long)steps[i]);
@@ -167,6 +206,10 @@ static int print_log(const richeta_trainer *t, int json, double gamma, double et
       rlz_csv_number(stdout, ev[i]);
       putchar(',');
       rlz_csv_number(stdout, eta[i]);
+      putchar(',');
+      rlz_csv_number(stdout, acc[i]);
+      if (diag)
+        rlz_train_diag_csv_row(diag, rlz_train_diag_find(diag, steps[i]), stdout);
       putchar('\n');
     }
   }
@@ -196,8 +239,10 @@ out:
   free(tr);
   free(ev);
   free(eta);
+  free(acc);
   return rc;
 }
+
 
 int rlz_cmd_train(int argc, char **argv) {
   train_args a = {0};
@@ -283,6 +328,16 @@ int rlz_cmd_train(int argc, char **argv) {
   richeta_trainer_step(t, &step);
   int64_t stop_at = a.max_steps > 0 ? step + a.max_steps : INT64_MAX;
 
+  rlz_train_diag diag;
+  int use_diag = a.diag != 0;
+  if (use_diag && rlz_train_diag_init(&diag, t, a.diag, a.diag_probe ? a.diag_probe : 128) != 0) {
+    rlz_train_diag_free(&diag);
+    richeta_trainer_free(t);
+    richeta_config_free(cfg);
+    return RLZ_EXIT_FAIL;
+  }
+  int64_t diag_done = -1; /* last step whose diagnostics are recorded */
+
   rlz_progress bar;
   rlz_progress_init(&bar, "train", total);
   if (!have_cfg)
@@ -296,9 +351,21 @@ int rlz_cmd_train(int argc, char **argv) {
       rc = fail(t, "reading the state", s);
       break;
     }
+    /* Diagnostics of logged step t are taken at the parameters of step t
+     * (before its update), as the held-out loss is: run up to each logged
+     * step, record, go on. */
+    if (use_diag && step > diag_done && rlz_trainer_next_log_step(t, step) == step) {
+      if (rlz_train_diag_record(&diag, step) != 0) {
+        rc = RLZ_EXIT_FAIL;
+        break;
+      }
+      diag_done = step;
+    }
     if (state != RICHETA_RUN_RUNNING || (have_cfg && step >= total) || step >= stop_at)
       break;
     int64_t n = chunk;
+    if (use_diag && rlz_trainer_next_log_step(t, step + 1) - step < n)
+      n = rlz_trainer_next_log_step(t, step + 1) - step;
     if (next_ckpt - step < n)
       n = next_ckpt - step;
     if (stop_at - step < n)
@@ -325,8 +392,16 @@ int rlz_cmd_train(int argc, char **argv) {
     if (s != RICHETA_OK)
       rc = fail(t, "saving the checkpoint", s);
   }
+  int64_t epoch = 0;
+  if (step > 0 && richeta_stream_epoch(richeta_trainer_stream(t), step - 1, &epoch) == RICHETA_OK &&
+      epoch > 0)
+    rlz_cli_error("train", "warning: the run reused training samples (%lld full passes over "
+                           "the data set): not an online run past the first pass",
+                  (long long)epoch);
   if (rc == RLZ_EXIT_OK)
-    rc = print_log(t, a.json, gamma, eta0, state);
+    rc = print_log(t, a.json, gamma, eta0, state, use_diag ? &diag : NULL);
+  if (use_diag)
+    rlz_train_diag_free(&diag);
   if (fflush(stdout) != 0 && rc == RLZ_EXIT_OK) {
     rlz_cli_error("train", "writing the output failed");
     rc = RLZ_EXIT_FAIL;

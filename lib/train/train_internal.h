@@ -38,6 +38,9 @@ struct richeta_trainer {
   double *log_acc; /* held-out accuracy, NaN when C < 2 or no held-out set */
 };
 
+/* Smallest logged step >= step (T when none is left below T). */
+int64_t rlz_trainer_next_log_step(const richeta_trainer *t, int64_t step);
+
 /* Trainer creation from a configuration with an optional borrowed stream
  * (shared by the public constructors and resume). */
 richeta_status rlz_trainer_create(richeta_trainer **out, const richeta_config *cfg,

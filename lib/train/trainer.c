@@ -208,6 +208,11 @@ static int64_t next_sched(const richeta_trainer *t, int64_t step) {
   return lo;
 }
 
+int64_t rlz_trainer_next_log_step(const richeta_trainer *t, int64_t step) {
+  int64_t k = next_sched(t, step);
+  return k < t->n_sched ? t->sched_steps[k] : t->T;
+}
+
 static void log_append(richeta_trainer *t, int64_t step, double train, double eval, double acc,
                        double eta) {
   if (t->log_n >= t->log_cap) /* cannot happen: capacity covers every point */

@@ -55,14 +55,31 @@ csv_run() {
   # shellcheck disable=SC2086
   "$R" train $SMALL >"$tmp/a.csv" 2>"$tmp/a.err" || return 1
   [ ! -s "$tmp/a.err" ] || return 1 # no progress bar when stderr is not a terminal
-  [ "$(head -n 1 "$tmp/a.csv")" = "step,train_loss,eval_loss,eta" ] || return 1
+  [ "$(head -n 1 "$tmp/a.csv")" = "step,train_loss,eval_loss,eta,accuracy" ] || return 1
   tail -n 1 "$tmp/a.csv" | grep -q '^# status=done final_loss=[0-9.e+-]* steps=40$' || return 1
   # steps strictly increase from 0 to 40, every loss is a finite number
-  awk -F, 'NR > 1 && !/^#/ { if (NF != 4 || $1 <= last && NR > 2 || $2 !~ /^[0-9]/) exit 1;
+  awk -F, 'NR > 1 && !/^#/ { if (NF != 5 || $1 <= last && NR > 2 || $2 !~ /^[0-9]/) exit 1;
             last = $1; first = (NR == 2 ? $1 : first) }
            END { if (first != 0 || last != 40) exit 1 }' "$tmp/a.csv"
 }
 check "CSV output: header, increasing steps 0..40, status line" csv_run
+
+diag_run() {
+  # shellcheck disable=SC2086
+  "$R" train $SMALL --diag all --diag-probe 16 --json >"$tmp/d.jsonl" || return 1
+  "$PY" - "$tmp/d.jsonl" <<'PY'
+import json, math, sys
+rows = [json.loads(l) for l in open(sys.argv[1])][:-1]
+assert len(rows) > 5
+for r in rows:  # every logged step carries every diagnostic, as a finite number
+    for k in ("sharpness", "gn_top", "kta", "movement_0", "movement_1", "preact_0", "preact_1"):
+        assert isinstance(r[k], (int, float)) and math.isfinite(r[k]), (r["step"], k, r.get(k))
+assert rows[0]["step"] == 0 and rows[0]["movement_0"] == 0.0  # step 0 is the initial network
+assert rows[-1]["movement_0"] > 0 and rows[-1]["sharpness"] > 0
+PY
+}
+check "--diag all: every logged step has finite diagnostics, step 0 at init" diag_run
+check "--diag with an unknown name is a usage error" usage_error --diag sharpness,bogus
 
 json_run() {
   # shellcheck disable=SC2086
@@ -73,7 +90,8 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 *points, final = rows
 assert final["status"] == "done" and final["steps"] == 40, final
 for p in points:
-    assert set(p) == {"step", "loss", "train_loss", "eval_loss", "eta", "gamma", "eta0"}, p
+    assert set(p) == {"step", "loss", "train_loss", "eval_loss", "eta", "accuracy", "gamma", "eta0"}, p
+    assert p["accuracy"] is None, p  # regression (C = 1): no accuracy
     assert p["loss"] == p["eval_loss"] and p["gamma"] == 1 and p["eta0"] == 0.05, p
 assert final["final_loss"] == points[-1]["loss"]
 csv = [l.strip().split(",") for l in open(sys.argv[2]) if l[0].isdigit()]
