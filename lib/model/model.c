@@ -630,6 +630,7 @@ void *rlz_model_params(richeta_model *m) { return m->params; }
 const void *rlz_model_params_const(const richeta_model *m) { return m->params; }
 void *rlz_model_initial_params(richeta_model *m) { return m->theta0; }
 void *rlz_model_grad(richeta_model *m) { return m->grad; }
+bool rlz_model_grad_proven_finite(const richeta_model *m) { return m->grad_finite != 0; }
 const rlz_alloc *rlz_model_alloc(const richeta_model *m) { return &m->alloc; }
 rlz_err *rlz_model_err(richeta_model *m) { return &m->err; }
 double rlz_model_width_mult(const richeta_model *m) { return m->width_mult; }

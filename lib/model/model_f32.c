@@ -2,16 +2,24 @@
 #include "model_priv.h"
 #include "numeric/numeric.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define REAL float
 #define OTHER double
 #define SFX(name) name##_f32
 #define RLZ_DTYPE RICHETA_DTYPE_F32
+#define GEMV rlz_gemv_f32
 #define GEMM rlz_gemm_f32
 #define R_TANH tanhf
 #define R_ERFC erfcf
 #define R_EXP expf
+
+#define R_UINT uint32_t
+#define R_ABS_MASK UINT32_C(0x7fffffff)
+#define R_INF_BITS UINT32_C(0x7f800000)
+#define R_MAX FLT_MAX
 
 #include "model_impl.inc"

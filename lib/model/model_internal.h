@@ -27,6 +27,10 @@ double rlz_model_width_mult(const richeta_model *m);
  * workspace when it differs from the model's). Allocates nothing. */
 richeta_status rlz_model_loss_grad(richeta_model *m, const void *x, const void *y, int64_t batch,
                                    richeta_dtype in_dtype, double *loss);
+/* True when the last gradient run proved, from bounds on the factors of
+ * its products, that every gradient entry is finite; false means "not
+ * proven" (the caller must then look at the gradient itself). */
+bool rlz_model_grad_proven_finite(const richeta_model *m);
 /* Mean loss and accuracy without gradient (same conventions). */
 richeta_status rlz_model_evaluate(richeta_model *m, const void *x, const void *y, int64_t batch,
                                   richeta_dtype in_dtype, double *loss, double *accuracy);

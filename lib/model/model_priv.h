@@ -5,6 +5,8 @@
 
 #include "model_internal.h"
 
+#include <string.h> /* also defines __GLIBC__ on glibc, tested below */
+
 /* Layer l maps fan_in = cols to fan_out = rows: z = wmul * W a + bmul * b. */
 typedef struct rlz_layer {
   int64_t rows, cols;
@@ -35,7 +37,13 @@ struct richeta_model {
   void *delta[2];    /* backprop ping-pong, chunk x max(N, C) */
   void *out, *out0;  /* network output on theta and on theta0, chunk x C */
   void *xbuf, *ybuf; /* inputs converted to the model dtype, chunk x D / chunk x C */
+  /* Set by each gradient run: a bound on every |gradient entry| and whether
+   * it proves the gradient finite (see grad_bound in model_impl.inc). */
+  double grad_bound;
+  int grad_finite;
 };
+
+#include "core/simd.h"
 
 /* What a kernel run computes. */
 typedef enum rlz_model_job {

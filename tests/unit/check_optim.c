@@ -222,6 +222,36 @@ START_TEST(optimizer_entry_points_validate_arguments) {
 }
 END_TEST
 
+/* The finiteness check of the update is proven from bounds, not scanned:
+ * a finite loss whose float32 gradient overflows must still be caught. */
+START_TEST(finite_loss_with_overflowing_f32_gradient_is_divergence) {
+  richeta_config *cfg = NULL;
+  richeta_model *m = NULL;
+  richeta_optim *o = NULL;
+  ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
+  ck_assert_int_eq(
+      richeta_config_parse(cfg, "D=1,N=1,C=1,L=1,B=1,bias=0,dtype=f32,act=identity,center=none"),
+      RICHETA_OK);
+  ck_assert_int_eq(richeta_model_new(&m, cfg), RICHETA_OK);
+  ck_assert_int_eq(richeta_optim_new(&o, m, cfg), RICHETA_OK);
+  double one = 1.0, w = 0;
+  ck_assert_int_eq(richeta_model_set_layer(m, 0, &one, 1, NULL, 0), RICHETA_OK);
+  /* f = x = 1e30: the loss (f - y)^2 = 1e60 is finite in double, but the
+   * gradient 2 f x = 2e60 overflows float32 */
+  float x = 1e30f, y = 0.0f;
+  double loss = 0;
+  ck_assert_int_eq(richeta_optim_step_f32(o, &x, &y, 1, &loss), RICHETA_ERR_DIVERGED);
+  ck_assert_int_eq(richeta_model_get_layer(m, 0, &w, 1, NULL, 0), RICHETA_OK);
+  ck_assert_double_eq(w, 1.0);
+  int64_t steps = -1;
+  richeta_optim_steps(o, &steps);
+  ck_assert_int_eq(steps, 0);
+  richeta_optim_free(o);
+  richeta_model_free(m);
+  richeta_config_free(cfg);
+}
+END_TEST
+
 Suite *optim_suite(void) {
   Suite *su = suite_create("optim");
   TCase *tc = tcase_create("core");
@@ -232,6 +262,7 @@ Suite *optim_suite(void) {
   tcase_add_test(tc, non_finite_loss_reports_divergence_and_leaves_parameters_unchanged);
   tcase_add_test(tc, f32_model_steps_lower_the_loss);
   tcase_add_test(tc, optimizer_entry_points_validate_arguments);
+  tcase_add_test(tc, finite_loss_with_overflowing_f32_gradient_is_divergence);
   suite_add_tcase(su, tc);
   return su;
 }
