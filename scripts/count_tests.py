@@ -4,7 +4,8 @@
 failed without reporting a failing subtest (crash, timeout, missing plan
 entries) counts its unreported cases as failed (at least one). Prints the
 skipped count on one line, then exactly one final line "N passed, N failed".
-Exit status 1 if anything failed or no test ran."""
+An optional second file lists gate results ("pass NAME" / "fail NAME"),
+each counted as one test. Exit status 1 if anything failed or no test ran."""
 import json
 import re
 import sys
@@ -56,10 +57,27 @@ def count(path):
     return passed, failed, skipped
 
 
+def count_gates(path):
+    """Gate results written by test.sh: one line "pass NAME" or "fail NAME"."""
+    passed = failed = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            word = line.split(" ", 1)[0]
+            if word == "pass":
+                passed += 1
+            elif word == "fail":
+                failed += 1
+    return passed, failed
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "build/meson-logs/testlog.json"
     try:
         passed, failed, skipped = count(path)
+        if len(sys.argv) > 2:  # gates (sanitizers, valgrind, TSan): one result each
+            gp, gf = count_gates(sys.argv[2])
+            passed += gp
+            failed += gf
     except OSError as e:
         print(f"cannot read {path}: {e}")
         print("0 passed, 1 failed")

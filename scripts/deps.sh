@@ -4,8 +4,14 @@
 RICHETA_DEBS="meson ninja-build pkg-config gcc g++ libc6-dev binutils libopenblas-dev liblapacke-dev \
 check zlib1g-dev libsqlite3-dev doxygen gnuplot-nox python3 python3-numpy python3-matplotlib cppcheck \
 dataset-fashion-mnist"
+# Test-only extras: the reliability gates (valgrind, clang with its sanitizer
+# runtimes), the ABI check (libabigail) and the PyTorch cross-check.
+RICHETA_TEST_DEBS="valgrind abigail-tools clang libclang-rt-14-dev python3-torch"
 
+# richeta_install_deps [test]: with "test", also the test-only extras.
 richeta_install_deps() {
+  debs=$RICHETA_DEBS
+  [ "${1:-}" = test ] && debs="$debs $RICHETA_TEST_DEBS"
   if [ "${RICHETA_NO_APT:-0}" = 1 ]; then
     echo "RICHETA_NO_APT=1: not installing packages"
     return 0
@@ -13,7 +19,7 @@ richeta_install_deps() {
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then sudo=sudo; else
-      echo "need root (or sudo) to apt-get install: $RICHETA_DEBS" >&2
+      echo "need root (or sudo) to apt-get install: $debs" >&2
       return 1
     fi
   fi
@@ -22,7 +28,7 @@ richeta_install_deps() {
   # shellcheck disable=SC2086
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null &&
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      $RICHETA_DEBS >/dev/null
+      $debs >/dev/null
 }
 
 # Configure (or reconfigure) and build in $1 with extra meson args.

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install the dependencies (Debian 12, as root), build with warnings as
-# errors, run every default test suite (all but 'slow'), and print one final
-# line "N passed, N failed" that counts each Check test case (TAP subtest)
-# and each other meson test. Exits non-zero if anything failed.
+# errors, run every default test suite (all but 'slow') and the reliability
+# gates (ASan+UBSan, valgrind, TSan), and print one final line
+# "N passed, N failed" that counts each Check test case (TAP subtest), each
+# other meson test and each gate. Exits non-zero if anything failed.
 #
 # The slow suite:  meson test -C build --suite slow --print-errorlogs
 set -eu
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 BUILD=${RICHETA_BUILD_DIR:-build}
 
-richeta_install_deps
+richeta_install_deps test
 echo "== building into $BUILD (--werror)"
 if ! richeta_build "$BUILD" --werror; then
   echo "build failed: no test ran"
