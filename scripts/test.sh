@@ -23,5 +23,23 @@ rc=0
 rm -f "$BUILD/meson-logs/testlog.json" # never count a stale log
 meson test -C "$BUILD" --no-suite slow --print-errorlogs \
   --num-processes "$(nproc 2>/dev/null || echo 2)" || rc=$?
-python3 scripts/count_tests.py "$BUILD/meson-logs/testlog.json" || rc=1
+
+# Reliability gates, each counted as one test in the final line:
+# AddressSanitizer + UBSan over the unit suites, valgrind memcheck over a
+# representative subset (on the build above), ThreadSanitizer over the
+# thread suites. RICHETA_NO_GATES=1 skips them (a quick local run).
+gates="$BUILD/gates.txt"
+: >"$gates"
+gate() { # gate NAME COMMAND...
+  name=$1
+  shift
+  echo "== gate: $name"
+  if "$@"; then echo "pass $name" >>"$gates"; else echo "fail $name" >>"$gates"; rc=1; fi
+}
+if [ "${RICHETA_NO_GATES:-0}" != 1 ]; then
+  gate asan-ubsan env SANITIZE_SKIP_VALGRIND=1 scripts/sanitize.sh "$BUILD-asan"
+  gate valgrind env SANITIZE_SKIP_ASAN=1 scripts/sanitize.sh "$BUILD-asan" "$BUILD"
+  gate tsan scripts/tsan.sh "$BUILD-tsan"
+fi
+python3 scripts/count_tests.py "$BUILD/meson-logs/testlog.json" "$gates" || rc=1
 exit $rc
