@@ -60,10 +60,12 @@ static int on_opt(void *user, int id, const char *value) {
 
 static const char runs_sql[] =
     "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
-    " best_loss, test_initial_loss, test_final_loss, test_best_loss, wall_time, message, config"
+    " best_loss, test_initial_loss, test_final_loss, test_best_loss, test_accuracy, wall_time,"
+    " message, config"
     " FROM runs WHERE ?1 IS NULL OR config_hash = ?1 ORDER BY config_hash, gamma, eta0, seed";
 static const char curves_sql[] =
-    "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss, c.test_loss, c.eta"
+    "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss, c.test_loss,"
+    " c.test_accuracy, c.eta"
     " FROM runs r JOIN curves c ON c.run_id = r.id WHERE ?1 IS NULL OR r.config_hash = ?1"
     " ORDER BY r.config_hash, r.gamma, r.eta0, r.seed, c.step";
 
@@ -74,10 +76,11 @@ static void help(FILE *f) {
              "  config_hash, gamma, eta0, seed, eta (scheduler rate at step 0), status\n"
              "  (converged|diverged|stalled|failed), steps, initial_loss, final_loss, best_loss\n"
              "  (training batch), test_initial_loss, test_final_loss, test_best_loss\n"
-             "  (held-out; empty/null without a held-out set), wall_time (s), message,\n"
+             "  (held-out; empty/null without a held-out set), test_accuracy (final\n"
+             "  held-out accuracy; empty/null unless C >= 2), wall_time (s), message,\n"
              "  config (the run's full spec string).\n"
              "--curves: one row per logged step instead, with config_hash, gamma, eta0,\n"
-             "  seed, status, step, loss, test_loss, eta.\n"
+             "  seed, status, step, loss, test_loss, test_accuracy, eta.\n"
              "Non-finite numbers: CSV nan/inf, JSON null. Rows ordered by hash, gamma,\n"
              "eta0, seed (and step).\n"
              "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"

@@ -37,12 +37,14 @@
  * - `sweeps(config_hash TEXT PRIMARY KEY, config TEXT, depth INTEGER)`;
  * - `runs(id, config_hash, gamma, eta0, seed, eta, status, steps,
  *   initial_loss, final_loss, best_loss, test_initial_loss, test_final_loss,
- *   test_best_loss, wall_time, message, config)` where status is
+ *   test_best_loss, test_accuracy, wall_time, message, config)` where status is
  *   'converged', 'diverged', 'failed' or 'stalled', eta the scheduler's rate at step 0
  *   (eta0 times the gamma factor; the optimizer multiplies it by its width
  *   multiplier), losses are training-batch losses
- *   and test_* held-out losses (NULL without a held-out set);
- * - `curves(run_id, step, loss, test_loss, eta)`: the trainer's log, at
+ *   and test_* held-out losses (NULL without a held-out set), test_accuracy
+ *   the final held-out accuracy (NULL unless C >= 2 with a held-out set);
+ * - `curves(run_id, step, loss, test_loss, test_accuracy, eta)`: the
+ *   trainer's log, at
  *   log-spaced steps.
  */
 #ifndef RICHLAZY_SWEEP_H

@@ -21,8 +21,9 @@ void rlz_run_out_release(const rlz_alloc *a, rlz_run_out *o) {
   rlz_free(a, o->loss);
   rlz_free(a, o->test);
   rlz_free(a, o->eta);
+  rlz_free(a, o->acc);
   o->step = NULL;
-  o->loss = o->test = o->eta = NULL;
+  o->loss = o->test = o->eta = o->acc = NULL;
   o->n = 0;
 }
 
@@ -65,13 +66,15 @@ void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_a
     o->loss = rlz_calloc(a, (size_t)n, sizeof *o->loss);
     o->test = rlz_calloc(a, (size_t)n, sizeof *o->test);
     o->eta = rlz_calloc(a, (size_t)n, sizeof *o->eta);
-    if (!o->step || !o->loss || !o->test || !o->eta) {
+    o->acc = rlz_calloc(a, (size_t)n, sizeof *o->acc);
+    if (!o->step || !o->loss || !o->test || !o->eta || !o->acc) {
       rlz_run_out_release(a, o);
       snprintf(o->msg, sizeof o->msg, "out of memory for the loss curve");
       o->err = RICHETA_ERR_NOMEM;
       goto done;
     }
-    if (richeta_trainer_log(tr, o->step, o->loss, o->test, o->eta, n, &o->n) != RICHETA_OK) {
+    if (richeta_trainer_log(tr, o->step, o->loss, o->test, o->eta, n, &o->n) != RICHETA_OK ||
+        richeta_trainer_log_accuracy(tr, o->acc, n, &o->n) != RICHETA_OK) {
       rlz_run_out_release(a, o);
       snprintf(o->msg, sizeof o->msg, "log: %s", richeta_trainer_last_error(tr));
       goto done;
@@ -80,6 +83,7 @@ void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_a
   summarise(o->loss, o->n, &o->r.init_loss, &o->r.final_loss, &o->r.best_loss);
   summarise(o->test, o->n, &o->r.test_init, &o->r.test_final, &o->r.test_best);
   o->r.eta = o->n ? o->eta[0] : NAN;
+  o->r.test_accuracy = o->n ? o->acc[o->n - 1] : NAN;
   if (state == RICHETA_RUN_DONE)
     o->r.status = RICHETA_SWEEP_RUN_CONVERGED;
   else if (state == RICHETA_RUN_DIVERGED)

@@ -23,12 +23,13 @@ static const char schema[] =
     " gamma REAL NOT NULL, eta0 REAL NOT NULL, seed INTEGER NOT NULL, eta REAL,"
     " status TEXT NOT NULL CHECK (status IN ('converged', 'diverged', 'failed', 'stalled')),"
     " steps INTEGER NOT NULL, initial_loss REAL, final_loss REAL, best_loss REAL,"
-    " test_initial_loss REAL, test_final_loss REAL, test_best_loss REAL,"
+    " test_initial_loss REAL, test_final_loss REAL, test_best_loss REAL, test_accuracy REAL,"
     " wall_time REAL, message TEXT, config TEXT NOT NULL,"
     " UNIQUE (config_hash, gamma, eta0, seed));"
     "CREATE TABLE IF NOT EXISTS curves("
     " run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL,"
-    " loss REAL, test_loss REAL, eta REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;";
+    " loss REAL, test_loss REAL, test_accuracy REAL, eta REAL, PRIMARY KEY (run_id, step))"
+    " WITHOUT ROWID;";
 
 const char *rlz_run_status_name(int status) {
   switch (status) {
@@ -112,12 +113,12 @@ richeta_status rlz_store_open(rlz_store **out, const char *path, int readonly, c
     const char *ins =
         "INSERT OR IGNORE INTO runs(config_hash, gamma, eta0, seed, eta, status, steps,"
         " initial_loss, final_loss, best_loss, test_initial_loss, test_final_loss,"
-        " test_best_loss, wall_time, message, config)"
-        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+        " test_best_loss, wall_time, message, config, test_accuracy)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)";
     if (sqlite3_prepare_v2(s->db, ins, -1, &s->ins_run, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db,
-                           "INSERT INTO curves(run_id, step, loss, test_loss, eta)"
-                           " VALUES (?1,?2,?3,?4,?5)",
+                           "INSERT INTO curves(run_id, step, loss, test_loss, eta, test_accuracy)"
+                           " VALUES (?1,?2,?3,?4,?5,?6)",
                            -1, &s->ins_curve, NULL) != SQLITE_OK) {
       richeta_status st = db_fail(e, s->db, "prepare");
       rlz_store_close(s);
@@ -183,6 +184,7 @@ richeta_status rlz_store_commit(rlz_store *s, const char *hash, const char *run_
   if (o->msg[0])
     sqlite3_bind_text(q, 15, o->msg, -1, SQLITE_STATIC);
   sqlite3_bind_text(q, 16, run_config, -1, SQLITE_STATIC);
+  bind_num(q, 17, r->test_accuracy);
   if (sqlite3_step(q) != SQLITE_DONE)
     goto fail;
   if (sqlite3_changes(s->db) == 1) {
@@ -195,6 +197,7 @@ richeta_status rlz_store_commit(rlz_store *s, const char *hash, const char *run_
       bind_num(c, 3, o->loss[i]);
       bind_num(c, 4, o->test[i]);
       bind_num(c, 5, o->eta[i]);
+      bind_num(c, 6, o->acc ? o->acc[i] : NAN);
       if (sqlite3_step(c) != SQLITE_DONE)
         goto fail;
     }
@@ -215,8 +218,8 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
   *n = 0;
   sqlite3_stmt *q = NULL;
   const char *sql = "SELECT gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
-                    " best_loss, test_initial_loss, test_final_loss, test_best_loss, wall_time"
-                    " FROM runs WHERE config_hash = ?1 ORDER BY gamma, eta0, seed";
+                    " best_loss, test_initial_loss, test_final_loss, test_best_loss, wall_time,"
+                    " test_accuracy FROM runs WHERE config_hash = ?1 ORDER BY gamma, eta0, seed";
   if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
     return db_fail(e, s->db, "load runs");
   sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
@@ -251,6 +254,7 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
     r->test_init = col_num(q, 9);
     r->test_final = col_num(q, 10);
     r->test_best = col_num(q, 11);
+    r->test_accuracy = col_num(q, 13);
     r->wall = col_num(q, 12);
   }
   sqlite3_finalize(q);

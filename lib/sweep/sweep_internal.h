@@ -21,6 +21,7 @@ typedef struct rlz_run {
   double eta;
   double init_loss, final_loss, best_loss;
   double test_init, test_final, test_best;
+  double test_accuracy; /* held-out accuracy at the end (NaN unless C >= 2) */
   double wall;
 } rlz_run;
 
@@ -30,7 +31,7 @@ typedef struct rlz_run_out {
   rlz_run r;
   int64_t n;
   int64_t *step;
-  double *loss, *test, *eta;
+  double *loss, *test, *eta, *acc;
   char msg[RLZ_RUN_MSG_CAP];
   /* not a result: out of memory. The run is not stored and the sweep
    * fails with this status, so that a rerun redoes the cell. */

@@ -54,7 +54,7 @@ check "export CSV: header and one row per run" \
 check "export JSON lines: one per run" "[ \$(wc -l <'$T/runs.jsonl') -eq $runs ]"
 check "export JSON keys" "grep -q '\"status\":\"diverged\"' '$T/runs.jsonl' && grep -q '\"final_loss\":' '$T/runs.jsonl'"
 "$R" export --db "$T/s.db" --curves >"$T/curves.csv"
-check "export curves" "head -1 '$T/curves.csv' | grep -q 'step,loss,test_loss,eta' && [ \$(wc -l <'$T/curves.csv') -gt $runs ]"
+check "export curves" "head -1 '$T/curves.csv' | grep -q 'step,loss,test_loss,test_accuracy,eta' && [ \$(wc -l <'$T/curves.csv') -gt $runs ]"
 "$R" export --db "$T/nonexistent.db" >"$T/out" 2>"$T/err"
 check "export of a missing database exits 1" "[ $? -eq 1 ]"
 
