@@ -9,9 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/config_internal.h"
+#include "core/fileio.h"
 #include "sweep/sweep_internal.h"
 
 enum { OPT_DB = 1, OPT_HASH, OPT_LAZY_MAX, OPT_RICH_MIN, OPT_MARGIN, OPT_JSON, OPT_SAVE, OPT_FROM };
@@ -141,35 +141,29 @@ static int save_rule(const char *cmd, const rlz_fit_opts *o, const rlz_side_fit 
     rlz_cli_error(cmd, "--save: both sides need a fit to place the crossover");
     return RLZ_EXIT_FAIL;
   }
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->save, (long)getpid());
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    rlz_cli_error(cmd, "--save %s: cannot write", o->save);
+  char text[1024];
+  int len = snprintf(
+      text, sizeof text,
+      "# calibrated gamma rule fitted by richeta fit from %s (sweep %s, %s)\n"
+      "# eta0 * g(gamma) equals the fitted eta* when eta0 = 1; use a fraction to be safe.\n"
+      "rule=custom,lazy_exp=%.6g,rich_exp=%.6g,crossover=%.6g,prefactor=%.6g\n",
+      o->source ? o->source : "?", hash, o->save_from_max ? "eta_max" : "eta_opt", lazy->slope,
+      rich->slope, gc, ec);
+  if (len < 0 || (size_t)len >= sizeof text) {
+    rlz_cli_error(cmd, "--save: the rule does not fit its buffer");
     return RLZ_EXIT_FAIL;
   }
-  fprintf(f,
-          "# calibrated gamma rule fitted by richeta fit from %s (sweep %s, %s)\n"
-          "# eta0 * g(gamma) equals the fitted eta* when eta0 = 1; use a fraction to be safe.\n"
-          "rule=custom,lazy_exp=%.6g,rich_exp=%.6g,crossover=%.6g,prefactor=%.6g\n",
-          o->source ? o->source : "?", hash, o->save_from_max ? "eta_max" : "eta_opt", lazy->slope,
-          rich->slope, gc, ec);
-  int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
-  bad |= fclose(f) != 0;
-  /* check that the library reads it back before it replaces anything */
+  /* check that the library reads it back before anything is replaced */
   richeta_config *c = NULL;
-  if (!bad && richeta_config_new(&c, NULL) == RICHETA_OK &&
-      richeta_config_load(c, tmp) != RICHETA_OK) {
+  if (richeta_config_new(&c, NULL) != RICHETA_OK || richeta_config_parse(c, text) != RICHETA_OK) {
     rlz_cli_error(cmd, "--save: the fitted rule is not a valid configuration: %s",
-                  richeta_config_last_error(c));
+                  c ? richeta_config_last_error(c) : richeta_last_error());
     richeta_config_free(c);
-    unlink(tmp);
     return RLZ_EXIT_FAIL;
   }
   richeta_config_free(c);
-  if (bad || rename(tmp, o->save) != 0) {
-    unlink(tmp);
-    rlz_cli_error(cmd, "--save %s: cannot write", o->save);
+  if (rlz_write_file_atomic(NULL, o->save, text, (size_t)len) != RICHETA_OK) {
+    rlz_cli_error(cmd, "--save %s: %s", o->save, richeta_last_error());
     return RLZ_EXIT_FAIL;
   }
   if (!o->json)
