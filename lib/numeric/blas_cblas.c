@@ -123,6 +123,24 @@ richeta_status rlz_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha, co
   return RICHETA_OK;
 }
 
+richeta_status rlz_ger_f32(int64_t m, int64_t n, float alpha, const float *x, const float *y,
+                           float *A, int64_t lda) {
+  richeta_status st = rlz_num_check_ger(BLAS_LIMIT, sizeof(float), m, n, x, y, A, lda);
+  if (st != RICHETA_OK || m == 0 || n == 0 || alpha == 0.0f)
+    return st;
+  cblas_sger(CblasRowMajor, (rlz_blasint)m, (rlz_blasint)n, alpha, x, 1, y, 1, A, (rlz_blasint)lda);
+  return RICHETA_OK;
+}
+
+richeta_status rlz_ger_f64(int64_t m, int64_t n, double alpha, const double *x, const double *y,
+                           double *A, int64_t lda) {
+  richeta_status st = rlz_num_check_ger(BLAS_LIMIT, sizeof(double), m, n, x, y, A, lda);
+  if (st != RICHETA_OK || m == 0 || n == 0 || alpha == 0.0)
+    return st;
+  cblas_dger(CblasRowMajor, (rlz_blasint)m, (rlz_blasint)n, alpha, x, 1, y, 1, A, (rlz_blasint)lda);
+  return RICHETA_OK;
+}
+
 /* ---- BLAS level 1 ----------------------------------------------------- */
 
 richeta_status rlz_axpy_f32(int64_t n, float alpha, const float *x, float *y) {

@@ -29,6 +29,16 @@ richeta_status rlz_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha, co
   return rlz_ref_gemv_f64(ta, m, n, alpha, A, lda, x, beta, y);
 }
 
+richeta_status rlz_ger_f32(int64_t m, int64_t n, float alpha, const float *x, const float *y,
+                           float *A, int64_t lda) {
+  return rlz_ref_ger_f32(m, n, alpha, x, y, A, lda);
+}
+
+richeta_status rlz_ger_f64(int64_t m, int64_t n, double alpha, const double *x, const double *y,
+                           double *A, int64_t lda) {
+  return rlz_ref_ger_f64(m, n, alpha, x, y, A, lda);
+}
+
 richeta_status rlz_axpy_f32(int64_t n, float alpha, const float *x, float *y) {
   return rlz_ref_axpy_f32(n, alpha, x, y);
 }

@@ -102,6 +102,29 @@ richeta_status rlz_ref_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha
   return RICHETA_OK;
 }
 
+richeta_status rlz_ref_ger_f32(int64_t m, int64_t n, float alpha, const float *x, const float *y,
+                               float *A, int64_t lda) {
+  richeta_status st = rlz_num_check_ger(REF_LIMIT, sizeof(float), m, n, x, y, A, lda);
+  if (st != RICHETA_OK || alpha == 0.0f)
+    return st;
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++)
+      A[i * lda + j] =
+          (float)((double)A[i * lda + j] + (double)alpha * (double)x[i] * (double)y[j]);
+  return RICHETA_OK;
+}
+
+richeta_status rlz_ref_ger_f64(int64_t m, int64_t n, double alpha, const double *x, const double *y,
+                               double *A, int64_t lda) {
+  richeta_status st = rlz_num_check_ger(REF_LIMIT, sizeof(double), m, n, x, y, A, lda);
+  if (st != RICHETA_OK || alpha == 0.0)
+    return st;
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++)
+      A[i * lda + j] += alpha * x[i] * y[j];
+  return RICHETA_OK;
+}
+
 richeta_status rlz_ref_axpy_f32(int64_t n, float alpha, const float *x, float *y) {
   richeta_status st = rlz_num_check_vec(REF_LIMIT, sizeof(float), n, x, true, y);
   if (st != RICHETA_OK || alpha == 0.0f)

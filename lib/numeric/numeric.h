@@ -25,6 +25,12 @@ richeta_status rlz_gemv_f32(rlz_trans ta, int64_t m, int64_t n, float alpha, con
                             int64_t lda, const float *x, float beta, float *y);
 richeta_status rlz_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha, const double *A,
                             int64_t lda, const double *x, double beta, double *y);
+/* A += alpha * x y^T (rank-one update), A is m x n row-major, x has m
+ * entries, y has n. */
+richeta_status rlz_ger_f32(int64_t m, int64_t n, float alpha, const float *x, const float *y,
+                           float *A, int64_t lda);
+richeta_status rlz_ger_f64(int64_t m, int64_t n, double alpha, const double *x, const double *y,
+                           double *A, int64_t lda);
 /* y += alpha * x */
 richeta_status rlz_axpy_f32(int64_t n, float alpha, const float *x, float *y);
 richeta_status rlz_axpy_f64(int64_t n, double alpha, const double *x, double *y);
@@ -64,7 +70,8 @@ richeta_status rlz_gels_f64(int64_t m, int64_t n, double *A, int64_t lda, double
  * - Empty calls (a zero size) are no-ops returning RICHETA_OK; gemm with
  *   k == 0 or alpha == 0 still sets C = beta * C (A and B are not read).
  * - beta == 0 (gemm, gemv) and alpha == 0 (scal) store exact zeros,
- *   ignoring NaN in the output; axpy with alpha == 0 leaves y unchanged.
+ *   ignoring NaN in the output; axpy and ger with alpha == 0 leave their
+ *   output unchanged.
  * - dot and nrm2 cannot fail: they return NaN for n < 0 or a NULL vector
  *   with n > 0, 0 for n == 0, and split lengths beyond the BLAS integer.
  * - LAPACK wrappers read only the lower triangle of symmetric inputs, return
@@ -86,6 +93,10 @@ richeta_status rlz_ref_gemv_f32(rlz_trans ta, int64_t m, int64_t n, float alpha,
                                 int64_t lda, const float *x, float beta, float *y);
 richeta_status rlz_ref_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha, const double *A,
                                 int64_t lda, const double *x, double beta, double *y);
+richeta_status rlz_ref_ger_f32(int64_t m, int64_t n, float alpha, const float *x, const float *y,
+                               float *A, int64_t lda);
+richeta_status rlz_ref_ger_f64(int64_t m, int64_t n, double alpha, const double *x, const double *y,
+                               double *A, int64_t lda);
 richeta_status rlz_ref_axpy_f32(int64_t n, float alpha, const float *x, float *y);
 richeta_status rlz_ref_axpy_f64(int64_t n, double alpha, const double *x, double *y);
 richeta_status rlz_ref_scal_f32(int64_t n, float alpha, float *x);

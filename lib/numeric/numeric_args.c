@@ -82,6 +82,18 @@ richeta_status rlz_num_check_gemv(int64_t limit, size_t elem, rlz_trans ta, int6
   return check_all(limit, elem, dims, 2, ops, 3, false);
 }
 
+richeta_status rlz_num_check_ger(int64_t limit, size_t elem, int64_t m, int64_t n, const void *x,
+                                 const void *y, const void *A, int64_t lda) {
+  const int64_t dims[2] = {m, n};
+  if (lda < (n > 1 ? n : 1)) /* also a zero lda, which the operand table would skip */
+    return RICHETA_ERR_RANGE;
+  const operand ops[3] = {{1, m, 0, x}, {1, n, 0, y}, {m, n, lda, A}};
+  richeta_status st = check_all(limit, elem, dims, 2, ops, 3, true);
+  if (st != RICHETA_OK || m == 0 || n == 0)
+    return st;
+  return check_all(limit, elem, dims, 2, ops, 3, false);
+}
+
 richeta_status rlz_num_check_vec(int64_t limit, size_t elem, int64_t n, const void *x, bool need_y,
                                  const void *y) {
   const operand ops[2] = {{1, n, 0, x}, {1, n, 0, y}};

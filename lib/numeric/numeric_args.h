@@ -18,6 +18,8 @@ richeta_status rlz_num_check_gemm(int64_t limit, size_t elem, rlz_trans ta, rlz_
                                   int64_t ldb, const void *C, int64_t ldc);
 richeta_status rlz_num_check_gemv(int64_t limit, size_t elem, rlz_trans ta, int64_t m, int64_t n,
                                   const void *A, int64_t lda, const void *x, const void *y);
+richeta_status rlz_num_check_ger(int64_t limit, size_t elem, int64_t m, int64_t n, const void *x,
+                                 const void *y, const void *A, int64_t lda);
 /* One or two contiguous vectors of length n (y may be NULL when unused:
  * pass need_y = false). */
 richeta_status rlz_num_check_vec(int64_t limit, size_t elem, int64_t n, const void *x, bool need_y,

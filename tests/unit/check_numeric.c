@@ -229,6 +229,62 @@ START_TEST(test_gemv_matches_reference_both_transposes) {
 }
 END_TEST
 
+/* ---- ger ---------------------------------------------------------------- */
+
+START_TEST(test_ger_matches_reference) {
+  rng_seed(5);
+  const int64_t shapes[][2] = {{1, 1}, {5, 3}, {3, 5}, {32, 64}, {1, 20}, {17, 1}};
+  const double alphas[] = {1.0, -0.5, 0.0};
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+    for (size_t c = 0; c < sizeof alphas / sizeof alphas[0]; c++) {
+      const int64_t m = shapes[s][0], n = shapes[s][1], lda = n + 3;
+      const double alpha = alphas[c];
+      double *A = xcalloc((size_t)(m * lda), sizeof(double));
+      double *Ar = xcalloc((size_t)(m * lda), sizeof(double));
+      float *Af = xcalloc((size_t)(m * lda), sizeof(float));
+      float *Afr = xcalloc((size_t)(m * lda), sizeof(float));
+      double *x = xcalloc((size_t)m, sizeof(double)), *y = xcalloc((size_t)n, sizeof(double));
+      float *xf = xcalloc((size_t)m, sizeof(float)), *yf = xcalloc((size_t)n, sizeof(float));
+      for (int64_t i = 0; i < m * lda; i++) {
+        /* padding past column n holds a sentinel that must survive */
+        A[i] = Ar[i] = i % lda < n ? urand() : SENTINEL;
+        Af[i] = Afr[i] = (float)A[i];
+      }
+      for (int64_t i = 0; i < m; i++)
+        xf[i] = (float)(x[i] = urand());
+      for (int64_t j = 0; j < n; j++)
+        yf[j] = (float)(y[j] = urand());
+      ck_assert_int_eq(rlz_ger_f64(m, n, alpha, x, y, A, lda), RICHETA_OK);
+      ck_assert_int_eq(rlz_ref_ger_f64(m, n, alpha, x, y, Ar, lda), RICHETA_OK);
+      ck_assert_int_eq(rlz_ger_f32(m, n, (float)alpha, xf, yf, Af, lda), RICHETA_OK);
+      ck_assert_int_eq(rlz_ref_ger_f32(m, n, (float)alpha, xf, yf, Afr, lda), RICHETA_OK);
+      for (int64_t i = 0; i < m * lda; i++) {
+        double scale = fabs(Ar[i]) + fabs(alpha) + 1e-300;
+        ck_assert_msg(fabs(A[i] - Ar[i]) <= 1e-14 * scale,
+                      "ger f64 %lldx%lld [%lld]: %.17g want %.17g", (long long)m, (long long)n,
+                      (long long)i, A[i], Ar[i]);
+        ck_assert_msg(fabs((double)Af[i] - (double)Afr[i]) <= 1e-6 * scale,
+                      "ger f32 %lldx%lld [%lld]: %.9g want %.9g", (long long)m, (long long)n,
+                      (long long)i, (double)Af[i], (double)Afr[i]);
+        if (i % lda >= n)
+          ck_assert(A[i] == SENTINEL && Af[i] == (float)SENTINEL);
+      }
+      free(A), free(Ar), free(Af), free(Afr), free(x), free(y), free(xf), free(yf);
+    }
+  /* the common argument rules */
+  double A[6] = {0}, x[2] = {1, 2}, y[3] = {1, 2, 3};
+  ck_assert_int_eq(rlz_ger_f64(2, 3, 1, x, y, A, 2), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(rlz_ger_f64(2, 3, 1, x, y, A, 0), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(rlz_ger_f64(-1, 3, 1, x, y, A, 3), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(rlz_ger_f64(2, 3, 1, NULL, y, A, 3), RICHETA_ERR_NULL);
+  ck_assert_int_eq(rlz_ref_ger_f64(2, 3, 1, x, y, NULL, 3), RICHETA_ERR_NULL);
+  ck_assert_int_eq(rlz_ger_f32(0, 3, 1, NULL, NULL, NULL, 3), RICHETA_OK);
+  /* sizes beyond 32-bit BLAS integers: OVERFLOW, else as far as the NULLs */
+  ck_assert_int_eq(rlz_ger_f64((int64_t)1 << 40, 3, 1, NULL, NULL, NULL, 3),
+                   rlz_blas_int_bits() == 32 ? RICHETA_ERR_OVERFLOW : RICHETA_ERR_NULL);
+}
+END_TEST
+
 /* ---- level 1 ------------------------------------------------------------ */
 
 START_TEST(test_level1_matches_reference) {
@@ -722,6 +778,7 @@ Suite *numeric_suite(void) {
   tcase_add_test(blas, test_gemm_alpha_zero_does_not_read_a_and_b);
   tcase_add_test(blas, test_gemm_empty_output_is_a_noop_even_with_null_operands);
   tcase_add_test(blas, test_gemv_matches_reference_both_transposes);
+  tcase_add_test(blas, test_ger_matches_reference);
   tcase_add_test(blas, test_level1_matches_reference);
   tcase_add_test(blas, test_scal_alpha_zero_stores_zeros_and_axpy_alpha_zero_keeps_y);
   tcase_add_test(blas, test_f32_dot_and_nrm2_accumulate_in_double);
