@@ -78,6 +78,7 @@ static void init_params(richeta_model *m) {
     }
   }
   memcpy(m->theta0, m->params, (size_t)m->nparams * m->elem);
+  m->theta0_version++;
 }
 
 /* Bytes of `count` elements rounded up to WS_ALIGN, accumulated into *total. */
@@ -482,6 +483,7 @@ richeta_status richeta_model_recenter(richeta_model *m) {
   if (!m)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_recenter: model is NULL");
   memcpy(m->theta0, m->params, (size_t)m->nparams * m->elem);
+  m->theta0_version++;
   rlz_err_clear(&m->err);
   return RICHETA_OK;
 }
@@ -533,6 +535,58 @@ richeta_status rlz_model_evaluate(richeta_model *m, const void *x, const void *y
   if (in_dtype != RICHETA_DTYPE_F32 && in_dtype != RICHETA_DTYPE_F64)
     return rlz_fail(&m->err, RICHETA_ERR_INVALID, "rlz_model_evaluate: bad input dtype");
   return run(m, RLZ_JOB_LOSS, x, y, batch, in_dtype, NULL, loss, accuracy);
+}
+
+/* ---- frozen-copy work (model_internal.h) -------------------------------- */
+
+void rlz_model_set_frozen(richeta_model *m, const rlz_frozen *fz) {
+  if (!m)
+    return;
+  if (fz)
+    m->fz = *fz;
+  else
+    memset(&m->fz, 0, sizeof m->fz);
+}
+
+static richeta_status frozen_job(richeta_model *m, rlz_model_job job, const void *x, int64_t batch,
+                                 richeta_dtype in_dtype, void *dst, const char *fn) {
+  richeta_status st = check_batch(m, x, NULL, 0, dst, 1, batch, fn);
+  if (st != RICHETA_OK)
+    return st;
+  if (in_dtype != RICHETA_DTYPE_F32 && in_dtype != RICHETA_DTYPE_F64)
+    return rlz_fail(&m->err, RICHETA_ERR_INVALID, "%s: bad input dtype", fn);
+  if (m->centering != RICHETA_CENTERING_FROZEN)
+    return rlz_fail(&m->err, RICHETA_ERR_INVALID, "%s: the model is not centered", fn);
+  if (job == RLZ_JOB_FROZEN_FEAT && m->L < 2)
+    return rlz_fail(&m->err, RICHETA_ERR_INVALID, "%s: a depth-1 model has no hidden layer", fn);
+  return run(m, job, x, NULL, batch, in_dtype, dst, NULL, NULL);
+}
+
+richeta_status rlz_model_frozen_outputs(richeta_model *m, const void *x, int64_t batch,
+                                        richeta_dtype in_dtype, void *out0) {
+  return frozen_job(m, RLZ_JOB_FROZEN_OUT, x, batch, in_dtype, out0, "rlz_model_frozen_outputs");
+}
+
+richeta_status rlz_model_frozen_features(richeta_model *m, const void *x, int64_t batch,
+                                         richeta_dtype in_dtype, void *feat) {
+  return frozen_job(m, RLZ_JOB_FROZEN_FEAT, x, batch, in_dtype, feat, "rlz_model_frozen_features");
+}
+
+bool rlz_model_frozen_hidden_equal(const richeta_model *a, const richeta_model *b) {
+  if (!a || !b || a->centering != RICHETA_CENTERING_FROZEN ||
+      b->centering != RICHETA_CENTERING_FROZEN || a->L < 2 || a->L != b->L ||
+      a->dtype != b->dtype || a->D != b->D || a->N != b->N || a->act != b->act ||
+      a->bias != b->bias || a->chunk != b->chunk)
+    return false;
+  for (int64_t l = 0; l < a->L - 1; l++) {
+    const rlz_layer *x = &a->layers[l], *y = &b->layers[l];
+    if (x->rows != y->rows || x->cols != y->cols || x->woff != y->woff || x->boff != y->boff ||
+        x->wmul != y->wmul || x->bmul != y->bmul)
+      return false;
+  }
+  /* hidden layers come first in the flat vector: compare all of it up to the readout */
+  size_t bytes = (size_t)a->layers[a->L - 1].woff * a->elem;
+  return memcmp(a->theta0, b->theta0, bytes) == 0;
 }
 
 richeta_status richeta_model_forward_f64(richeta_model *m, const double *x, int64_t batch,
@@ -628,7 +682,11 @@ richeta_dtype rlz_model_dtype(const richeta_model *m) { return m->dtype; }
 int64_t rlz_model_num_params(const richeta_model *m) { return m->nparams; }
 void *rlz_model_params(richeta_model *m) { return m->params; }
 const void *rlz_model_params_const(const richeta_model *m) { return m->params; }
-void *rlz_model_initial_params(richeta_model *m) { return m->theta0; }
+void *rlz_model_initial_params(richeta_model *m) {
+  m->theta0_version++; /* write access: results kept for theta0 are stale */
+  return m->theta0;
+}
+uint64_t rlz_model_theta0_version(const richeta_model *m) { return m->theta0_version; }
 void *rlz_model_grad(richeta_model *m) { return m->grad; }
 bool rlz_model_grad_proven_finite(const richeta_model *m) { return m->grad_finite != 0; }
 const rlz_alloc *rlz_model_alloc(const richeta_model *m) { return &m->alloc; }

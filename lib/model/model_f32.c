@@ -13,6 +13,7 @@
 #define RLZ_DTYPE RICHETA_DTYPE_F32
 #define GEMV rlz_gemv_f32
 #define GEMM rlz_gemm_f32
+#define GER rlz_ger_f32
 #define R_TANH tanhf
 #define R_ERFC erfcf
 #define R_EXP expf

@@ -13,6 +13,7 @@
 #define RLZ_DTYPE RICHETA_DTYPE_F64
 #define GEMV rlz_gemv_f64
 #define GEMM rlz_gemm_f64
+#define GER rlz_ger_f64
 #define R_TANH tanh
 #define R_ERFC erfc
 #define R_EXP exp

@@ -35,4 +35,41 @@ bool rlz_model_grad_proven_finite(const richeta_model *m);
 richeta_status rlz_model_evaluate(richeta_model *m, const void *x, const void *y, int64_t batch,
                                   richeta_dtype in_dtype, double *loss, double *accuracy);
 
+/* ---- Frozen-copy work done once and reused (exact) ----------------------
+ * With centering on, every run also evaluates theta0, which never changes.
+ * A caller that holds theta0's results for an input can hand them to the
+ * next run on that input instead of having them recomputed:
+ *  - out0: theta0's outputs (batch x C), e.g. the held-out set's, computed
+ *    once by rlz_model_frozen_outputs;
+ *  - feat: theta0's last hidden activations (batch x N), which runs of one
+ *    sweep group share: they depend on theta0's hidden layers only, not on
+ *    gamma (rlz_model_frozen_hidden_equal tells when two models agree).
+ * Both are computed chunk by chunk with the very calls a run makes, so the
+ * results are the same bits as without them. */
+typedef struct rlz_frozen {
+  const void *x;    /* the input (caller's pointer) they belong to */
+  int64_t batch;    /* its number of samples */
+  const void *out0; /* batch x C outputs of theta0 (model dtype), or NULL */
+  const void *feat; /* batch x N last hidden activations of theta0, or NULL */
+} rlz_frozen;
+
+/* Changes whenever theta0 may have changed (creation, recenter, write
+ * access through rlz_model_initial_params): results kept for theta0 are
+ * valid while it stays the same. */
+uint64_t rlz_model_theta0_version(const richeta_model *m);
+/* Use fz in the runs on fz->x with fz->batch samples until called with
+ * NULL (fz is copied; the buffers it points to must outlive that use). */
+void rlz_model_set_frozen(richeta_model *m, const rlz_frozen *fz);
+/* theta0's outputs on x (batch samples, in_dtype) into out0 (batch x C, in
+ * the model dtype). Needs frozen centering. Allocates nothing. */
+richeta_status rlz_model_frozen_outputs(richeta_model *m, const void *x, int64_t batch,
+                                        richeta_dtype in_dtype, void *out0);
+/* theta0's last hidden activations on x into feat (batch x N, model
+ * dtype). Needs frozen centering and L >= 2. Allocates nothing. */
+richeta_status rlz_model_frozen_features(richeta_model *m, const void *x, int64_t batch,
+                                         richeta_dtype in_dtype, void *feat);
+/* True when a's features are b's to the bit: frozen centering, L >= 2, same
+ * dtype, shapes, activation, chunk, hidden multipliers and hidden theta0. */
+bool rlz_model_frozen_hidden_equal(const richeta_model *a, const richeta_model *b);
+
 #endif

@@ -41,15 +41,19 @@ struct richeta_model {
    * it proves the gradient finite (see grad_bound in model_impl.inc). */
   double grad_bound;
   int grad_finite;
+  rlz_frozen fz;           /* caller-supplied theta0 work (x == NULL: none) */
+  uint64_t theta0_version; /* bumped whenever theta0 may change */
 };
 
 #include "core/simd.h"
 
 /* What a kernel run computes. */
 typedef enum rlz_model_job {
-  RLZ_JOB_FORWARD = 0,  /* centered outputs into `out` (in the input dtype) */
-  RLZ_JOB_LOSS = 1,     /* mean loss (and accuracy when acc != NULL) */
-  RLZ_JOB_LOSS_GRAD = 2 /* mean loss and gradient into m->grad */
+  RLZ_JOB_FORWARD = 0,    /* centered outputs into `out` (in the input dtype) */
+  RLZ_JOB_LOSS = 1,       /* mean loss (and accuracy when acc != NULL) */
+  RLZ_JOB_LOSS_GRAD = 2,  /* mean loss and gradient into m->grad */
+  RLZ_JOB_FROZEN_OUT = 3, /* theta0's outputs into `out` (model dtype) */
+  RLZ_JOB_FROZEN_FEAT = 4 /* theta0's last hidden activations into `out` (model dtype) */
 } rlz_model_job;
 
 /* Run `job` over `batch` samples in chunks; x, y and out are in in_dtype.

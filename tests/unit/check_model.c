@@ -6,6 +6,7 @@
 #include <richlazy/richeta.h>
 
 #include <check.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,91 +190,98 @@ START_TEST(test_gradient_matches_finite_differences_all_variants) {
     for (int64_t act = 0; act < 4; act++)
       for (int64_t loss = 0; loss < 2; loss++)
         for (int64_t center = 0; center < 2; center++)
-          for (int64_t L = 1; L <= 3; L++) {
-            spec s = {5, 7, 3, L, 1, par, act, loss, RICHETA_DTYPE_F64, center, 11, 3, 0.7};
-            /* batch chunk 3 < B = 4: the chunked accumulation is exercised too */
-            richeta_model *m = make_model(&s);
-            int64_t P = 0;
-            ck_assert_int_eq(richeta_model_num_params(m, &P), RICHETA_OK);
-            double *p0 = malloc((size_t)P * sizeof(double));
-            double *p = malloc((size_t)P * sizeof(double));
-            double *g = malloc((size_t)P * sizeof(double));
-            double *noise = malloc((size_t)P * sizeof(double));
-            double x[B * 5], y[B * 3], fm[B * 3], fr[B * 3];
-            ck_assert_int_eq(richeta_model_get_initial_params(m, p0, P), RICHETA_OK);
-            /* move away from theta0 (biases included), keeping relu units
-             * at least 0.01 away from their kink so the stencil is smooth */
-            double minabs = 0;
-            for (uint64_t trial = 0; trial < 200; trial++) {
-              normals(1000 + trial, P, 0.5, noise);
+          for (int64_t L = 1; L <= 3; L++)
+            for (int64_t C = loss ? 3 : 1; C <= 3; C += 2) {
+              /* C = 1 (MSE): the readout's products are gemv and ger */
+              spec s = {5, 7, C, L, 1, par, act, loss, RICHETA_DTYPE_F64, center, 11, 3, 0.7};
+              /* batch chunk 3 < B = 4: the chunked accumulation is exercised too */
+              richeta_model *m = make_model(&s);
+              int64_t P = 0;
+              ck_assert_int_eq(richeta_model_num_params(m, &P), RICHETA_OK);
+              double *p0 = malloc((size_t)P * sizeof(double));
+              double *p = malloc((size_t)P * sizeof(double));
+              double *g = malloc((size_t)P * sizeof(double));
+              double *noise = malloc((size_t)P * sizeof(double));
+              double x[B * 5], y[B * 3], fm[B * 3], fr[B * 3];
+              ck_assert_int_eq(richeta_model_get_initial_params(m, p0, P), RICHETA_OK);
+              /* move away from theta0 (biases included), keeping relu units
+               * at least 0.01 away from their kink so the stencil is smooth */
+              double minabs = 0;
+              for (uint64_t trial = 0; trial < 200; trial++) {
+                normals(1000 + trial, P, 0.5, noise);
+                for (int64_t i = 0; i < P; i++)
+                  p[i] = p0[i] + noise[i];
+                normals(2000 + trial, B * s.D, 1.0, x);
+                minabs = INFINITY;
+                for (int64_t i = 0; i < B; i++) {
+                  double f[16];
+                  ref_net(&s, p, x + i * s.D, f, &minabs);
+                }
+                if (act != RICHETA_ACTIVATION_RELU || minabs > 0.01)
+                  break;
+              }
+              ck_assert(act != RICHETA_ACTIVATION_RELU || minabs > 0.01);
+              make_targets(&s, 3000 + (uint64_t)cases, B, y);
+              ck_assert_int_eq(richeta_model_set_params(m, p, P), RICHETA_OK);
+
+              /* forward and loss against the reference */
+              double dummy = INFINITY;
+              double lref = ref_loss(&s, p, p0, x, y, B, fr, &dummy);
+              ck_assert_int_eq(richeta_model_forward_f64(m, x, B, fm), RICHETA_OK);
+              for (int i = 0; i < B * C; i++) {
+                double e = fabs(fm[i] - fr[i]) / fmax(fabs(fr[i]), 1e-3);
+                worst_fwd = fmax(worst_fwd, e);
+                ck_assert_msg(e < 1e-12, "forward %s/%s L=%lld: %g vs %g", par_name[par],
+                              act_name[act], (long long)L, fm[i], fr[i]);
+              }
+              double lmod = NAN;
+              ck_assert_int_eq(richeta_model_loss_grad_f64(m, x, y, B, &lmod, g, P), RICHETA_OK);
+              ck_assert_msg(fabs(lmod - lref) <= 1e-12 * fabs(lref), "loss %g vs %g", lmod, lref);
+
+              /* 4-point central differences, h = 1e-4: truncation O(h^4) */
+              const double h = 1e-4;
+              double gmax = 0, dn = 0, gn = 0;
               for (int64_t i = 0; i < P; i++)
-                p[i] = p0[i] + noise[i];
-              normals(2000 + trial, B * s.D, 1.0, x);
-              minabs = INFINITY;
-              for (int64_t i = 0; i < B; i++) {
-                double f[16];
-                ref_net(&s, p, x + i * s.D, f, &minabs);
+                gmax = fmax(gmax, fabs(g[i]));
+              for (int64_t i = 0; i < P; i++) {
+                double keep = p[i], lp[4];
+                const double steps[4] = {h, -h, 2 * h, -2 * h};
+                for (int k = 0; k < 4; k++) {
+                  p[i] = keep + steps[k];
+                  ck_assert_int_eq(richeta_model_set_params(m, p, P), RICHETA_OK);
+                  lp[k] = model_loss(m, x, y, B);
+                }
+                p[i] = keep;
+                double fd = (8 * (lp[0] - lp[1]) - (lp[2] - lp[3])) / (12 * h);
+                /* relative error, except where the differences' own rounding
+                 * (about eps |loss| / h, here with a factor 10 to spare)
+                 * dominates a tiny component */
+                double fd_noise = 10 * DBL_EPSILON * fabs(lref) / h;
+                double rel =
+                    fabs(g[i] - fd) / fmax(fabs(g[i]) + fabs(fd), fmax(1e-8, fd_noise / 1e-6));
+                dn += (g[i] - fd) * (g[i] - fd);
+                gn += g[i] * g[i];
+                if (rel > worst) {
+                  worst = rel;
+                  snprintf(worst_case, sizeof worst_case,
+                           "%s/%s/%s/center=%lld L=%lld param %lld: g=%.3e fd=%.3e", par_name[par],
+                           act_name[act], loss ? "ce" : "mse", (long long)center, (long long)L,
+                           (long long)i, g[i], fd);
+                }
+                ck_assert_msg(rel < 1e-6,
+                              "%s/%s/%s/center=%lld L=%lld param %lld: g=%.10e "
+                              "fd=%.10e (gmax %.3e)",
+                              par_name[par], act_name[act], loss ? "ce" : "mse", (long long)center,
+                              (long long)L, (long long)i, g[i], fd, gmax);
               }
-              if (act != RICHETA_ACTIVATION_RELU || minabs > 0.01)
-                break;
+              worst_norm = fmax(worst_norm, sqrt(dn / gn));
+              cases++;
+              free(p0);
+              free(p);
+              free(g);
+              free(noise);
+              richeta_model_free(m);
             }
-            ck_assert(act != RICHETA_ACTIVATION_RELU || minabs > 0.01);
-            make_targets(&s, 3000 + (uint64_t)cases, B, y);
-            ck_assert_int_eq(richeta_model_set_params(m, p, P), RICHETA_OK);
-
-            /* forward and loss against the reference */
-            double dummy = INFINITY;
-            double lref = ref_loss(&s, p, p0, x, y, B, fr, &dummy);
-            ck_assert_int_eq(richeta_model_forward_f64(m, x, B, fm), RICHETA_OK);
-            for (int i = 0; i < B * 3; i++) {
-              double e = fabs(fm[i] - fr[i]) / fmax(fabs(fr[i]), 1e-3);
-              worst_fwd = fmax(worst_fwd, e);
-              ck_assert_msg(e < 1e-12, "forward %s/%s L=%lld: %g vs %g", par_name[par],
-                            act_name[act], (long long)L, fm[i], fr[i]);
-            }
-            double lmod = NAN;
-            ck_assert_int_eq(richeta_model_loss_grad_f64(m, x, y, B, &lmod, g, P), RICHETA_OK);
-            ck_assert_msg(fabs(lmod - lref) <= 1e-12 * fabs(lref), "loss %g vs %g", lmod, lref);
-
-            /* 4-point central differences, h = 1e-4: truncation O(h^4) */
-            const double h = 1e-4;
-            double gmax = 0, dn = 0, gn = 0;
-            for (int64_t i = 0; i < P; i++)
-              gmax = fmax(gmax, fabs(g[i]));
-            for (int64_t i = 0; i < P; i++) {
-              double keep = p[i], lp[4];
-              const double steps[4] = {h, -h, 2 * h, -2 * h};
-              for (int k = 0; k < 4; k++) {
-                p[i] = keep + steps[k];
-                ck_assert_int_eq(richeta_model_set_params(m, p, P), RICHETA_OK);
-                lp[k] = model_loss(m, x, y, B);
-              }
-              p[i] = keep;
-              double fd = (8 * (lp[0] - lp[1]) - (lp[2] - lp[3])) / (12 * h);
-              double rel = fabs(g[i] - fd) / fmax(fabs(g[i]) + fabs(fd), 1e-8);
-              dn += (g[i] - fd) * (g[i] - fd);
-              gn += g[i] * g[i];
-              if (rel > worst) {
-                worst = rel;
-                snprintf(worst_case, sizeof worst_case,
-                         "%s/%s/%s/center=%lld L=%lld param %lld: g=%.3e fd=%.3e", par_name[par],
-                         act_name[act], loss ? "ce" : "mse", (long long)center, (long long)L,
-                         (long long)i, g[i], fd);
-              }
-              ck_assert_msg(rel < 1e-6,
-                            "%s/%s/%s/center=%lld L=%lld param %lld: g=%.10e "
-                            "fd=%.10e (gmax %.3e)",
-                            par_name[par], act_name[act], loss ? "ce" : "mse", (long long)center,
-                            (long long)L, (long long)i, g[i], fd, gmax);
-            }
-            worst_norm = fmax(worst_norm, sqrt(dn / gn));
-            cases++;
-            free(p0);
-            free(p);
-            free(g);
-            free(noise);
-            richeta_model_free(m);
-          }
   fprintf(stderr,
           "# model gradient check: %d configurations, max relative error per component %.2e "
           "(%s), max ||g-fd||/||g|| %.2e, max forward error vs reference %.2e\n",
@@ -917,7 +925,138 @@ START_TEST(test_huge_shapes_fail_cleanly_with_nomem) {
 }
 END_TEST
 
+/* ---- frozen-copy work reused (model_internal.h) ------------------------- */
+
+/* theta0's features (from another model of the same seed but another gamma)
+ * and theta0's outputs, handed to a run, give the bits of the run that
+ * computes them itself: loss and gradient, f32 and f64, over a batch of 10
+ * in chunks of 4, 4 and 2. */
+START_TEST(test_frozen_work_handed_in_gives_the_same_bits) {
+  const int64_t acts[2] = {RICHETA_ACTIVATION_RELU, RICHETA_ACTIVATION_GELU};
+  const int64_t dtypes[2] = {RICHETA_DTYPE_F64, RICHETA_DTYPE_F32};
+  for (int d = 0; d < 2; d++)
+    for (int k = 0; k < 2; k++) {
+      spec s = small_spec();
+      s.L = 3;
+      s.batch = 4;
+      s.act = acts[k];
+      s.dtype = dtypes[d];
+      richeta_model *a = make_model(&s);
+      s.gamma = 30.0;
+      richeta_model *b = make_model(&s);
+      s.seed = 4;
+      richeta_model *other_seed = make_model(&s);
+      s.seed = 3;
+      s.center = RICHETA_CENTERING_NONE;
+      richeta_model *uncentered = make_model(&s);
+      ck_assert(rlz_model_frozen_hidden_equal(a, b));
+      ck_assert(!rlz_model_frozen_hidden_equal(a, other_seed));
+      ck_assert(!rlz_model_frozen_hidden_equal(a, uncentered));
+
+      /* move theta away from theta0 so that the centering matters */
+      int64_t P = rlz_model_num_params(b);
+      double *p = malloc((size_t)P * sizeof *p), *dp = malloc((size_t)P * sizeof *dp);
+      ck_assert_int_eq(richeta_model_get_params(b, p, P), RICHETA_OK);
+      normals(91, P, 0.3, dp);
+      for (int64_t i = 0; i < P; i++)
+        p[i] += dp[i];
+      ck_assert_int_eq(richeta_model_set_params(b, p, P), RICHETA_OK);
+
+      enum { B = 10 };
+      double x[B * 5], y[B * 3], feat[B * 7], out0[B * 3];
+      normals(92, B * 5, 1.0, x);
+      normals(93, B * 3, 1.0, y);
+      size_t gbytes = (size_t)P * (s.dtype == RICHETA_DTYPE_F32 ? sizeof(float) : sizeof(double));
+      void *g_ref = malloc(gbytes);
+      double l_ref = NAN, l_feat = NAN, e_ref = NAN, e_out = NAN, e_ign = NAN;
+      ck_assert_int_eq(rlz_model_loss_grad(b, x, y, B, RICHETA_DTYPE_F64, &l_ref), RICHETA_OK);
+      memcpy(g_ref, rlz_model_grad(b), gbytes);
+      ck_assert_int_eq(rlz_model_evaluate(b, x, y, B, RICHETA_DTYPE_F64, &e_ref, NULL), RICHETA_OK);
+
+      /* features of a's theta0 (gamma 0.7) used by b (gamma 30) */
+      ck_assert_int_eq(rlz_model_frozen_features(a, x, B, RICHETA_DTYPE_F64, feat), RICHETA_OK);
+      rlz_frozen fz = {.x = x, .batch = B, .feat = feat};
+      rlz_model_set_frozen(b, &fz);
+      memset(rlz_model_grad(b), 0, gbytes);
+      ck_assert_int_eq(rlz_model_loss_grad(b, x, y, B, RICHETA_DTYPE_F64, &l_feat), RICHETA_OK);
+      rlz_model_set_frozen(b, NULL);
+      ck_assert_msg(l_feat == l_ref, "loss %.17g vs %.17g", l_feat, l_ref);
+      ck_assert_msg(memcmp(g_ref, rlz_model_grad(b), gbytes) == 0, "gradients differ");
+
+      /* b's own theta0 outputs */
+      ck_assert_int_eq(rlz_model_frozen_outputs(b, x, B, RICHETA_DTYPE_F64, out0), RICHETA_OK);
+      rlz_frozen fo = {.x = x, .batch = B, .out0 = out0};
+      rlz_model_set_frozen(b, &fo);
+      ck_assert_int_eq(rlz_model_evaluate(b, x, y, B, RICHETA_DTYPE_F64, &e_out, NULL), RICHETA_OK);
+      ck_assert_msg(e_out == e_ref, "held-out loss %.17g vs %.17g", e_out, e_ref);
+      /* work for another batch size is not used, even when it is garbage */
+      memset(out0, 0x7f, sizeof out0);
+      fo.batch = B - 1;
+      rlz_model_set_frozen(b, &fo);
+      ck_assert_int_eq(rlz_model_evaluate(b, x, y, B, RICHETA_DTYPE_F64, &e_ign, NULL), RICHETA_OK);
+      rlz_model_set_frozen(b, NULL);
+      ck_assert(e_ign == e_ref);
+
+      /* models without the work to share say so */
+      ck_assert_int_eq(rlz_model_frozen_outputs(uncentered, x, B, RICHETA_DTYPE_F64, out0),
+                       RICHETA_ERR_INVALID);
+      ck_assert_int_eq(rlz_model_frozen_features(uncentered, x, B, RICHETA_DTYPE_F64, feat),
+                       RICHETA_ERR_INVALID);
+
+      /* theta0's version moves when theta0 may have changed */
+      uint64_t v0 = rlz_model_theta0_version(b);
+      ck_assert_int_eq(richeta_model_recenter(b), RICHETA_OK);
+      uint64_t v1 = rlz_model_theta0_version(b);
+      (void)rlz_model_initial_params(b);
+      ck_assert(v1 != v0 && rlz_model_theta0_version(b) != v1);
+      ck_assert(!rlz_model_frozen_hidden_equal(a, b)); /* b's theta0 is now theta */
+      free(g_ref);
+      free(p);
+      free(dp);
+      richeta_model_free(a);
+      richeta_model_free(b);
+      richeta_model_free(other_seed);
+      richeta_model_free(uncentered);
+    }
+}
+END_TEST
+
+START_TEST(test_frozen_features_need_a_hidden_layer) {
+  spec s = small_spec();
+  s.L = 1;
+  richeta_model *m = make_model(&s);
+  double x[5 * 2] = {0}, feat[7 * 2];
+  ck_assert_int_eq(rlz_model_frozen_features(m, x, 2, RICHETA_DTYPE_F64, feat),
+                   RICHETA_ERR_INVALID);
+  ck_assert(strstr(richeta_model_last_error(m), "hidden") != NULL);
+  ck_assert(!rlz_model_frozen_hidden_equal(m, m));
+  richeta_model_free(m);
+}
+END_TEST
+
 /* ---- counter-based RNG (lib/core/rng.c, used for initialisation) -------- */
+
+/* The Box-Muller pair k uses the uniforms at counters 2k and 2k+1; our own
+ * log and sincos must agree with libm's to a few ulps (200000 pairs; off
+ * the suite, a sweep of u1 over [2^-54, 1) gave 1.4 ulps for the log). */
+START_TEST(test_rng_normals_match_libm_box_muller) {
+  enum { N = 400000 };
+  double *z = malloc(N * sizeof *z);
+  rlz_rng_normals(5, 9, 0, N, z);
+  double worst = 0, zmax = 0;
+  for (int64_t k = 0; k < N / 2; k++) {
+    double u1 = rlz_rng_uniform(5, 9, (uint64_t)(2 * k));
+    double u2 = rlz_rng_uniform(5, 9, (uint64_t)(2 * k + 1));
+    double r = sqrt(-2.0 * log(u1)), t = 2.0 * M_PI * u2;
+    double c = r * cos(t), sn = r * sin(t);
+    worst = fmax(worst, fmax(fabs(z[2 * k] - c), fabs(z[2 * k + 1] - sn)) / fmax(r, 1.0));
+    zmax = fmax(zmax, fabs(z[2 * k]));
+  }
+  ck_assert_msg(worst < 4e-15, "largest difference from libm %g", worst);
+  ck_assert(zmax > 4.0);
+  free(z);
+}
+END_TEST
 
 START_TEST(test_rng_values_depend_only_on_key_stream_and_counter) {
   double bulk[1001], f64;
@@ -982,6 +1121,9 @@ Suite *model_suite(void) {
   tcase_add_test(tc, test_creation_uses_the_config_allocator_and_cleans_up_on_failure);
   tcase_add_test(tc, test_huge_shapes_fail_cleanly_with_nomem);
   tcase_add_test(tc, test_rng_values_depend_only_on_key_stream_and_counter);
+  tcase_add_test(tc, test_rng_normals_match_libm_box_muller);
+  tcase_add_test(tc, test_frozen_work_handed_in_gives_the_same_bits);
+  tcase_add_test(tc, test_frozen_features_need_a_hidden_layer);
   suite_add_tcase(s, tc);
   return s;
 }
