@@ -36,6 +36,10 @@ struct richeta_stream {
   double *teacher;
   double *h0, *h1;     /* B x M activations of the MLP teacher */
   double *xbuf, *ybuf; /* B x D and B x C doubles: f32 fills and callbacks */
+  /* step whose batch xbuf/ybuf hold, -1 when none: trainers sharing the
+   * stream in lockstep (sweep groups) draw each batch once. Never set for
+   * callback streams, whose fills are the host's business. */
+  int64_t memo_step;
   richeta_stream_callbacks cb;
   richeta_dataset *ds, *ds_test; /* file streams: training and held-out splits */
   bool sign_inputs;              /* synthetic inputs are signs of the Gaussian draws */
@@ -137,6 +141,7 @@ static richeta_status stream_alloc(richeta_stream **out, const richeta_config *c
   s->D = D;
   s->C = C;
   s->B = B;
+  s->memo_step = -1;
   s->xbuf = rlz_calloc(a, (size_t)bd, sizeof(double));
   s->ybuf = rlz_calloc(a, (size_t)bc, sizeof(double));
   if (!s->xbuf || !s->ybuf) {
@@ -371,12 +376,22 @@ richeta_status rlz_stream_batch(richeta_stream *s, int64_t step, richeta_dtype d
     return rlz_fail(&s->err, RICHETA_ERR_NULL, "stream batch: %s is NULL", x ? "y" : "x");
   if (step < 0)
     return rlz_fail(&s->err, RICHETA_ERR_RANGE, "stream batch: step %lld < 0", (long long)step);
-  if (dtype == RICHETA_DTYPE_F64)
+  if (s->task == RICHETA_TASK_CALLBACK && dtype == RICHETA_DTYPE_F64)
     return batch_f64(s, step, x, y);
-  /* f32: fill the double scratch, then round once */
-  richeta_status st = batch_f64(s, step, s->xbuf, s->ybuf);
-  if (st != RICHETA_OK)
-    return st;
+  /* fill the double scratch (unless it holds this step), then copy or round once */
+  if (s->memo_step != step || s->task == RICHETA_TASK_CALLBACK) {
+    s->memo_step = -1;
+    richeta_status st = batch_f64(s, step, s->xbuf, s->ybuf);
+    if (st != RICHETA_OK)
+      return st;
+    if (s->task != RICHETA_TASK_CALLBACK)
+      s->memo_step = step;
+  }
+  if (dtype == RICHETA_DTYPE_F64) {
+    memcpy(x, s->xbuf, (size_t)(s->B * s->D) * sizeof(double));
+    memcpy(y, s->ybuf, (size_t)(s->B * s->C) * sizeof(double));
+    return RICHETA_OK;
+  }
   float *xf = x, *yf = y;
   for (int64_t i = 0; i < s->B * s->D; i++)
     xf[i] = (float)s->xbuf[i];

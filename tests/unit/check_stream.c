@@ -43,6 +43,34 @@ START_TEST(same_seed_and_step_give_the_same_batch) {
 }
 END_TEST
 
+/* The stream keeps the last batch it drew (trainers of a sweep group ask
+ * for each step in turn): repeats, in either precision, are the same
+ * values, and what a caller does to its copy changes nothing. */
+START_TEST(repeated_requests_for_a_step_give_the_same_batch) {
+  richeta_stream *a = stream_of(SPEC), *fresh = stream_of(SPEC);
+  double x0[96], y0[32], x[96], y[32];
+  float xf[96], yf[32];
+  ck_assert_int_eq(richeta_stream_batch_f64(fresh, 3, x0, y0), RICHETA_OK);
+  ck_assert_int_eq(richeta_stream_batch_f64(a, 3, x, y), RICHETA_OK);
+  ck_assert_int_eq(memcmp(x, x0, sizeof x), 0);
+  memset(x, 0, sizeof x);
+  ck_assert_int_eq(richeta_stream_batch_f32(a, 3, xf, yf), RICHETA_OK);
+  for (int i = 0; i < 96; i++)
+    ck_assert(xf[i] == (float)x0[i]);
+  for (int i = 0; i < 32; i++)
+    ck_assert(yf[i] == (float)y0[i]);
+  ck_assert_int_eq(richeta_stream_batch_f64(a, 3, x, y), RICHETA_OK);
+  ck_assert_int_eq(memcmp(x, x0, sizeof x), 0);
+  ck_assert_int_eq(memcmp(y, y0, sizeof y), 0);
+  ck_assert_int_eq(richeta_stream_batch_f64(a, 4, x, y), RICHETA_OK);
+  ck_assert(memcmp(x, x0, sizeof x) != 0);
+  ck_assert_int_eq(richeta_stream_batch_f64(a, 3, x, y), RICHETA_OK);
+  ck_assert_int_eq(memcmp(x, x0, sizeof x), 0);
+  richeta_stream_free(a);
+  richeta_stream_free(fresh);
+}
+END_TEST
+
 START_TEST(different_steps_and_seeds_give_different_batches) {
   richeta_stream *a = stream_of(SPEC), *b = stream_of("D=6,C=2,B=16,data_seed=8");
   double x0[96], y0[32], x1[96], y1[32], x2[96], y2[32];
@@ -435,6 +463,7 @@ Suite *stream_suite(void) {
   tcase_add_test(tc, held_out_set_is_fixed_chunk_independent_and_distinct_from_training);
   tcase_add_test(tc, stream_properties_and_bad_arguments);
   tcase_add_test(tc, callback_stream_passes_host_batches_and_has_no_held_out_set);
+  tcase_add_test(tc, repeated_requests_for_a_step_give_the_same_batch);
   tcase_add_test(tc, callback_errors_propagate_as_callback_status_without_leaks);
   tcase_add_test(tc, callback_stream_trains_exactly_like_manual_optimizer_steps);
   tcase_add_test(tc, file_stream_reads_fashion_mnist_with_its_test_split);
