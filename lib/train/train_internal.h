@@ -22,7 +22,9 @@ struct richeta_trainer {
   /* batch and held-out buffers in the model dtype, made at creation */
   void *bx, *by;
   void *ex, *ey;
-  int64_t bx_step; /* step whose batch is in bx, -1 when none */
+  void *e0;            /* theta0's outputs on the held-out set (centered models), or NULL */
+  uint64_t e0_version; /* theta0 version e0 was computed for (0: never) */
+  int64_t bx_step;     /* step whose batch is in bx, -1 when none */
   int64_t eval_n;
   /* progress */
   int64_t step;     /* steps taken = index of the next step */
@@ -45,5 +47,29 @@ int64_t rlz_trainer_next_log_step(const richeta_trainer *t, int64_t step);
  * (shared by the public constructors and resume). */
 richeta_status rlz_trainer_create(richeta_trainer **out, const richeta_config *cfg,
                                   richeta_stream *stream);
+
+/* theta0's last hidden activations of one step's batch, shared by the
+ * trainers of a group (see rlz_trainer_run_group). */
+typedef struct rlz_shared_features {
+  void *feat;   /* B x N, model dtype */
+  int64_t step; /* step they are for, -1 when none */
+} rlz_shared_features;
+
+/* One step of the run loop (richeta_trainer_run's body) at t->step. With
+ * sf, theta0's hidden layers come from sf (computed by the first trainer of
+ * the step that needs them); the caller guarantees that the models agree
+ * (rlz_model_frozen_hidden_equal) and share one stream. *stop is set when
+ * the run ends (divergence, callback). */
+richeta_status rlz_trainer_advance(richeta_trainer *t, const richeta_train_callbacks *callbacks,
+                                   rlz_shared_features *sf, bool *stop);
+/* The point at T when the loop got there and the run is still running. */
+richeta_status rlz_trainer_finish_if_done(richeta_trainer *t, const richeta_train_callbacks *cb);
+
+/* Train n trainers that share one stream in lockstep, step by step: each
+ * batch is drawn once and, where the models agree, theta0's hidden layers
+ * run once per step. Results are the bits of n separate runs. status[i]
+ * gets trainer i's outcome (as richeta_trainer_run's). Returns NOMEM when
+ * the shared buffer cannot be made (nothing ran then). */
+richeta_status rlz_trainer_run_group(richeta_trainer **ts, int64_t n, richeta_status *status);
 
 #endif

@@ -52,7 +52,7 @@ static void trainer_destroy(richeta_trainer *t) {
     richeta_stream_free(t->stream);
   richeta_model_free(t->model);
   richeta_config_free(t->cfg);
-  void *bufs[] = {t->bx,       t->by,        t->ex,       t->ey,      t->sched_steps,
+  void *bufs[] = {t->bx,       t->by,        t->ex,       t->ey,      t->e0,     t->sched_steps,
                   t->log_step, t->log_train, t->log_eval, t->log_eta, t->log_acc};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
     rlz_free(&a, bufs[i]);
@@ -89,6 +89,14 @@ static richeta_status load_eval_set(richeta_trainer *t) {
   }
   rlz_free(&t->alloc, dx);
   rlz_free(&t->alloc, dy);
+  /* room for theta0's outputs on the set, computed at the first evaluation */
+  if (st == RICHETA_OK &&
+      rlz_config_int(t->cfg, RICHETA_PARAM_CENTERING) == RICHETA_CENTERING_FROZEN) {
+    t->e0 = rlz_calloc(&t->alloc, ny, esize(t->dtype));
+    if (!t->e0)
+      st = rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the held-out set (%lld samples)",
+                    (long long)t->eval_n);
+  }
   return st;
 }
 
@@ -238,8 +246,20 @@ static richeta_status eval_loss(richeta_trainer *t, double *loss, double *acc) {
   *acc = NAN;
   if (t->eval_n == 0)
     return RICHETA_OK;
-  richeta_status st =
+  richeta_status st = RICHETA_OK;
+  if (t->e0) { /* theta0's outputs on the set do not change: computed once */
+    uint64_t v = rlz_model_theta0_version(t->model);
+    if (t->e0_version != v)
+      st = rlz_model_frozen_outputs(t->model, t->ex, t->eval_n, t->dtype, t->e0);
+    if (st != RICHETA_OK)
+      return rlz_fail(&t->err, st, "held-out evaluation: %s", rlz_model_err(t->model)->msg);
+    t->e0_version = v;
+    rlz_frozen fz = {.x = t->ex, .batch = t->eval_n, .out0 = t->e0};
+    rlz_model_set_frozen(t->model, &fz);
+  }
+  st =
       rlz_model_evaluate(t->model, t->ex, t->ey, t->eval_n, t->dtype, loss, t->C >= 2 ? acc : NULL);
+  rlz_model_set_frozen(t->model, NULL);
   if (st != RICHETA_OK)
     return rlz_fail(&t->err, st, "held-out evaluation: %s", rlz_model_err(t->model)->msg);
   return RICHETA_OK;
@@ -300,49 +320,73 @@ richeta_status richeta_trainer_run(richeta_trainer *trainer, int64_t max_steps,
                     callbacks->struct_size);
   if (t->state != RICHETA_RUN_RUNNING)
     return RICHETA_OK;
-  int64_t k = next_sched(t, t->step);
   for (int64_t taken = 0; taken < max_steps && t->step < t->T; taken++) {
-    int64_t s = t->step;
-    richeta_status st = richeta_sched_apply(t->sched, t->optim, s);
-    if (st != RICHETA_OK)
-      return rlz_fail(&t->err, st, "%s", richeta_sched_last_error(t->sched));
-    double eta;
-    richeta_optim_get_eta(t->optim, &eta);
-    t->bx_step = -1;
-    st = rlz_stream_batch(t->stream, s, t->dtype, t->bx, t->by);
-    if (st != RICHETA_OK)
-      return rlz_fail(&t->err, st, "%s", rlz_stream_msg(t->stream));
-    t->bx_step = s;
-    bool logged = k < t->n_sched && t->sched_steps[k] == s;
-    double eval = NAN, acc = NAN, loss = NAN;
-    if (logged && (st = eval_loss(t, &eval, &acc)) != RICHETA_OK)
-      return st;
-    st = rlz_optim_step(t->optim, t->bx, t->by, t->B, t->dtype, &loss);
-    if (st == RICHETA_ERR_DIVERGED) { /* parameters unchanged, step not taken */
-      t->state = RICHETA_RUN_DIVERGED;
-      log_append(t, s, loss, eval, acc, eta);
-      return notify(t, callbacks);
-    }
-    if (st != RICHETA_OK)
-      return rlz_fail(&t->err, st, "%s", richeta_optim_last_error(t->optim));
-    t->step = s + 1;
-    if (s == 0)
-      t->init_loss = loss;
-    bool div = blown_up(t, loss) || (logged && t->eval_n > 0 && !isfinite(eval));
-    if (logged)
-      k++;
-    if (!logged && !div)
-      continue;
-    log_append(t, s, loss, eval, acc, eta);
-    if (div)
-      t->state = RICHETA_RUN_DIVERGED;
-    st = notify(t, callbacks);
-    if (st != RICHETA_OK || div)
+    bool stop = false;
+    richeta_status st = rlz_trainer_advance(t, callbacks, NULL, &stop);
+    if (st != RICHETA_OK || stop)
       return st;
   }
+  return rlz_trainer_finish_if_done(t, callbacks);
+}
+
+richeta_status rlz_trainer_finish_if_done(richeta_trainer *t, const richeta_train_callbacks *cb) {
   if (t->step == t->T && t->state == RICHETA_RUN_RUNNING)
-    return finish(t, callbacks);
+    return finish(t, cb);
   return RICHETA_OK;
+}
+
+richeta_status rlz_trainer_advance(richeta_trainer *t, const richeta_train_callbacks *callbacks,
+                                   rlz_shared_features *sf, bool *stop) {
+  int64_t s = t->step;
+  int64_t k = next_sched(t, s);
+  richeta_status st = richeta_sched_apply(t->sched, t->optim, s);
+  if (st != RICHETA_OK)
+    return rlz_fail(&t->err, st, "%s", richeta_sched_last_error(t->sched));
+  double eta;
+  richeta_optim_get_eta(t->optim, &eta);
+  t->bx_step = -1;
+  st = rlz_stream_batch(t->stream, s, t->dtype, t->bx, t->by);
+  if (st != RICHETA_OK)
+    return rlz_fail(&t->err, st, "%s", rlz_stream_msg(t->stream));
+  t->bx_step = s;
+  bool logged = k < t->n_sched && t->sched_steps[k] == s;
+  double eval = NAN, acc = NAN, loss = NAN;
+  if (logged && (st = eval_loss(t, &eval, &acc)) != RICHETA_OK)
+    return st;
+  if (sf) { /* theta0's hidden layers on this batch: once per group and step */
+    if (sf->step != s) {
+      sf->step = -1;
+      st = rlz_model_frozen_features(t->model, t->bx, t->B, t->dtype, sf->feat);
+      if (st != RICHETA_OK)
+        return rlz_fail(&t->err, st, "%s", rlz_model_err(t->model)->msg);
+      sf->step = s;
+    }
+    rlz_frozen fz = {.x = t->bx, .batch = t->B, .feat = sf->feat};
+    rlz_model_set_frozen(t->model, &fz);
+  }
+  st = rlz_optim_step(t->optim, t->bx, t->by, t->B, t->dtype, &loss);
+  rlz_model_set_frozen(t->model, NULL);
+  if (st == RICHETA_ERR_DIVERGED) { /* parameters unchanged, step not taken */
+    t->state = RICHETA_RUN_DIVERGED;
+    log_append(t, s, loss, eval, acc, eta);
+    *stop = true;
+    return notify(t, callbacks);
+  }
+  if (st != RICHETA_OK)
+    return rlz_fail(&t->err, st, "%s", richeta_optim_last_error(t->optim));
+  t->step = s + 1;
+  if (s == 0)
+    t->init_loss = loss;
+  bool div = blown_up(t, loss) || (logged && t->eval_n > 0 && !isfinite(eval));
+  if (!logged && !div)
+    return RICHETA_OK;
+  log_append(t, s, loss, eval, acc, eta);
+  if (div)
+    t->state = RICHETA_RUN_DIVERGED;
+  st = notify(t, callbacks);
+  if (st != RICHETA_OK || div)
+    *stop = true;
+  return st;
 }
 
 richeta_status richeta_trainer_step(const richeta_trainer *trainer, int64_t *step) {

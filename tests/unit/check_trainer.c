@@ -69,6 +69,39 @@ START_TEST(logs_step_zero_log_spaced_steps_and_the_final_step) {
 }
 END_TEST
 
+/* theta0's outputs on the held-out set are computed once and kept; when
+ * theta0 changes (here: recentred onto theta after 10 steps) they must be
+ * recomputed: the centred output is then 0 and the held-out loss mean(y^2). */
+START_TEST(held_out_loss_follows_a_recentred_theta0) {
+  const char *spec = BASE "T=100,log_per_decade=10,eta0=0.5";
+  richeta_trainer *t = trainer_of(spec);
+  ck_assert_int_eq(richeta_trainer_run(t, 10, NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_model_recenter(richeta_trainer_model(t)), RICHETA_OK);
+  ck_assert_int_eq(richeta_trainer_run(t, 1, NULL), RICHETA_OK);
+  log_copy l;
+  get_log(t, &l);
+  ck_assert(l.n >= 2 && l.steps[l.n - 1] == 10);
+
+  richeta_config *cfg = cfg_of(spec);
+  richeta_stream *s = NULL;
+  ck_assert_int_eq(richeta_stream_new(&s, cfg), RICHETA_OK);
+  double x[64 * 8], y[64];
+  ck_assert_int_eq(richeta_stream_eval_f64(s, 0, 64, x, y), RICHETA_OK);
+  double msq = 0;
+  for (int i = 0; i < 64; i++) {
+    double v = (double)(float)y[i]; /* the model holds the set in f32 */
+    msq += v * v;
+  }
+  msq /= 64;
+  ck_assert_msg(fabs(l.eval[l.n - 1] - msq) <= 1e-12 * msq, "held-out loss %.17g, mean(y^2) %.17g",
+                l.eval[l.n - 1], msq);
+  ck_assert(l.eval[l.n - 2] != l.eval[l.n - 1]);
+  richeta_stream_free(s);
+  richeta_config_free(cfg);
+  richeta_trainer_free(t);
+}
+END_TEST
+
 START_TEST(logged_rate_follows_the_schedule) {
   richeta_trainer *t = trainer_of(BASE "T=100,log_per_decade=2,eta0=0.2,schedule=cosine,"
                                        "min_factor=0.5,rule=theory,gamma=0.5");
@@ -356,6 +389,7 @@ Suite *trainer_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, logs_step_zero_log_spaced_steps_and_the_final_step);
   tcase_add_test(tc, logged_rate_follows_the_schedule);
+  tcase_add_test(tc, held_out_loss_follows_a_recentred_theta0);
   tcase_add_test(tc, zero_steps_logs_one_final_point);
   tcase_add_test(tc, huge_rate_diverges_as_a_result_not_an_error);
   tcase_add_test(tc, non_finite_loss_diverges_with_parameters_kept);
