@@ -45,32 +45,79 @@ typedef struct sched {
   task *q_head, *q_tail, *done;
   bool quit;
   int64_t inflight; /* issued tasks not yet taken back from `done` */
+  int64_t nworkers;
   /* outcome */
   int64_t finished;
   richeta_status st; /* first failure: stop issuing */
   bool store_failed; /* the store refused a run: commit nothing more */
 } sched;
 
+/* Take the head of the queue and up to `want` - 1 more queued tasks of its
+ * seed (caller holds the lock; the queue is not empty). */
+static int64_t take_group(sched *s, task **grp, int64_t want) {
+  task *head = s->q_head;
+  int64_t n = 0;
+  uint64_t seed = (uint64_t)head->out.r.seed;
+  task **link = &s->q_head;
+  while (*link && n < want) {
+    task *t = *link;
+    if ((uint64_t)t->out.r.seed == seed) {
+      *link = t->next;
+      t->next = NULL;
+      grp[n++] = t;
+    } else {
+      link = &t->next;
+    }
+  }
+  s->q_tail = NULL;
+  for (task *t = s->q_head; t; t = t->next)
+    s->q_tail = t;
+  return n;
+}
+
+/* Group size: enough runs to share the work, few enough that every worker
+ * gets some of the queue. */
+static int64_t group_want(const sched *s, int64_t workers) {
+  int64_t queued = 0;
+  for (const task *t = s->q_head; t; t = t->next)
+    queued++;
+  int64_t want = (queued + workers - 1) / workers;
+  int64_t cap = s->sw->group_max < 1               ? 1
+                : s->sw->group_max > RLZ_GROUP_MAX ? RLZ_GROUP_MAX
+                                                   : s->sw->group_max;
+  return want < 1 ? 1 : want > cap ? cap : want;
+}
+
 static void *worker_main(void *arg) {
   sched *s = arg;
-  rlz_runner_fn run = s->sw->runner ? s->sw->runner : rlz_sweep_default_runner;
+  rlz_runner_fn run = s->sw->runner;
   for (;;) {
     pthread_mutex_lock(&s->mu);
     while (!s->q_head && !s->quit)
       pthread_cond_wait(&s->cv_work, &s->mu);
-    task *t = s->q_head;
-    if (!t) {
+    if (!s->q_head) {
       pthread_mutex_unlock(&s->mu);
       return NULL;
     }
-    s->q_head = t->next;
-    if (!s->q_head)
-      s->q_tail = NULL;
+    task *grp[RLZ_GROUP_MAX];
+    int64_t n = take_group(s, grp, run ? 1 : group_want(s, s->nworkers));
     pthread_mutex_unlock(&s->mu);
-    run(s->sw->runner_user, t->cfg, &s->sw->alloc, &t->out);
+    if (run) { /* test seam: one run at a time */
+      run(s->sw->runner_user, grp[0]->cfg, &s->sw->alloc, &grp[0]->out);
+    } else {
+      const richeta_config *cfgs[RLZ_GROUP_MAX];
+      rlz_run_out *outs[RLZ_GROUP_MAX];
+      for (int64_t i = 0; i < n; i++) {
+        cfgs[i] = grp[i]->cfg;
+        outs[i] = &grp[i]->out;
+      }
+      rlz_sweep_group_runner(cfgs, outs, n, &s->sw->alloc);
+    }
     pthread_mutex_lock(&s->mu);
-    t->next = s->done;
-    s->done = t;
+    for (int64_t i = 0; i < n; i++) {
+      grp[i]->next = s->done;
+      s->done = grp[i];
+    }
     pthread_cond_signal(&s->cv_done);
     pthread_mutex_unlock(&s->mu);
   }
@@ -250,6 +297,7 @@ static richeta_status run_pool(sched *s) {
     nw = total;
   if (nw < 1)
     nw = 1;
+  s->nworkers = nw;
   pthread_t *th = rlz_calloc(&sw->alloc, (size_t)nw, sizeof *th);
   if (!th)
     return rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "richeta_sweep_run: out of memory");

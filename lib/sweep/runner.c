@@ -1,5 +1,6 @@
 /* The default runner: one trainer per cell, run to T or divergence, summary
- * and log copied out for the store. */
+ * and log copied out for the store; and the group runner, which trains the
+ * runs of one seed together (lib/train/group.c). */
 #include "sweep_internal.h"
 
 #include <math.h>
@@ -8,6 +9,8 @@
 #include <time.h>
 
 #include "core/config_internal.h"
+#include "train/train_internal.h"
+#include <richlazy/stream.h>
 #include <richlazy/trainer.h>
 
 double rlz_now(void) {
@@ -36,25 +39,14 @@ static void summarise(const double *v, int64_t n, double *first, double *last, d
       *best = v[i];
 }
 
-void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_alloc *a,
-                              rlz_run_out *o) {
-  (void)user;
-  double t0 = rlz_now();
+/* The summary and curve of a trainer that ran (st: its run status). */
+static void collect(richeta_trainer *tr, richeta_status st, const rlz_alloc *a, rlz_run_out *o) {
   o->r.status = RICHETA_SWEEP_RUN_FAILED;
-  richeta_trainer *tr = NULL;
-  richeta_status st = richeta_trainer_new(&tr, cfg);
-  if (st != RICHETA_OK) {
-    snprintf(o->msg, sizeof o->msg, "trainer: %s", richeta_last_error());
-    if (st == RICHETA_ERR_NOMEM)
-      o->err = st;
-    goto done;
-  }
-  st = richeta_trainer_run(tr, rlz_config_int(cfg, RICHETA_PARAM_STEPS), NULL);
   if (st != RICHETA_OK) {
     snprintf(o->msg, sizeof o->msg, "run: %s", richeta_trainer_last_error(tr));
     if (st == RICHETA_ERR_NOMEM)
       o->err = st;
-    goto done;
+    return;
   }
   int state = RICHETA_RUN_RUNNING;
   richeta_trainer_state(tr, &state);
@@ -71,13 +63,13 @@ void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_a
       rlz_run_out_release(a, o);
       snprintf(o->msg, sizeof o->msg, "out of memory for the loss curve");
       o->err = RICHETA_ERR_NOMEM;
-      goto done;
+      return;
     }
     if (richeta_trainer_log(tr, o->step, o->loss, o->test, o->eta, n, &o->n) != RICHETA_OK ||
         richeta_trainer_log_accuracy(tr, o->acc, n, &o->n) != RICHETA_OK) {
       rlz_run_out_release(a, o);
       snprintf(o->msg, sizeof o->msg, "log: %s", richeta_trainer_last_error(tr));
-      goto done;
+      return;
     }
   }
   summarise(o->loss, o->n, &o->r.init_loss, &o->r.final_loss, &o->r.best_loss);
@@ -91,7 +83,80 @@ void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_a
   else
     snprintf(o->msg, sizeof o->msg, "run stopped at step %lld without finishing",
              (long long)o->r.steps);
-done:
+}
+
+/* A trainer for cfg (on `stream` when given), or NULL with the reason in o. */
+static richeta_trainer *make_trainer(const richeta_config *cfg, richeta_stream *stream,
+                                     rlz_run_out *o) {
+  richeta_trainer *tr = NULL;
+  richeta_status st = rlz_trainer_create(&tr, cfg, stream);
+  if (st == RICHETA_OK)
+    return tr;
+  o->r.status = RICHETA_SWEEP_RUN_FAILED;
+  snprintf(o->msg, sizeof o->msg, "trainer: %s", richeta_last_error());
+  if (st == RICHETA_ERR_NOMEM)
+    o->err = st;
+  return NULL;
+}
+
+void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_alloc *a,
+                              rlz_run_out *o) {
+  (void)user;
+  double t0 = rlz_now();
+  richeta_trainer *tr = make_trainer(cfg, NULL, o);
+  if (tr)
+    collect(tr, richeta_trainer_run(tr, rlz_config_int(cfg, RICHETA_PARAM_STEPS), NULL), a, o);
   richeta_trainer_free(tr);
   o->r.wall = rlz_now() - t0;
+}
+
+void rlz_sweep_group_runner(const richeta_config *const *cfgs, rlz_run_out *const *outs, int64_t n,
+                            const rlz_alloc *a) {
+  if (n == 1) {
+    rlz_sweep_default_runner(NULL, cfgs[0], a, outs[0]);
+    return;
+  }
+  double t0 = rlz_now();
+  richeta_stream *stream = NULL;
+  richeta_trainer *trs[RLZ_GROUP_MAX] = {NULL};
+  richeta_trainer *live[RLZ_GROUP_MAX];
+  rlz_run_out *live_out[RLZ_GROUP_MAX];
+  richeta_status stat[RLZ_GROUP_MAX];
+  int64_t nl = 0;
+  /* the runs differ in gamma and eta0 only: one stream serves them all */
+  richeta_status st = richeta_stream_new(&stream, cfgs[0]);
+  if (st != RICHETA_OK) { /* what each run's own trainer would have said */
+    for (int64_t i = 0; i < n; i++) {
+      outs[i]->r.status = RICHETA_SWEEP_RUN_FAILED;
+      snprintf(outs[i]->msg, sizeof outs[i]->msg, "trainer: %s", richeta_last_error());
+      if (st == RICHETA_ERR_NOMEM)
+        outs[i]->err = st;
+      outs[i]->r.wall = (rlz_now() - t0) / (double)n;
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    trs[i] = make_trainer(cfgs[i], stream, outs[i]);
+    if (trs[i]) {
+      live[nl] = trs[i];
+      live_out[nl++] = outs[i];
+    }
+  }
+  richeta_status gst = rlz_trainer_run_group(live, nl, stat);
+  for (int64_t i = 0; i < nl; i++) {
+    if (gst != RICHETA_OK) {
+      live_out[i]->r.status = RICHETA_SWEEP_RUN_FAILED;
+      snprintf(live_out[i]->msg, sizeof live_out[i]->msg, "group: %s", richeta_last_error());
+      live_out[i]->err = gst;
+    } else {
+      collect(live[i], stat[i], a, live_out[i]);
+    }
+  }
+  for (int64_t i = 0; i < n; i++)
+    richeta_trainer_free(trs[i]);
+  richeta_stream_free(stream);
+  /* the runs shared the time: each gets its share */
+  double wall = (rlz_now() - t0) / (double)n;
+  for (int64_t i = 0; i < n; i++)
+    outs[i]->r.wall = wall;
 }

@@ -97,6 +97,7 @@ richeta_status richeta_sweep_new(richeta_sweep **out, const richeta_config *cfg)
     return rlz_fail(NULL, RICHETA_ERR_NOMEM, "richeta_sweep_new: out of memory");
   sw->alloc = *a;
   sw->mode = RICHETA_SWEEP_ADAPTIVE;
+  sw->group_max = RLZ_GROUP_MAX;
   sw->decades_below = opt_rows[RICHETA_SWEEP_OPT_DECADES_BELOW].def;
   richeta_status st = richeta_config_clone(&sw->base, cfg);
   double g = rlz_config_double(cfg, RICHETA_PARAM_GAMMA);

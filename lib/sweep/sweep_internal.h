@@ -70,6 +70,9 @@ struct richeta_sweep {
   /* test seam: replaces the trainer (NULL = rlz_sweep_default_runner) */
   rlz_runner_fn runner;
   void *runner_user;
+  /* most runs of one seed a worker trains together (1..RLZ_GROUP_MAX;
+   * results do not depend on it, tests compare) */
+  int group_max;
 };
 
 /* grid.c */
@@ -89,6 +92,13 @@ void rlz_sweep_set_runner(richeta_sweep *sw, rlz_runner_fn fn, void *user);
 void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_alloc *a,
                               rlz_run_out *out);
 void rlz_run_out_release(const rlz_alloc *a, rlz_run_out *o);
+/* Largest number of runs a worker trains together. */
+#define RLZ_GROUP_MAX 8
+/* n <= RLZ_GROUP_MAX runs that differ only in gamma and eta0 (same seed),
+ * trained in lockstep on one stream: the same results as n calls of the
+ * default runner. Each run's wall time is its share of the group's. */
+void rlz_sweep_group_runner(const richeta_config *const *cfgs, rlz_run_out *const *outs, int64_t n,
+                            const rlz_alloc *a);
 double rlz_now(void);
 
 /* store.c: one SQLite connection, used by one thread. */
