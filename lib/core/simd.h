@@ -8,6 +8,8 @@
 #ifndef RLZ_SIMD_H
 #define RLZ_SIMD_H
 
+#include <string.h> /* defines __GLIBC__ on glibc, tested below */
+
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer) ||                         \
     __has_feature(memory_sanitizer)
@@ -21,8 +23,8 @@
 #if !defined(RLZ_UNDER_SANITIZER) && defined(__x86_64__) && defined(__GLIBC__) &&                  \
     defined(__GNUC__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
-#define RLZ_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#define RLZ_SIMD_CLONES_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
+#define RLZ_SIMD_CLONES __attribute__((noinline, target_clones("avx2", "default")))
+#define RLZ_SIMD_CLONES_WIDE __attribute__((noinline, target_clones("avx512f", "avx2", "default")))
 #endif
 #endif
 #ifndef RLZ_SIMD_CLONES
