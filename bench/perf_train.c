@@ -7,7 +7,9 @@
  *   perf_train pair  D N L B C THREADS REPS STEPS   both, repetitions interleaved (the RSS
  *                                                   printed is then that of both)
  *   perf_train peak THREADS [SIZE=2048]             large square sgemm (the BLAS peak)
- *   perf_train sweep WORKERS REPS DB                the 64-run gamma x eta0 sweep (e)
+ *   perf_train sweep WORKERS REPS DB [GROUP]        the 64-run gamma x eta0 sweep (e);
+ *                                                   GROUP = most runs a worker trains
+ *                                                   together (default the library's, 1 = alone)
  *
  * Every mode prints one line of key=value pairs; rates are medians over REPS
  * repetitions of STEPS steps (after a warm-up). The chain is the forward
@@ -16,6 +18,7 @@
  * called through the library's BLAS seam: what a step would cost if nothing
  * but sgemm ran. */
 #include "numeric/numeric.h"
+#include "sweep/sweep_internal.h"
 #include <richlazy/richeta.h>
 #include <richlazy/sweep.h>
 
@@ -323,7 +326,7 @@ static int run_peak(int threads, int64_t n) {
 static const char *SWEEP_SPEC = "D=16,N=64,L=3,C=1,B=32,T=400,dtype=f32,center=frozen,param=mf,"
                                 "act=relu,task=linear,eval_n=0,seed=0";
 
-static int run_sweep(int workers, int reps, const char *db) {
+static int run_sweep(int workers, int reps, const char *db, int group) {
   richeta_config *cfg = NULL;
   if (richeta_config_new(&cfg, NULL) || richeta_config_parse(cfg, SWEEP_SPEC))
     return die("config", richeta_config_last_error(cfg));
@@ -350,6 +353,8 @@ static int run_sweep(int workers, int reps, const char *db) {
         richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, workers) ||
         richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_BLAS_SINGLE, 1))
       return die("sweep options", richeta_sweep_last_error(sw));
+    if (group > 0)
+      sw->group_max = group;
     double t0 = now();
     if (richeta_sweep_run(sw, db, NULL))
       return die("sweep run", richeta_sweep_last_error(sw));
@@ -364,9 +369,9 @@ static int run_sweep(int workers, int reps, const char *db) {
     richeta_sweep_free(sw);
   }
   double rps = median(rate, reps);
-  printf("mode=sweep workers=%d reps=%d runs=%lld converged=%lld runs_per_s=%.4g seconds=%.4g "
+  printf("mode=sweep workers=%d group=%d reps=%d runs=%lld converged=%lld runs_per_s=%.4g seconds=%.4g "
          "steps_per_s=%.4g rss_mib=%.1f min_runs_per_s=%.4g max_runs_per_s=%.4g\n",
-         workers, reps, (long long)n, (long long)conv, rps, (double)n / rps, rps * 400.0,
+         workers, group > 0 ? group : RLZ_GROUP_MAX, reps, (long long)n, (long long)conv, rps, (double)n / rps, rps * 400.0,
          peak_rss_mib(), rate[0], rate[reps - 1]);
   richeta_config_free(cfg);
   return 0;
@@ -383,8 +388,11 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(mode, "sweep")) {
     if (argc < 5)
-      return die("usage", "perf_train sweep WORKERS REPS DB");
-    return run_sweep(atoi(argv[2]), atoi(argv[3]), argv[4]);
+      return die("usage", "perf_train sweep WORKERS REPS DB [GROUP]");
+    int group = argc > 5 ? atoi(argv[5]) : 0;
+    if (group < 0 || group > RLZ_GROUP_MAX)
+      return die("usage", "GROUP must be in 1..8 (0: the library's default)");
+    return run_sweep(atoi(argv[2]), atoi(argv[3]), argv[4], group);
   }
   if (argc < 10)
     return die("usage", "perf_train train|chain|pair D N L B C THREADS REPS STEPS");

@@ -60,16 +60,22 @@ echo "$configs" | while read -r name D N L B C reps steps treps tsteps; do
 done
 unset OPENBLAS_NUM_THREADS OMP_NUM_THREADS
 
-# (e) the 64-run sweep: 2 workers with one BLAS thread each vs a PyTorch loop
-sreps=3
+# (e) the 64-run sweep: 2 workers with one BLAS thread each vs a PyTorch loop;
+# GROUP 1 (each run trained alone) shows what training a seed's runs together gives
+sreps=7
 [ "$quick" = 1 ] && sreps=1
 db="$out/sweep_e.sqlite"
-"$exe" sweep 2 $sreps "$db" | sed "s/^/e: /" | tee -a "$raw"
-"$exe" sweep 1 $sreps "$db" | sed "s/^/e: /" | tee -a "$raw"
+for w in 2 1; do
+  for g in 8 1; do
+    "$exe" sweep $w $sreps "$db" $g | sed "s/^/e: /" | tee -a "$raw"
+  done
+done
 rm -f "$db" "$db-wal" "$db-shm"
 if [ $have_torch = 1 ]; then
   for th in 1 2; do
-    OMP_NUM_THREADS=$th $py "$here/perf_torch.py" sweep $th 1 | sed "s/^/e: /" | tee -a "$raw"
+    treps_e=1
+    [ $th = 1 ] && [ "$quick" != 1 ] && treps_e=3
+    OMP_NUM_THREADS=$th $py "$here/perf_torch.py" sweep $th $treps_e | sed "s/^/e: /" | tee -a "$raw"
   done
 fi
 
@@ -146,17 +152,20 @@ def main():
     lines.append("")
     lines.append(f"sgemm peak (2048^3): {peak[1]:.1f} GFLOP/s on 1 thread, {peak[2]:.1f} on 2.")
     for w in (2, 1):
-        s = find(rows, tag="e", mode="sweep", workers=w)
-        if s:
-            lines.append(f"(e) libricheta sweep, {w} worker(s): {f(s, 'seconds'):.3g} s for "
-                         f"{s['runs']} runs ({s['converged']} converged), "
-                         f"{f(s, 'steps_per_s'):.4g} steps/s, RSS {f(s, 'rss_mib'):.0f} MiB")
+        for g in (8, 1):
+            s = find(rows, tag="e", mode="sweep", workers=w, group=g)
+            if s:
+                how = "runs of a seed trained together" if g > 1 else "each run alone"
+                lines.append(f"(e) libricheta sweep, {w} worker(s), {how}: "
+                             f"{f(s, 'seconds'):.3g} s for {s['runs']} runs "
+                             f"({s['converged']} converged), {f(s, 'steps_per_s'):.4g} steps/s, "
+                             f"RSS {f(s, 'rss_mib'):.0f} MiB")
     ts = [r for r in rows if r.get("mode") == "torch_sweep"]
     if ts:
         best = min(ts, key=lambda r: f(r, "seconds"))
         lines.append(f"(e) PyTorch loop (best: {best['threads']} thread(s)): "
                      f"{f(best, 'seconds'):.3g} s ({best['converged']} converged)")
-        s = find(rows, tag="e", mode="sweep", workers=2)
+        s = find(rows, tag="e", mode="sweep", workers=2, group=8)
         if s:
             lines.append(f"(e) ratio libricheta (2 workers) / PyTorch: "
                          f"{f(best, 'seconds') / f(s, 'seconds'):.1f}x")
