@@ -12,6 +12,12 @@
  * and 1 for NTK and SP. eta starts at RICHETA_PARAM_ETA0 and is changed by
  * richeta_optim_set_eta() (which a scheduler or trainer calls every step).
  * A step allocates nothing.
+ *
+ * Precision: f64 parameters are updated in double. For f32 parameters,
+ * plain SGD (no momentum, no weight decay) is one BLAS axpy with the rate
+ * eta * width_mult rounded to float (run on the BLAS threads; one rounding
+ * where the CPU has FMA); the other rules use double intermediates and round
+ * once. A rate outside the normal float range takes the double route too.
  */
 #ifndef RICHLAZY_OPTIM_H
 #define RICHLAZY_OPTIM_H

@@ -26,6 +26,14 @@
  * only on its configuration, and adaptive decisions only on finished runs),
  * provided BLAS runs one thread per call (::RICHETA_SWEEP_OPT_BLAS_SINGLE).
  *
+ * A worker trains up to 8 queued runs of the same seed together, step by
+ * step: they share one data stream (each batch is drawn once) and, with
+ * frozen centering, the hidden layers of theta0, which gamma and eta0 do not
+ * change, run once per step for all of them. Every run still computes
+ * exactly what it computes alone (same calls on the same numbers), so the
+ * stored results are the same bits; only the wall time is shared: each run
+ * of a group records the group's time divided by its size.
+ *
  * Results go to an SQLite database, one transaction per run: a sweep killed
  * at any moment and started again with the same specification skips the
  * runs already stored, redoes the unfinished ones, and ends with the same

@@ -102,7 +102,7 @@ static richeta_status alloc_workspace(richeta_model *m) {
       !rlz_mul_i64(m->chunk, m->D, &cd) || !rlz_mul_i64(m->chunk, widest, &cm))
     return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: workspace size overflows");
   int separate_a = m->act == RICHETA_ACTIVATION_GELU; /* gelu keeps H for its derivative */
-  size_t total = 0, off_d[2], off_out, off_out0, off_x, off_y;
+  size_t total = 0, off_d[2], off_out, off_out0, off_x, off_y, off_ones;
   m->hid = rlz_calloc(&m->alloc, (size_t)(nh > 0 ? 2 * nh : 1), sizeof(void *));
   if (!m->hid)
     return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: out of memory");
@@ -119,7 +119,8 @@ static richeta_status alloc_workspace(richeta_model *m) {
   }
   ok = ok && ws_add(cm, m->elem, &total, &off_d[0]) && ws_add(cm, m->elem, &total, &off_d[1]) &&
        ws_add(cc, m->elem, &total, &off_out) && ws_add(cc, m->elem, &total, &off_out0) &&
-       ws_add(cd, m->elem, &total, &off_x) && ws_add(cc, m->elem, &total, &off_y);
+       ws_add(cd, m->elem, &total, &off_x) && ws_add(cc, m->elem, &total, &off_y) &&
+       ws_add(m->chunk, m->elem, &total, &off_ones);
   if (!ok) {
     rlz_free(&m->alloc, offs);
     return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: workspace size overflows");
@@ -141,6 +142,13 @@ static richeta_status alloc_workspace(richeta_model *m) {
   m->out0 = base + off_out0;
   m->xbuf = base + off_x;
   m->ybuf = base + off_y;
+  m->ones = base + off_ones;
+  for (int64_t i = 0; i < m->chunk; i++) {
+    if (m->elem == sizeof(float))
+      ((float *)m->ones)[i] = 1.0f;
+    else
+      ((double *)m->ones)[i] = 1.0;
+  }
   return RICHETA_OK;
 }
 

@@ -37,6 +37,7 @@ struct richeta_model {
   void *delta[2];    /* backprop ping-pong, chunk x max(N, C) */
   void *out, *out0;  /* network output on theta and on theta0, chunk x C */
   void *xbuf, *ybuf; /* inputs converted to the model dtype, chunk x D / chunk x C */
+  void *ones;        /* chunk ones: bias gradients are G^T 1 */
   /* Set by each gradient run: a bound on every |gradient entry| and whether
    * it proves the gradient finite (see grad_bound in model_impl.inc). */
   double grad_bound;

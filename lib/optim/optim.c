@@ -7,7 +7,9 @@
 
 #include "core/config_internal.h"
 #include "model/model_internal.h"
+#include "numeric/numeric.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -152,7 +154,8 @@ static void sgd_plain_double(int64_t n, double *restrict p, const double *restri
 }
 
 /* The update for one dtype. f32 parameters are updated with double
- * intermediates and rounded once. */
+ * intermediates and rounded once (plain f32 SGD takes the axpy in
+ * rlz_optim_step when the rate is a normal float). */
 #define RLZ_SGD_UPDATE(T, p, g, v, n, lr, mu, wd)                                                  \
   do {                                                                                             \
     if (v) {                                                                                       \
@@ -207,7 +210,12 @@ richeta_status rlz_optim_step(richeta_optim *o, const void *x, const void *y, in
                     "step %lld: %s is not finite (loss %g); parameters unchanged",
                     (long long)o->steps, isfinite(l) ? "gradient" : "loss", l);
   double lr = o->eta * o->width_mult;
-  if (o->dtype == RICHETA_DTYPE_F32) {
+  if (o->dtype == RICHETA_DTYPE_F32 && !o->vel && o->wd == 0 && lr >= FLT_MIN && lr <= FLT_MAX) {
+    /* plain SGD on f32 is an axpy: BLAS runs it on its threads (a large
+     * model's update is a memory-bound pass as long as a step's products
+     * on two threads), one rounding with FMA; lr is a normal float here */
+    rlz_axpy_f32(o->n, (float)-lr, g, rlz_model_params(o->model));
+  } else if (o->dtype == RICHETA_DTYPE_F32) {
     float *p = rlz_model_params(o->model);
     const float *gf = g;
     float *v = o->vel;
