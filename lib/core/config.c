@@ -142,7 +142,7 @@ static richeta_status check_double(rlz_err *e, const rlz_param_def *d, double v)
 richeta_status richeta_config_set_int(richeta_config *cfg, richeta_param param, int64_t value) {
   if (!cfg)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_config_set_int: cfg is NULL");
-  int i;
+  int i = 0; /* set by lookup; initialised for -O3 -Wmaybe-uninitialized */
   richeta_status s = lookup(&cfg->err, param, RICHETA_TYPE_INT, &i);
   if (s == RICHETA_OK)
     s = check_int(&cfg->err, &rlz_param_table[i], value);
@@ -154,7 +154,7 @@ richeta_status richeta_config_set_int(richeta_config *cfg, richeta_param param, 
 richeta_status richeta_config_set_double(richeta_config *cfg, richeta_param param, double value) {
   if (!cfg)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_config_set_double: cfg is NULL");
-  int i;
+  int i = 0; /* set by lookup; initialised for -O3 -Wmaybe-uninitialized */
   richeta_status s = lookup(&cfg->err, param, RICHETA_TYPE_DOUBLE, &i);
   if (s == RICHETA_OK)
     s = check_double(&cfg->err, &rlz_param_table[i], value);
@@ -182,7 +182,7 @@ richeta_status richeta_config_set_string(richeta_config *cfg, richeta_param para
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_config_set_string: cfg is NULL");
   if (!value)
     return rlz_fail(&cfg->err, RICHETA_ERR_NULL, "richeta_config_set_string: value is NULL");
-  int i;
+  int i = 0; /* set by lookup; initialised for -O3 -Wmaybe-uninitialized */
   richeta_status s = lookup(&cfg->err, param, RICHETA_TYPE_STRING, &i);
   if (s != RICHETA_OK)
     return s;
@@ -193,7 +193,7 @@ richeta_status richeta_config_get_int(const richeta_config *cfg, richeta_param p
                                       int64_t *value) {
   if (!cfg || !value)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_config_get_int: NULL argument");
-  int i;
+  int i = 0; /* set by lookup; initialised for -O3 -Wmaybe-uninitialized */
   richeta_status s = lookup(NULL, param, RICHETA_TYPE_INT, &i);
   if (s == RICHETA_OK)
     *value = cfg->values[i].i;
@@ -204,7 +204,7 @@ richeta_status richeta_config_get_double(const richeta_config *cfg, richeta_para
                                          double *value) {
   if (!cfg || !value)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_config_get_double: NULL argument");
-  int i;
+  int i = 0; /* set by lookup; initialised for -O3 -Wmaybe-uninitialized */
   richeta_status s = lookup(NULL, param, RICHETA_TYPE_DOUBLE, &i);
   if (s == RICHETA_OK)
     *value = cfg->values[i].d;
@@ -215,7 +215,7 @@ richeta_status richeta_config_get_string(const richeta_config *cfg, richeta_para
                                          char *buf, size_t cap, size_t *needed) {
   if (!cfg || (!buf && cap > 0))
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_config_get_string: NULL argument");
-  int i;
+  int i = 0; /* set by lookup; initialised for -O3 -Wmaybe-uninitialized */
   richeta_status s = lookup(NULL, param, RICHETA_TYPE_STRING, &i);
   if (s != RICHETA_OK)
     return s;

@@ -72,7 +72,7 @@ static richeta_status batch_start(const richeta_dataset *ds, int64_t step, int64
 }
 
 int64_t rlz_dataset_epoch_of(const richeta_dataset *ds, int64_t step, int64_t batch) {
-  int64_t g0;
+  int64_t g0 = 0;
   if (batch_start(ds, step, batch, &g0) != RICHETA_OK)
     return -1;
   return (g0 + batch - 1) / ds->n;
@@ -82,7 +82,7 @@ int64_t rlz_dataset_epoch_of(const richeta_dataset *ds, int64_t step, int64_t ba
 static richeta_status fill_batch(const richeta_dataset *ds, uint64_t seed, int64_t step,
                                  int64_t batch, bool f32, void *x, void *y, int64_t *labels,
                                  int64_t *epoch_out) {
-  int64_t g0;
+  int64_t g0 = 0;
   richeta_status st = batch_start(ds, step, batch, &g0);
   if (st != RICHETA_OK)
     return st;

@@ -220,7 +220,7 @@ richeta_status richeta_curveset_fit_scales(richeta_curveset *cs, richeta_tw_time
   int64_t n = cs->count;
   double sx = 0, sy = 0;
   for (int64_t i = 0; i < n; i++) {
-    double lf;
+    double lf = 0;
     richeta_status st = log_factor(cs, i, which, &lf);
     if (st != RICHETA_OK)
       return st;
@@ -279,7 +279,7 @@ static richeta_status spread_of(richeta_curveset *cs, richeta_tw_time which, dou
     /* Welford: one pass, no per-point buffer */
     double mean = 0, m2 = 0;
     for (int64_t i = 0; i < n; i++) {
-      double lf;
+      double lf = 0;
       (void)log_factor(cs, i, which, &lf);
       const rlz_curve *c = &cs->curves[i];
       double v = rlz_tw_interp(c->x, c->y, c->np, xg - lf);
@@ -309,7 +309,7 @@ richeta_status richeta_curveset_collapse_quality(richeta_curveset *cs, richeta_t
   if (!cs || !q)
     return rlz_fail(cs ? &cs->err : NULL, RICHETA_ERR_NULL,
                     "richeta_curveset_collapse_quality: NULL argument");
-  double after, before;
+  double after = NAN, before = NAN;
   richeta_status st = spread_of(cs, which, &after);
   if (st != RICHETA_OK || (st = spread_of(cs, RICHETA_TW_RAW, &before)) != RICHETA_OK)
     return st;
