@@ -88,6 +88,23 @@ static int64_t group_want(const sched *s, int64_t workers) {
   return want < 1 ? 1 : want > cap ? cap : want;
 }
 
+typedef struct worker_group {
+  sched *s;
+  task **grp;
+} worker_group;
+
+/* A run of the worker's group has ended: to the scheduler, which stores it
+ * at once (a run that ended is never lost to a later kill). */
+static void hand_back(void *ctx, int64_t i) {
+  worker_group *wg = ctx;
+  sched *s = wg->s;
+  pthread_mutex_lock(&s->mu);
+  wg->grp[i]->next = s->done;
+  s->done = wg->grp[i];
+  pthread_cond_signal(&s->cv_done);
+  pthread_mutex_unlock(&s->mu);
+}
+
 static void *worker_main(void *arg) {
   sched *s = arg;
   rlz_runner_fn run = s->sw->runner;
@@ -102,8 +119,10 @@ static void *worker_main(void *arg) {
     task *grp[RLZ_GROUP_MAX];
     int64_t n = take_group(s, grp, run ? 1 : group_want(s, s->nworkers));
     pthread_mutex_unlock(&s->mu);
+    worker_group wg = {s, grp};
     if (run) { /* test seam: one run at a time */
       run(s->sw->runner_user, grp[0]->cfg, &s->sw->alloc, &grp[0]->out);
+      hand_back(&wg, 0);
     } else {
       const richeta_config *cfgs[RLZ_GROUP_MAX];
       rlz_run_out *outs[RLZ_GROUP_MAX];
@@ -111,15 +130,8 @@ static void *worker_main(void *arg) {
         cfgs[i] = grp[i]->cfg;
         outs[i] = &grp[i]->out;
       }
-      rlz_sweep_group_runner(cfgs, outs, n, &s->sw->alloc);
+      rlz_sweep_group_runner(cfgs, outs, n, &s->sw->alloc, hand_back, &wg);
     }
-    pthread_mutex_lock(&s->mu);
-    for (int64_t i = 0; i < n; i++) {
-      grp[i]->next = s->done;
-      s->done = grp[i];
-    }
-    pthread_cond_signal(&s->cv_done);
-    pthread_mutex_unlock(&s->mu);
   }
 }
 

@@ -110,18 +110,39 @@ void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_a
   o->r.wall = rlz_now() - t0;
 }
 
+/* State of one group for the end-of-run callback. */
+typedef struct group_ctx {
+  richeta_trainer **trs;   /* the trainers that run, by group index */
+  rlz_run_out *const *out; /* their outputs */
+  int64_t *slot;           /* caller's index of each trainer's run */
+  const rlz_alloc *a;
+  double t0;
+  int64_t n; /* the caller's group size (the wall time's share) */
+  rlz_run_done_fn done;
+  void *done_ctx;
+} group_ctx;
+
+static void group_end(void *ctx, int64_t i, richeta_status st) {
+  group_ctx *g = ctx;
+  rlz_run_out *o = g->out[g->slot[i]];
+  collect(g->trs[i], st, g->a, o);
+  richeta_trainer_free(g->trs[i]);
+  g->trs[i] = NULL;
+  o->r.wall = (rlz_now() - g->t0) / (double)g->n;
+  g->done(g->done_ctx, g->slot[i]);
+}
+
 void rlz_sweep_group_runner(const richeta_config *const *cfgs, rlz_run_out *const *outs, int64_t n,
-                            const rlz_alloc *a) {
+                            const rlz_alloc *a, rlz_run_done_fn done, void *done_ctx) {
+  double t0 = rlz_now();
   if (n == 1) {
     rlz_sweep_default_runner(NULL, cfgs[0], a, outs[0]);
+    done(done_ctx, 0);
     return;
   }
-  double t0 = rlz_now();
   richeta_stream *stream = NULL;
   richeta_trainer *trs[RLZ_GROUP_MAX] = {NULL};
-  richeta_trainer *live[RLZ_GROUP_MAX];
-  rlz_run_out *live_out[RLZ_GROUP_MAX];
-  richeta_status stat[RLZ_GROUP_MAX];
+  int64_t slot[RLZ_GROUP_MAX];
   int64_t nl = 0;
   /* the runs differ in gamma and eta0 only: one stream serves them all */
   richeta_status st = richeta_stream_new(&stream, cfgs[0]);
@@ -132,31 +153,32 @@ void rlz_sweep_group_runner(const richeta_config *const *cfgs, rlz_run_out *cons
       if (st == RICHETA_ERR_NOMEM)
         outs[i]->err = st;
       outs[i]->r.wall = (rlz_now() - t0) / (double)n;
+      done(done_ctx, i);
     }
     return;
   }
   for (int64_t i = 0; i < n; i++) {
-    trs[i] = make_trainer(cfgs[i], stream, outs[i]);
-    if (trs[i]) {
-      live[nl] = trs[i];
-      live_out[nl++] = outs[i];
+    richeta_trainer *tr = make_trainer(cfgs[i], stream, outs[i]);
+    if (tr) {
+      trs[nl] = tr;
+      slot[nl++] = i;
+    } else { /* reported at once, like any finished run */
+      outs[i]->r.wall = (rlz_now() - t0) / (double)n;
+      done(done_ctx, i);
     }
   }
-  richeta_status gst = rlz_trainer_run_group(live, nl, stat);
-  for (int64_t i = 0; i < nl; i++) {
-    if (gst != RICHETA_OK) {
-      live_out[i]->r.status = RICHETA_SWEEP_RUN_FAILED;
-      snprintf(live_out[i]->msg, sizeof live_out[i]->msg, "group: %s", richeta_last_error());
-      live_out[i]->err = gst;
-    } else {
-      collect(live[i], stat[i], a, live_out[i]);
+  group_ctx g = {trs, outs, slot, a, t0, n, done, done_ctx};
+  richeta_status gst = nl > 0 ? rlz_trainer_run_group(trs, nl, group_end, &g) : RICHETA_OK;
+  if (gst != RICHETA_OK) { /* nothing ran: every trainer is still here */
+    for (int64_t i = 0; i < nl; i++) {
+      rlz_run_out *o = outs[slot[i]];
+      o->r.status = RICHETA_SWEEP_RUN_FAILED;
+      snprintf(o->msg, sizeof o->msg, "group: %s", richeta_last_error());
+      o->err = gst;
+      richeta_trainer_free(trs[i]);
+      o->r.wall = (rlz_now() - t0) / (double)n;
+      done(done_ctx, slot[i]);
     }
   }
-  for (int64_t i = 0; i < n; i++)
-    richeta_trainer_free(trs[i]);
   richeta_stream_free(stream);
-  /* the runs shared the time: each gets its share */
-  double wall = (rlz_now() - t0) / (double)n;
-  for (int64_t i = 0; i < n; i++)
-    outs[i]->r.wall = wall;
 }

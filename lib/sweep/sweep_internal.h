@@ -94,11 +94,15 @@ void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_a
 void rlz_run_out_release(const rlz_alloc *a, rlz_run_out *o);
 /* Largest number of runs a worker trains together. */
 #define RLZ_GROUP_MAX 8
+/* Called by the group runner as soon as run i of the group has its output
+ * (the runner does not touch it afterwards). */
+typedef void (*rlz_run_done_fn)(void *ctx, int64_t i);
 /* n <= RLZ_GROUP_MAX runs that differ only in gamma and eta0 (same seed),
  * trained in lockstep on one stream: the same results as n calls of the
- * default runner. Each run's wall time is its share of the group's. */
+ * default runner, each handed back through done() when it ends. A run's
+ * wall time is the time from the group's start to its end over n. */
 void rlz_sweep_group_runner(const richeta_config *const *cfgs, rlz_run_out *const *outs, int64_t n,
-                            const rlz_alloc *a);
+                            const rlz_alloc *a, rlz_run_done_fn done, void *done_ctx);
 double rlz_now(void);
 
 /* store.c: one SQLite connection, used by one thread. */

@@ -67,9 +67,13 @@ richeta_status rlz_trainer_finish_if_done(richeta_trainer *t, const richeta_trai
 
 /* Train n trainers that share one stream in lockstep, step by step: each
  * batch is drawn once and, where the models agree, theta0's hidden layers
- * run once per step. Results are the bits of n separate runs. status[i]
- * gets trainer i's outcome (as richeta_trainer_run's). Returns NOMEM when
- * the shared buffer cannot be made (nothing ran then). */
-richeta_status rlz_trainer_run_group(richeta_trainer **ts, int64_t n, richeta_status *status);
+ * run once per step. Results are the bits of n separate runs. on_end(ctx,
+ * i, status) is called once per trainer as soon as it stops (done,
+ * diverged, or failed: status as richeta_trainer_run's), after which the
+ * group does not touch ts[i] again (the callback may free it). Returns NOMEM,
+ * calling on_end for none, when the group's state cannot be allocated. */
+typedef void (*rlz_group_end_fn)(void *ctx, int64_t i, richeta_status status);
+richeta_status rlz_trainer_run_group(richeta_trainer **ts, int64_t n, rlz_group_end_fn on_end,
+                                     void *ctx);
 
 #endif

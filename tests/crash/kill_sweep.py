@@ -73,7 +73,14 @@ def main():
             before = rows_of(db)
             p = subprocess.Popen(args(cli, db), stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE, text=True)
-            time.sleep(rng.uniform(0.05, 0.6) * full)
+            # kill at a random moment after this attempt stored a run (runs
+            # of a worker's group tend to end together: a fixed delay would
+            # often fall before the first one or after the last)
+            deadline = time.monotonic() + 5 * full + 5
+            while (p.poll() is None and len(rows_of(db)) <= len(before)
+                   and time.monotonic() < deadline):
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.3) * full)
             seen = rows_of(db)  # runs finished before the kill
             p.send_signal(signal.SIGKILL)
             _, err = p.communicate()
