@@ -85,12 +85,15 @@ END_TEST
 /* ReLU nets can end in dead states that never blow up: with the progress
  * test such runs are stalled, not convergent. At L=4 and gamma >= 10^3.5 no
  * eta0 learns within T=400 steps (the escape time grows as gamma^(1-2/L)),
- * so the rich fit has fewer points there. */
+ * and gamma = 10^3 sits at the edge: whether its best run gets below 0.1 x
+ * its initial loss by step 400 turns on the last bits of the arithmetic
+ * (it did with the per-element SGD update, not with the axpy one). So the
+ * rich fit has 3 or 4 points there; its slope must still be 2/L +- 0.2. */
 START_TEST(relu_eta_max_slopes_with_progress_test_for_L2) { main_job(2, "relu", 0.1, 6); }
 END_TEST
 START_TEST(relu_eta_max_slopes_with_progress_test_for_L3) { main_job(3, "relu", 0.1, 6); }
 END_TEST
-START_TEST(relu_eta_max_slopes_with_progress_test_for_L4) { main_job(4, "relu", 0.1, 4); }
+START_TEST(relu_eta_max_slopes_with_progress_test_for_L4) { main_job(4, "relu", 0.1, 3); }
 END_TEST
 
 Suite *sweep_slow_suite(void) {
