@@ -87,7 +87,8 @@ END_TEST
  * eta0 learns within T=400 steps (the escape time grows as gamma^(1-2/L)),
  * and gamma = 10^3 sits at the edge: whether its best run gets below 0.1 x
  * its initial loss by step 400 turns on the last bits of the arithmetic
- * (it did with the per-element SGD update, not with the axpy one). So the
+ * (it did before the readout, bias and update products moved to gemv, ger
+ * and axpy, not after). So the
  * rich fit has 3 or 4 points there; its slope must still be 2/L +- 0.2. */
 START_TEST(relu_eta_max_slopes_with_progress_test_for_L2) { main_job(2, "relu", 0.1, 6); }
 END_TEST
