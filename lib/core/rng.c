@@ -27,15 +27,6 @@ uint64_t rlz_rng_u64(uint64_t key, uint64_t stream, uint64_t counter) {
   return mix64(stream_seed(key, stream) + (counter + 1) * RLZ_GOLDEN);
 }
 
-static double to_open_unit(uint64_t u) {
-  /* 53 bits, centred in their cell: never 0, never 1 */
-  return ((double)(u >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-double rlz_rng_uniform(uint64_t key, uint64_t stream, uint64_t counter) {
-  return to_open_unit(rlz_rng_u64(key, stream, counter));
-}
-
 /* ---- Box-Muller with our own log and sincos ------------------------------
  * libm's log, sin and cos are scalar calls and were a third of a small
  * training step. The versions below are branch-free, so the pair loop
@@ -65,9 +56,10 @@ static RLZ_INLINE double small_u64_to_double(uint64_t x) {
   return bits_to_double(x | UINT64_C(0x4330000000000000)) - 4503599627370496.0;
 }
 
-/* to_open_unit without a 64-bit integer conversion: the 53 bits are split in
- * two exact halves; the result is the same double. */
-static RLZ_INLINE double to_open_unit_exact(uint64_t u) {
+/* 53 random bits, centred in their cell: never 0, never 1. The bits are
+ * converted in two exact halves (no 64-bit integer conversion in the
+ * vector loops): the same double as (double)(u >> 11). */
+static RLZ_INLINE double to_open_unit(uint64_t u) {
   uint64_t x = u >> 11;
   double d = small_u64_to_double(x >> 26) * 67108864.0 + small_u64_to_double(x & 0x3ffffff);
   return (d + 0.5) * (1.0 / 9007199254740992.0);
@@ -95,7 +87,7 @@ static RLZ_INLINE double log_positive(double u) {
   p = p * z + 1.0 / 7;
   p = p * z + 1.0 / 5;
   p = p * z + 1.0 / 3;
-  /* log m = f - 2 s^2 ... written as 2s + 2s z p keeps the small terms apart */
+  /* log m = 2s (1 + z p): the correction 2s z p is added last, to 2s */
   double logm = 2.0 * s + 2.0 * s * (z * p);
   return e * 0.6931471805599453 + (e * 2.319046813846299558e-17 + logm);
 }
@@ -134,9 +126,13 @@ static RLZ_INLINE void sincos_2pi(double u, double *c, double *s) {
   *s = (q >= 2) ? -ss : ss;
 }
 
+double rlz_rng_uniform(uint64_t key, uint64_t stream, uint64_t counter) {
+  return to_open_unit(rlz_rng_u64(key, stream, counter));
+}
+
 static RLZ_INLINE void pair_uniforms(uint64_t seed, uint64_t pair, double *u1, double *u2) {
-  *u1 = to_open_unit_exact(mix64(seed + (2 * pair + 1) * RLZ_GOLDEN));
-  *u2 = to_open_unit_exact(mix64(seed + (2 * pair + 2) * RLZ_GOLDEN));
+  *u1 = to_open_unit(mix64(seed + (2 * pair + 1) * RLZ_GOLDEN));
+  *u2 = to_open_unit(mix64(seed + (2 * pair + 2) * RLZ_GOLDEN));
 }
 
 static RLZ_INLINE void box_muller_uniforms(double u1, double u2, double *c, double *s) {

@@ -2,9 +2,11 @@
  * time where the CPU has it (AVX2 brings no FMA: results are the same bits
  * either way). RLZ_SIMD_CLONES_WIDE adds an AVX-512 clone: that target
  * brings FMA, which is why the library is built with -ffp-contract=off (no
- * clone may fuse a multiply and an add the others round twice). Needs ifunc support (x86-64 with
- * glibc). Left out under sanitizers: ifunc resolvers run before the sanitizer runtime is ready
- * (ThreadSanitizer crashes in __tsan_func_entry from the resolver). */
+ * clone may fuse a multiply and an add the others round twice). Clones are
+ * noinline: GCC -O3 would otherwise inline the default one into the caller.
+ * Needs ifunc support (x86-64 with glibc). Left out under sanitizers: ifunc
+ * resolvers run before the sanitizer runtime is ready (ThreadSanitizer
+ * crashes in __tsan_func_entry from the resolver). */
 #ifndef RLZ_SIMD_H
 #define RLZ_SIMD_H
 

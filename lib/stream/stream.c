@@ -379,7 +379,7 @@ richeta_status rlz_stream_batch(richeta_stream *s, int64_t step, richeta_dtype d
   if (s->task == RICHETA_TASK_CALLBACK && dtype == RICHETA_DTYPE_F64)
     return batch_f64(s, step, x, y);
   /* fill the double scratch (unless it holds this step), then copy or round once */
-  if (s->memo_step != step || s->task == RICHETA_TASK_CALLBACK) {
+  if (s->memo_step != step) { /* always so for callback streams (memo_step stays -1) */
     s->memo_step = -1;
     richeta_status st = batch_f64(s, step, s->xbuf, s->ybuf);
     if (st != RICHETA_OK)

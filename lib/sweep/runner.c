@@ -85,6 +85,15 @@ static void collect(richeta_trainer *tr, richeta_status st, const rlz_alloc *a, 
              (long long)o->r.steps);
 }
 
+/* A run whose trainer could not be made (st): failed, and an error of the
+ * sweep when memory ran out. */
+static void trainer_failed(richeta_status st, rlz_run_out *o) {
+  o->r.status = RICHETA_SWEEP_RUN_FAILED;
+  snprintf(o->msg, sizeof o->msg, "trainer: %s", richeta_last_error());
+  if (st == RICHETA_ERR_NOMEM)
+    o->err = st;
+}
+
 /* A trainer for cfg (on `stream` when given), or NULL with the reason in o. */
 static richeta_trainer *make_trainer(const richeta_config *cfg, richeta_stream *stream,
                                      rlz_run_out *o) {
@@ -92,10 +101,7 @@ static richeta_trainer *make_trainer(const richeta_config *cfg, richeta_stream *
   richeta_status st = rlz_trainer_create(&tr, cfg, stream);
   if (st == RICHETA_OK)
     return tr;
-  o->r.status = RICHETA_SWEEP_RUN_FAILED;
-  snprintf(o->msg, sizeof o->msg, "trainer: %s", richeta_last_error());
-  if (st == RICHETA_ERR_NOMEM)
-    o->err = st;
+  trainer_failed(st, o);
   return NULL;
 }
 
@@ -148,10 +154,7 @@ void rlz_sweep_group_runner(const richeta_config *const *cfgs, rlz_run_out *cons
   richeta_status st = richeta_stream_new(&stream, cfgs[0]);
   if (st != RICHETA_OK) { /* what each run's own trainer would have said */
     for (int64_t i = 0; i < n; i++) {
-      outs[i]->r.status = RICHETA_SWEEP_RUN_FAILED;
-      snprintf(outs[i]->msg, sizeof outs[i]->msg, "trainer: %s", richeta_last_error());
-      if (st == RICHETA_ERR_NOMEM)
-        outs[i]->err = st;
+      trainer_failed(st, outs[i]);
       outs[i]->r.wall = (rlz_now() - t0) / (double)n;
       done(done_ctx, i);
     }
