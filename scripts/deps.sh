@@ -1,7 +1,7 @@
 # Sourced by quickstart.sh and test.sh: install what building and testing
 # libricheta needs on Debian 12 (bookworm). Runs apt-get as root (or through
 # sudo). Set RICHETA_NO_APT=1 to skip when the packages are already there.
-RICHETA_DEBS="meson ninja-build pkg-config gcc g++ libc6-dev binutils libopenblas-dev liblapacke-dev \
+RICHETA_DEBS="meson ninja-build pkg-config gcc g++ libc6-dev binutils libopenblas-dev liblapacke-dev libgfortran-12-dev \
 check zlib1g-dev libsqlite3-dev doxygen gnuplot-nox python3 python3-numpy python3-matplotlib cppcheck \
 dataset-fashion-mnist"
 # Test-only extras: the reliability gates (valgrind, clang with its sanitizer

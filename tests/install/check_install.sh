@@ -22,6 +22,15 @@ flags=$(pkg-config --define-variable=prefix="$dest$prefix" --cflags --libs riche
   { echo "pkg-config cannot resolve richeta"; exit 1; }
 echo "pkg-config: $flags"
 case "$flags" in *"$src"*) echo "flags point into the source tree"; exit 1;; esac
+# No public header includes BLAS or LAPACKE: their include paths must not
+# reach a consumer's compile line.
+cflags=$(pkg-config --define-variable=prefix="$dest$prefix" --cflags richeta)
+for dep in openblas lapacke cblas blas lapack; do
+  dflags=$(pkg-config --cflags-only-I "$dep" 2>/dev/null || true)
+  for f in $dflags; do
+    case " $cflags " in *" $f "*) echo "pkg-config --cflags richeta leaks $dep's $f"; exit 1;; esac
+  done
+done
 # shellcheck disable=SC2086
 $cc -std=c11 -Wall -Wextra -Werror "$src/tests/install/consumer.c" -o "$dest/consumer" $flags
 LD_LIBRARY_PATH="$libdir" "$dest/consumer"
@@ -39,6 +48,16 @@ if [ -n "$a" ]; then
     exit 1
   fi
   "$dest/consumer_static"
+  # The archive exports nothing but the API: no global rlz_* internals.
+  leaked=$(nm -g --defined-only "$a" | awk '$3 ~ /^rlz_/ {print $3}' | head -n 5)
+  if [ -n "$leaked" ]; then
+    echo "libricheta.a exports internal symbols: $leaked"
+    exit 1
+  fi
+  # shellcheck disable=SC2086
+  $cc -std=c11 -Wall -Wextra -Werror "$src/tests/install/consumer_rlz.c" -o "$dest/consumer_rlz" \
+    $(pkg-config --define-variable=prefix="$dest$prefix" --cflags richeta) "$a" $static_libs
+  "$dest/consumer_rlz"
 else
   echo "no libricheta.a installed (default_library=shared): static consumer skipped"
 fi
