@@ -36,6 +36,7 @@ struct richeta_stream {
   double *teacher;
   double *h0, *h1;     /* B x M activations of the MLP teacher */
   double *xbuf, *ybuf; /* B x D and B x C doubles: f32 fills and callbacks */
+  double *exbuf, *eybuf; /* the same for held-out chunks (see richeta_stream_eval_f64) */
   /* step whose batch xbuf/ybuf hold, -1 when none: trainers sharing the
    * stream in lockstep (sweep groups) draw each batch once. Never set for
    * callback streams, whose fills are the host's business. */
@@ -118,6 +119,8 @@ static void stream_destroy(richeta_stream *s) {
   rlz_free(&a, s->h1);
   rlz_free(&a, s->xbuf);
   rlz_free(&a, s->ybuf);
+  rlz_free(&a, s->exbuf);
+  rlz_free(&a, s->eybuf);
   rlz_free(&a, s);
 }
 
@@ -144,7 +147,9 @@ static richeta_status stream_alloc(richeta_stream **out, const richeta_config *c
   s->memo_step = -1;
   s->xbuf = rlz_calloc(a, (size_t)bd, sizeof(double));
   s->ybuf = rlz_calloc(a, (size_t)bc, sizeof(double));
-  if (!s->xbuf || !s->ybuf) {
+  s->exbuf = rlz_calloc(a, (size_t)bd, sizeof(double));
+  s->eybuf = rlz_calloc(a, (size_t)bc, sizeof(double));
+  if (!s->xbuf || !s->ybuf || !s->exbuf || !s->eybuf) {
     stream_destroy(s);
     return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the stream's batch buffers");
   }
@@ -431,14 +436,25 @@ richeta_status richeta_stream_eval_f64(richeta_stream *stream, int64_t first, in
       return rlz_fail(&s->err, st, "held-out samples: %s", richeta_last_error());
     return RICHETA_OK;
   }
-  /* chunks of at most B samples reuse the teacher workspace */
+  /* Held-out sample i is always computed in the chunk that holds it when
+   * the whole set is read, [kB, min(kB + B, eval_n)), whatever range is
+   * asked for: a BLAS may round a row of a product differently with the
+   * number of rows (OpenBLAS does), and the set must not depend on how it
+   * is read. */
   for (int64_t done = 0; done < count;) {
-    int64_t n = count - done < s->B ? count - done : s->B;
-    int64_t i0 = first + done;
-    richeta_status st = synth_fill(s, n, STREAM_EVAL_X, (uint64_t)(i0 * s->D), STREAM_EVAL_NOISE,
-                                   (uint64_t)(i0 * s->C), x + done * s->D, y + done * s->C);
+    int64_t i0 = first + done, k0 = i0 / s->B * s->B, off = i0 - k0;
+    int64_t rows = s->eval_n - k0 < s->B ? s->eval_n - k0 : s->B;
+    int64_t n = rows - off < count - done ? rows - off : count - done;
+    bool whole = off == 0 && n == rows;
+    double *cx = whole ? x + done * s->D : s->exbuf, *cy = whole ? y + done * s->C : s->eybuf;
+    richeta_status st = synth_fill(s, rows, STREAM_EVAL_X, (uint64_t)(k0 * s->D), STREAM_EVAL_NOISE,
+                                   (uint64_t)(k0 * s->C), cx, cy);
     if (st != RICHETA_OK)
       return st;
+    if (!whole) {
+      memcpy(x + done * s->D, cx + off * s->D, (size_t)(n * s->D) * sizeof(double));
+      memcpy(y + done * s->C, cy + off * s->C, (size_t)(n * s->C) * sizeof(double));
+    }
     done += n;
   }
   return RICHETA_OK;
