@@ -7,8 +7,9 @@ Train MLPs with online SGD across the feature-learning strength gamma::
     run["train_loss"][-1], run["status"]
 
 Library discovery: RICHETA_LIBRARY (full path), LIBRICHETA_PATH (directory),
-the package directory, a meson build directory of a source checkout, then
-the system loader. Set RICHETA_NO_NUMPY=1 to use plain lists even when NumPy
+the library installed with the package by ``meson install``, one bundled in
+the package directory (``pip install``), a meson build directory of a source
+checkout, then the system loader. Set RICHETA_NO_NUMPY=1 to use plain lists even when NumPy
 is installed.
 """
 

@@ -299,7 +299,9 @@ class _Missing:
 
 
 def _candidates():
-    """Library paths to try, in order of preference."""
+    """Library paths to try, in order of preference: RICHETA_LIBRARY,
+    LIBRICHETA_PATH, the library `meson install` put next to this package,
+    one bundled in the package (pip), a source checkout's build*/lib."""
     here = os.path.dirname(os.path.abspath(__file__))
     names = ("libricheta.so.%d" % EXPECTED_ABI, "libricheta.%d.dylib" % EXPECTED_ABI,
              "libricheta.so", "libricheta.dylib", "richeta.dll", "libricheta.dll")
@@ -309,6 +311,14 @@ def _candidates():
         out.append(full)
     for d in filter(None, os.environ.get("LIBRICHETA_PATH", "").split(os.pathsep)):
         out.extend(os.path.join(d, n) for n in names)
+    try:  # written by `meson install` only: the library installed with this package
+        from . import _install_paths
+    except ImportError:
+        pass
+    else:
+        for d in (os.path.normpath(os.path.join(here, _install_paths.LIBDIR_RELATIVE)),
+                  _install_paths.LIBDIR):
+            out.extend(os.path.join(d, n) for n in names)
     out.extend(os.path.join(here, n) for n in names)
     # A source checkout: python/richeta -> <root>; meson build dirs build*/lib.
     d = here
