@@ -19,28 +19,12 @@ import math
 import sys
 import unittest
 
-import _support  # noqa: F401
-import richeta
+import _support
 
-try:
-    import numpy as np
-    import torch
-except ImportError as e:  # pragma: no cover - depends on the environment
-    torch = None
-    _skip_reason = "torch/numpy not importable (%s): cross-check skipped" % e
-else:
-    _skip_reason = ""
+torch, _skip_reason = _support.optional_torch()
 
-TOL = 1e-10
 #: largest relative deviation seen per parameterization (printed at the end)
 MAX_DEV = {}
-
-
-def rel(a, b):
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    scale = max(float(np.max(np.abs(b))), 1e-300)
-    return float(np.max(np.abs(a - b))) / scale
 
 
 def phi(name, h):
@@ -93,10 +77,7 @@ class TorchMLP:
         return self._f(self.layers, x) - self._f(self.frozen, x)
 
     def loss(self, x, y):
-        f = self.forward(x)
-        if self.loss_kind == "mse":
-            return torch.mean((f - y) ** 2)
-        return torch.mean(-torch.sum(y * torch.log_softmax(f, dim=1), dim=1))
+        return _support.torch_loss(self.loss_kind, self.forward(x), y)
 
     def params(self):
         out = []
@@ -124,66 +105,28 @@ class TorchMLP:
         return loss
 
 
+class TorchMLPTwin(TorchMLP):
+    """The hand-written MLP with plain SGD at eta0 * width_mult (constant rate)."""
+
+    def __init__(self, model, param, act, gamma, bias, loss, eta0, width_mult):
+        super().__init__(model, param, act, gamma, bias, loss)
+        self.lr = eta0 * width_mult
+
+    def step(self, x, y, t):
+        return self.sgd_step(x, y, self.lr)
+
+
 @unittest.skipIf(torch is None, _skip_reason)
 class TorchCrossCheck(unittest.TestCase):
-    D, N, C, B = 7, 16, 3, 5
-
     def run_case(self, param, depth, act, gamma=1.7, bias=1, loss="mse", steps=10, eta0=0.05):
-        cfg = richeta.Config(D=self.D, N=self.N, C=self.C, L=depth, B=self.B, param=param, act=act,
-                             gamma=gamma, bias=bias, loss=loss, dtype="f64", center="frozen",
-                             seed=depth * 13 + len(act), eta0=eta0)
-        rng = np.random.default_rng(1000 + depth)
-        with richeta.Model(cfg) as model, richeta.Optim(model, cfg) as opt:
-            tm = TorchMLP(model, param, act, gamma, bias, loss)
-            # width multiplier of the spec, not read from the library
-            if param == "mf":
-                width_mult = self.D if depth == 1 else self.N
-            else:
-                width_mult = 1.0
-            self.assertEqual(opt.width_multiplier, width_mult)
-            self.assertEqual(tm.readout_fan_in(), self.D if depth == 1 else self.N)
-            np.testing.assert_array_equal(model.get_params(), tm.flat(tm.params()))
-            # move away from theta0 first so that the centered output is not 0
-            moved = model.get_params() + 0.3 * rng.standard_normal(model.num_params)
-            model.set_params(moved)
-            with torch.no_grad():
-                off = 0
-                for p in tm.params():
-                    n = p.numel()
-                    p.copy_(torch.tensor(moved[off:off + n]).reshape(p.shape))
-                    off += n
-            devs = []
+        def twin(model, width_mult):
+            tm = TorchMLPTwin(model, param, act, gamma, bias, loss, eta0, width_mult)
+            self.assertEqual(tm.readout_fan_in(), model.input_dim if depth == 1 else model.width)
+            return tm
 
-            def batch():
-                x = rng.standard_normal((self.B, self.D))
-                if loss == "mse":
-                    y = rng.standard_normal((self.B, self.C))
-                else:
-                    y = np.eye(self.C)[rng.integers(0, self.C, self.B)]
-                return x, y
-
-            x, y = batch()
-            out_lib = model.forward(x)
-            out_t = tm.forward(torch.tensor(x)).detach().numpy()
-            devs.append(rel(out_lib, out_t))
-            loss_lib, grad_lib = model.loss_grad(x, y)
-            loss_t, grad_t = tm.loss_grad(torch.tensor(x), torch.tensor(y))
-            devs.append(rel([loss_lib], [loss_t]))
-            devs.append(rel(grad_lib, grad_t))
-            self.assertLess(max(devs), TOL, "%s L=%d %s: output/loss/grad deviation %.3g"
-                            % (param, depth, act, max(devs)))
-            for _ in range(steps):
-                x, y = batch()
-                l_lib = opt.step(x, y)
-                l_t = tm.sgd_step(torch.tensor(x), torch.tensor(y), eta0 * width_mult)
-                devs.append(rel([l_lib], [l_t]))
-            devs.append(rel(model.get_params(), tm.flat(tm.params())))
-            # the run must actually have moved the parameters
-            self.assertGreater(rel(model.get_params(), moved), 1e-6)
-            dev = max(devs)
-            self.assertLess(dev, TOL, "%s L=%d %s: deviation after %d SGD steps %.3g"
-                            % (param, depth, act, steps, dev))
-            MAX_DEV[param] = max(MAX_DEV.get(param, 0.0), dev)
+        dev = _support.crosscheck_torch(self, twin, param, depth, act, gamma=gamma, bias=bias,
+                                        loss=loss, steps=steps, eta0=eta0)
+        MAX_DEV[param] = max(MAX_DEV.get(param, 0.0), dev)
 
     def test_mean_field_matches_torch(self):
         for depth in (1, 2, 3):
