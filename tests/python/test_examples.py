@@ -19,6 +19,9 @@ except ImportError:
     HAVE_PLOTS = False
 
 
+_torch, _torch_skip = _support.optional_torch()
+
+
 def missing(part):
     return [s for s in richeta.missing_symbols if part in s]
 
@@ -54,6 +57,28 @@ class Examples(unittest.TestCase):
     def test_collapse_plot(self):
         out = self.run_example("collapse_plot.py")
         self.assertIn("collapse quality Q(theory)", out)
+
+    def check_torch_sweep(self, out, depth, exponent_tol):
+        import re
+
+        m = re.search(r"eta_max slope \(lazy, (\d+) gammas\) = ([-\d.]+) \+- ([\d.na]+)", out)
+        self.assertIsNotNone(m, out)
+        self.assertGreaterEqual(int(m.group(1)), 2)
+        self.assertLess(abs(float(m.group(2)) - 2.0), 0.2, out)  # theory: gamma^2
+        m = re.search(r"empirical time-scale exponent = ([-\d.]+)", out)
+        self.assertIsNotNone(m, out)
+        self.assertLess(abs(float(m.group(1)) - (1 - 2.0 / depth)), exponent_tol, out)
+        self.assertNotIn("diverged", out.split("2. collapse")[1])
+
+    @unittest.skipIf(_torch is None, _torch_skip)
+    def test_torch_gamma_sweep_mlp(self):
+        out = self.run_example("torch_gamma_sweep.py")
+        self.check_torch_sweep(out, 3, 0.1)
+
+    @unittest.skipIf(_torch is None, _torch_skip)
+    def test_torch_gamma_sweep_cnn(self):
+        out = self.run_example("torch_gamma_sweep.py", "--arch", "cnn", "--collapse-gammas", "10,30")
+        self.check_torch_sweep(out, 4, 0.15)
 
 
 if __name__ == "__main__":
