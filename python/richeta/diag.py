@@ -90,7 +90,7 @@ def eigenvalues(matrix):
 
 
 def kernel_alignment(kernel, y):
-    """<K, Y Y^T>_F / (|K|_F |Y Y^T|_F); y is (samples, outputs)."""
+    """``<K, Y Y^T>_F / (|K|_F |Y Y^T|_F)``; y is (samples, outputs)."""
     ki, n = _square(kernel, "kernel")
     yi = In(y, "f8", "y")
     if len(yi.shape) == 2:
@@ -115,7 +115,7 @@ def cka(k1, k2):
 
 
 def weight_movement(model):
-    """|W_l - W0_l|_F / |W0_l|_F per layer."""
+    """``|W_l - W0_l|_F / |W0_l|_F`` per layer."""
     L = model.depth
     o = Out((L,))
     _call(model, "weight_movement", o.ptr, L)
@@ -123,7 +123,7 @@ def weight_movement(model):
 
 
 def preactivation_size(model, x):
-    """Mean |h_l| per layer (coordinate check)."""
+    """Mean ``|h_l|`` per layer (coordinate check)."""
     xi, _, batch = _xy(model, x)
     L = model.depth
     o = Out((L,))
