@@ -53,6 +53,12 @@ typedef enum richeta_param {
   RICHETA_PARAM_GAMMA = 11,           ///< [gamma] readout divisor gamma, double > 0 (default 1).
   RICHETA_PARAM_SEED = 12,            ///< [seed] seed of initialisation and data, int >= 0 (default 0).
   RICHETA_PARAM_BATCH = 13,           ///< [B] batch size, int >= 1 (default 32).
+  /* --- model, appended in 1.1: architectures on the model core --- */
+  RICHETA_PARAM_ARCH = 14,            ///< [arch] ::richeta_arch (default mlp). @since 1.1
+  RICHETA_PARAM_IMAGE_CHANNELS = 15,  ///< [image_channels] input image channels, int >= 0, 0 = not an image (default 0). Image inputs are flattened in CHW order; D must equal channels * height * width. @since 1.1
+  RICHETA_PARAM_IMAGE_HEIGHT = 16,    ///< [image_height] input image height, int >= 0 (default 0). @since 1.1
+  RICHETA_PARAM_IMAGE_WIDTH = 17,     ///< [image_width] input image width, int >= 0 (default 0). @since 1.1
+  RICHETA_PARAM_CONV_SCALE = 18,      ///< [conv_scale] ::richeta_conv_scale of the convolutions (default channels). @since 1.1
   /* --- optimizer: 100..199 --- */
   RICHETA_PARAM_ETA0 = 100,           ///< [eta0] base learning rate, double > 0 (default 0.1).
   RICHETA_PARAM_MOMENTUM = 101,       ///< [momentum] heavy-ball momentum in [0,1) (default 0).
@@ -113,6 +119,25 @@ typedef enum richeta_centering {
   RICHETA_CENTERING_NONE = 0,  ///< [none] f(x; theta).
   RICHETA_CENTERING_FROZEN = 1 ///< [frozen] f(x; theta) - f(x; theta0), theta0 a frozen copy.
 } richeta_centering;
+
+/**
+ * Architecture of the model (docs/architectures.md). Value 2 is reserved
+ * for the muP ResNet-18.
+ */
+typedef enum richeta_arch {
+  RICHETA_ARCH_MLP = 0, ///< [mlp] the MLP of depth L and width N (DESIGN 1.1).
+  RICHETA_ARCH_CNN = 1  ///< [cnn] the paper's CNN: two 3x3 convs (N, 2N channels) with ReLU and 2x2 average pooling, a fully connected layer of width 8N, the readout; labelled L = 4 for the gamma rule (set L=4).
+} richeta_arch;
+
+/**
+ * What a convolution divides its output (bias included) by, its weights
+ * being drawn N(0, 1) (mean-field and NTK; SP draws them with variance
+ * 1 / (C_in k^2) and uses no multiplier).
+ */
+typedef enum richeta_conv_scale {
+  RICHETA_CONV_SCALE_CHANNELS = 0, ///< [channels] sqrt(C_in), as the paper's released code.
+  RICHETA_CONV_SCALE_FAN_IN = 1    ///< [fan_in] sqrt(C_in k^2), as muP's mup and feature_lazy.
+} richeta_conv_scale;
 
 /** Dependence of the learning rate on gamma (DESIGN 1.2). */
 typedef enum richeta_gamma_rule {

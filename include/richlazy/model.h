@@ -110,9 +110,25 @@ RICHETA_API richeta_status richeta_model_get_double(const richeta_model *model,
 RICHETA_API richeta_status richeta_model_num_params(const richeta_model *model, int64_t *count);
 
 /**
- * @brief Shape of layer @p layer.
+ * @brief Number of parametrized layers (weight matrices, convolution
+ *        kernels included), numbered 0.. in forward order: L for the MLP,
+ *        4 for the CNN (conv1, conv2, the fully connected layer, the
+ *        readout).
  * @param[in] model Model.
- * @param[in] layer Layer index in [0, L).
+ * @param[out] count Receives the number of layers.
+ * @retval RICHETA_OK Read.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @since 1.1
+ */
+RICHETA_API richeta_status richeta_model_num_layers(const richeta_model *model, int64_t *count);
+
+/**
+ * @brief Shape of layer @p layer.
+ *
+ * A convolution's weight matrix has rows = C_out and cols = C_in k k, its
+ * entries in PyTorch's (out, in, kh, kw) order.
+ * @param[in] model Model.
+ * @param[in] layer Layer index in [0, richeta_model_num_layers()).
  * @param[out] rows Receives fan_out (may be NULL).
  * @param[out] cols Receives fan_in (may be NULL).
  * @param[out] bias_len Receives the bias length, rows or 0 (may be NULL).

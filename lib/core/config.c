@@ -399,16 +399,35 @@ static void sbuf_put(sbuf *b, const char *s, size_t n) {
 
 static void sbuf_str(sbuf *b, const char *s) { sbuf_put(b, s, strlen(s)); }
 
-richeta_status richeta_config_to_string(const richeta_config *cfg, char *buf, size_t cap,
-                                        size_t *needed) {
+/* Whether row i holds its default value. */
+static bool at_default(const richeta_config *cfg, int i) {
+  const rlz_param_def *d = &rlz_param_table[i];
+  switch (d->type) {
+  case RICHETA_TYPE_INT:
+    return cfg->values[i].i == d->def_int;
+  case RICHETA_TYPE_DOUBLE:
+    return cfg->values[i].d == d->def_double;
+  default:
+    return strcmp(cfg->values[i].s, d->def_string) == 0;
+  }
+}
+
+/* The canonical text; with omit_new_defaults, keys added after 1.0 that
+ * are at their default are left out. */
+static richeta_status canonical_text(const richeta_config *cfg, char *buf, size_t cap,
+                                     size_t *needed, bool omit_new_defaults, const char *fn) {
   if (!cfg || (!buf && cap > 0))
-    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_config_to_string: NULL argument");
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "%s: NULL argument", fn);
   sbuf b = {buf, cap, 0};
   char num[64];
+  bool first = true;
   for (int i = 0; i < rlz_param_count; i++) {
     const rlz_param_def *d = &rlz_param_table[i];
-    if (i > 0)
+    if (omit_new_defaults && d->since_minor > 0 && at_default(cfg, i))
+      continue;
+    if (!first)
       sbuf_str(&b, ",");
+    first = false;
     sbuf_str(&b, d->name);
     sbuf_str(&b, "=");
     if (d->type == RICHETA_TYPE_INT && d->values) {
@@ -436,6 +455,16 @@ richeta_status richeta_config_to_string(const richeta_config *cfg, char *buf, si
                     b.len + 1, cap);
   buf[b.len] = '\0';
   return RICHETA_OK;
+}
+
+richeta_status richeta_config_to_string(const richeta_config *cfg, char *buf, size_t cap,
+                                        size_t *needed) {
+  return canonical_text(cfg, buf, cap, needed, false, "richeta_config_to_string");
+}
+
+richeta_status rlz_config_hash_text(const richeta_config *cfg, char *buf, size_t cap,
+                                    size_t *needed) {
+  return canonical_text(cfg, buf, cap, needed, true, "rlz_config_hash_text");
 }
 
 richeta_status richeta_config_load(richeta_config *cfg, const char *path) {

@@ -15,16 +15,23 @@ static const char *const task_names[] = {"linear",   "mlp",          "callback",
                                          "file",     "single_index", "multi_index",
                                          "staircase", "parity"};
 static const char *const input_names[] = {"auto", "gauss", "sign"};
+static const char *const arch_names[] = {"mlp", "cnn"};
+static const char *const conv_scale_names[] = {"channels", "fan_in"};
 
 #define N_(a) (int)(sizeof(a) / sizeof((a)[0]))
 #define BIG 1e30
 #define SEED_MAX 9007199254740992.0 /* 2^53: exact as a double */
 #define INT_ROW(id, name, lo, hi, def, help)                                                     \
-  {id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help}
+  {id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help, 0}
 #define ENUM_ROW(id, name, names, def, help)                                                     \
-  {id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help}
+  {id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help, 0}
 #define DBL_ROW(id, name, lo, hi, lo_open, def, help)                                            \
-  {id, name, RICHETA_TYPE_DOUBLE, lo, hi, lo_open, 0, def, NULL, NULL, 0, help}
+  {id, name, RICHETA_TYPE_DOUBLE, lo, hi, lo_open, 0, def, NULL, NULL, 0, help, 0}
+/* Rows of keys added in 1.1 (rlz_param_def.since_minor). */
+#define INT_ROW_1_1(id, name, lo, hi, def, help)                                                 \
+  {id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help, 1}
+#define ENUM_ROW_1_1(id, name, names, def, help)                                                 \
+  {id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help, 1}
 
 const rlz_param_def rlz_param_table[] = {
     INT_ROW(RICHETA_PARAM_INPUT_DIM, "D", 1, 1 << 24, 16, "input dimension"),
@@ -42,6 +49,14 @@ const rlz_param_def rlz_param_table[] = {
     DBL_ROW(RICHETA_PARAM_GAMMA, "gamma", 0, BIG, 1, 1.0, "feature-learning strength gamma > 0"),
     INT_ROW(RICHETA_PARAM_SEED, "seed", 0, SEED_MAX, 0, "seed of the initialisation"),
     INT_ROW(RICHETA_PARAM_BATCH, "B", 1, 1 << 20, 32, "batch size"),
+    ENUM_ROW_1_1(RICHETA_PARAM_ARCH, "arch", arch_names, 0,
+                 "architecture: mlp, cnn (the paper's CNN; set L=4)"),
+    INT_ROW_1_1(RICHETA_PARAM_IMAGE_CHANNELS, "image_channels", 0, 1 << 16, 0,
+                "input image channels (0: not an image; D = channels*height*width)"),
+    INT_ROW_1_1(RICHETA_PARAM_IMAGE_HEIGHT, "image_height", 0, 1 << 16, 0, "input image height"),
+    INT_ROW_1_1(RICHETA_PARAM_IMAGE_WIDTH, "image_width", 0, 1 << 16, 0, "input image width"),
+    ENUM_ROW_1_1(RICHETA_PARAM_CONV_SCALE, "conv_scale", conv_scale_names, 0,
+                 "convolutions divide by sqrt(C_in) (channels) or sqrt(C_in k^2) (fan_in)"),
     DBL_ROW(RICHETA_PARAM_ETA0, "eta0", 0, BIG, 1, 0.1, "base learning rate eta0 > 0"),
     DBL_ROW(RICHETA_PARAM_MOMENTUM, "momentum", 0, 0.999999, 0, 0.0, "heavy-ball momentum in [0,1)"),
     DBL_ROW(RICHETA_PARAM_WEIGHT_DECAY, "wd", 0, 1e6, 0, 0.0, "L2 weight decay"),
@@ -68,7 +83,7 @@ const rlz_param_def rlz_param_table[] = {
     DBL_ROW(RICHETA_PARAM_LABEL_NOISE, "noise", 0, 1e6, 0, 0.0, "label noise std"),
     INT_ROW(RICHETA_PARAM_DATA_SEED, "data_seed", 0, SEED_MAX, 1, "seed of teacher and samples"),
     {RICHETA_PARAM_DATA_PATH, "data", RICHETA_TYPE_STRING, 0, 0, 0, 0, 0.0, "", NULL, 0,
-     "data set name or path (task=file)"},
+     "data set name or path (task=file)", 0},
     INT_ROW(RICHETA_PARAM_TASK_DEGREE, "degree", 1, 20, 2,
             "Hermite degree p of single_index and multi_index"),
     INT_ROW(RICHETA_PARAM_TASK_INDICES, "k", 1, 1 << 20, 3,

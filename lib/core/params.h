@@ -17,6 +17,10 @@ typedef struct rlz_param_def {
   const char *const *values; /* enumeration names indexed by value, or NULL */
   int nvalues;
   const char *help; /* one line, for --help texts */
+  /* Minor release that added the key (0: 1.0). Keys added later are left
+   * out of the hashed text while at their default (rlz_config_hash_text),
+   * so that stores written before they existed stay valid. */
+  int since_minor;
 } rlz_param_def;
 
 extern const rlz_param_def rlz_param_table[];

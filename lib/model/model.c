@@ -13,66 +13,30 @@
 
 /* ---- creation ---------------------------------------------------------- */
 
-static richeta_status read_int(const richeta_config *cfg, richeta_param p, int64_t lo, int64_t hi,
-                               int64_t *v) {
-  richeta_status st = richeta_config_get_int(cfg, p, v);
-  if (st != RICHETA_OK)
-    return rlz_fail(NULL, st, "model: cannot read configuration parameter %d", (int)p);
-  if (*v < lo || *v > hi)
-    return rlz_fail(NULL, RICHETA_ERR_RANGE, "model: parameter %d = %lld outside [%lld, %lld]",
-                    (int)p, (long long)*v, (long long)lo, (long long)hi);
-  return RICHETA_OK;
-}
-
-/* Multipliers of layer l (DESIGN 1.1): hidden layers 1/sqrt(fan_in) (SP: 1),
- * readout 1/(gamma fan_in) (MF), 1/(gamma sqrt(fan_in)) (NTK), 1/gamma (SP);
- * the readout bias shares the readout divisor, hidden biases are unscaled. */
-static void layer_multipliers(richeta_model *m, int64_t l) {
-  rlz_layer *ly = &m->layers[l];
-  double fan_in = (double)ly->cols;
-  if (l < m->L - 1) {
-    ly->wmul = m->param == RICHETA_PARAMETERIZATION_SP ? 1.0 : 1.0 / sqrt(fan_in);
-    ly->bmul = 1.0;
-    return;
-  }
-  double div;
-  switch (m->param) {
-  case RICHETA_PARAMETERIZATION_NTK:
-    div = m->gamma * sqrt(fan_in);
-    break;
-  case RICHETA_PARAMETERIZATION_SP:
-    div = m->gamma;
-    break;
-  case RICHETA_PARAMETERIZATION_MF:
-  default:
-    div = m->gamma * fan_in;
-    break;
-  }
-  ly->wmul = 1.0 / div;
-  ly->bmul = 1.0 / div;
-}
-
-/* Weights N(0,1) (SP: N(0, 1/fan_in)) from the counter-based RNG keyed by
- * (seed, layer, element): independent of threads and call order; f32
- * models get the f64 values rounded. Biases 0. */
+/* Weights N(0, init_std^2) of the scaling table from the counter-based RNG
+ * keyed by (seed, layer, element): independent of threads and call order;
+ * f32 models get the f64 values rounded. Biases 0. */
 static void init_params(richeta_model *m) {
   memset(m->params, 0, (size_t)m->nparams * m->elem);
   double tmp[256];
-  for (int64_t l = 0; l < m->L; l++) {
-    const rlz_layer *ly = &m->layers[l];
-    double scale = m->param == RICHETA_PARAMETERIZATION_SP ? 1.0 / sqrt((double)ly->cols) : 1.0;
-    int64_t n = ly->rows * ly->cols;
+  for (int i = 0; i < m->graph.n; i++) {
+    const rlz_node *nd = &m->graph.nodes[i];
+    if (nd->layer < 0)
+      continue;
+    double scale = nd->init_std;
+    int64_t n = nd->rows * nd->cols;
     for (int64_t done = 0; done < n;) {
       int64_t k = n - done < 256 ? n - done : 256;
-      rlz_rng_normals((uint64_t)m->seed, RLZ_RNG_STREAM_INIT + (uint64_t)l, (uint64_t)done, k, tmp);
+      rlz_rng_normals((uint64_t)m->seed, RLZ_RNG_STREAM_INIT + (uint64_t)nd->layer, (uint64_t)done,
+                      k, tmp);
       if (m->dtype == RICHETA_DTYPE_F64) {
-        double *w = (double *)m->params + ly->woff + done;
-        for (int64_t i = 0; i < k; i++)
-          w[i] = scale * tmp[i];
+        double *w = (double *)m->params + nd->woff + done;
+        for (int64_t j = 0; j < k; j++)
+          w[j] = scale * tmp[j];
       } else {
-        float *w = (float *)m->params + ly->woff + done;
-        for (int64_t i = 0; i < k; i++)
-          w[i] = (float)(scale * tmp[i]);
+        float *w = (float *)m->params + nd->woff + done;
+        for (int64_t j = 0; j < k; j++)
+          w[j] = (float)(scale * tmp[j]);
       }
       done += k;
     }
@@ -81,107 +45,52 @@ static void init_params(richeta_model *m) {
   m->theta0_version++;
 }
 
-/* Bytes of `count` elements rounded up to WS_ALIGN, accumulated into *total. */
-static bool ws_add(int64_t count, size_t elem, size_t *total, size_t *offset) {
-  size_t bytes;
-  if (count < 0 || (uint64_t)count > SIZE_MAX || !rlz_mul_size((size_t)count, elem, &bytes))
-    return false;
-  if (!rlz_add_size(bytes, WS_ALIGN - 1, &bytes))
-    return false;
-  bytes -= bytes % WS_ALIGN;
-  *offset = *total;
-  return rlz_add_size(*total, bytes, total);
-}
-
-/* Workspace layout for `chunk` samples (see model_priv.h). */
-static richeta_status alloc_workspace(richeta_model *m) {
-  int64_t nh = m->L - 1; /* hidden layers */
-  int64_t cn, cc, cd, cm;
-  int64_t widest = m->N > m->C ? m->N : m->C; /* deltas never reach the input layer */
-  if (!rlz_mul_i64(m->chunk, m->N, &cn) || !rlz_mul_i64(m->chunk, m->C, &cc) ||
-      !rlz_mul_i64(m->chunk, m->D, &cd) || !rlz_mul_i64(m->chunk, widest, &cm))
+/* Run buffers for `chunk` samples (see model_priv.h), one allocation. */
+static richeta_status alloc_buffers(richeta_model *m) {
+  int64_t cc, cd;
+  size_t bc, bd, total;
+  if (!rlz_mul_i64(m->chunk, m->C, &cc) || !rlz_mul_i64(m->chunk, m->D, &cd) ||
+      rlz_array_bytes(NULL, cc, m->elem, &bc) || rlz_array_bytes(NULL, cd, m->elem, &bd))
     return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: workspace size overflows");
-  int separate_a = m->act == RICHETA_ACTIVATION_GELU; /* gelu keeps H for its derivative */
-  size_t total = 0, off_d[2], off_out, off_out0, off_x, off_y, off_ones;
-  m->hid = rlz_calloc(&m->alloc, (size_t)(nh > 0 ? 2 * nh : 1), sizeof(void *));
-  if (!m->hid)
-    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: out of memory");
-  size_t *offs = rlz_calloc(&m->alloc, (size_t)(nh > 0 ? 2 * nh : 1), sizeof(size_t));
-  if (!offs)
-    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: out of memory");
-  bool ok = true;
-  for (int64_t l = 0; l < nh && ok; l++) {
-    ok = ws_add(cn, m->elem, &total, &offs[2 * l]);
-    if (ok && separate_a)
-      ok = ws_add(cn, m->elem, &total, &offs[2 * l + 1]);
-    else
-      offs[2 * l + 1] = offs[2 * l];
-  }
-  ok = ok && ws_add(cm, m->elem, &total, &off_d[0]) && ws_add(cm, m->elem, &total, &off_d[1]) &&
-       ws_add(cc, m->elem, &total, &off_out) && ws_add(cc, m->elem, &total, &off_out0) &&
-       ws_add(cd, m->elem, &total, &off_x) && ws_add(cc, m->elem, &total, &off_y) &&
-       ws_add(m->chunk, m->elem, &total, &off_ones);
-  if (!ok) {
-    rlz_free(&m->alloc, offs);
+  bc = (bc + WS_ALIGN - 1) / WS_ALIGN * WS_ALIGN;
+  bd = (bd + WS_ALIGN - 1) / WS_ALIGN * WS_ALIGN;
+  if (!rlz_mul_size(bc, 4, &total) || !rlz_add_size(total, bd, &total))
     return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: workspace size overflows");
-  }
-  m->ws = rlz_malloc(&m->alloc, total);
-  if (!m->ws) {
-    rlz_free(&m->alloc, offs);
+  m->ws = rlz_calloc(&m->alloc, 1, total);
+  if (!m->ws)
     return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: cannot allocate a %zu-byte workspace", total);
-  }
-  /* zeroed once so that no uninitialised memory is ever read */
-  memset(m->ws, 0, total);
   char *base = m->ws;
-  for (int64_t l = 0; l < 2 * nh; l++)
-    m->hid[l] = base + offs[l];
-  rlz_free(&m->alloc, offs);
-  m->delta[0] = base + off_d[0];
-  m->delta[1] = base + off_d[1];
-  m->out = base + off_out;
-  m->out0 = base + off_out0;
-  m->xbuf = base + off_x;
-  m->ybuf = base + off_y;
-  m->ones = base + off_ones;
-  for (int64_t i = 0; i < m->chunk; i++) {
-    if (m->elem == sizeof(float))
-      ((float *)m->ones)[i] = 1.0f;
-    else
-      ((double *)m->ones)[i] = 1.0;
-  }
+  m->out = base;
+  m->out0 = base + bc;
+  m->dout = base + 2 * bc;
+  m->ybuf = base + 3 * bc;
+  m->xbuf = base + 4 * bc;
   return RICHETA_OK;
 }
 
+/* Configuration values (bounds are the parameter table's: the setters
+ * enforced them). */
 static richeta_status read_config(richeta_model *m, const richeta_config *cfg) {
-  richeta_status st;
-  int64_t v;
-  if ((st = read_int(cfg, RICHETA_PARAM_INPUT_DIM, 1, INT64_MAX, &m->D)) ||
-      (st = read_int(cfg, RICHETA_PARAM_WIDTH, 1, INT64_MAX, &m->N)) ||
-      (st = read_int(cfg, RICHETA_PARAM_OUTPUT_DIM, 1, INT64_MAX, &m->C)) ||
-      (st = read_int(cfg, RICHETA_PARAM_DEPTH, 1, INT64_MAX, &m->L)) ||
-      (st = read_int(cfg, RICHETA_PARAM_BIAS, 0, 1, &m->bias)) ||
-      (st = read_int(cfg, RICHETA_PARAM_SEED, 0, INT64_MAX, &m->seed)) ||
-      (st = read_int(cfg, RICHETA_PARAM_BATCH, 1, INT64_MAX, &m->chunk)))
-    return st;
-  if ((st = read_int(cfg, RICHETA_PARAM_PARAMETERIZATION, 0, 2, &v)))
-    return st;
-  m->param = (richeta_parameterization)v;
-  if ((st = read_int(cfg, RICHETA_PARAM_ACTIVATION, 0, 3, &v)))
-    return st;
-  m->act = (richeta_activation)v;
-  if ((st = read_int(cfg, RICHETA_PARAM_LOSS, 0, 1, &v)))
-    return st;
-  m->loss = (richeta_loss)v;
-  if ((st = read_int(cfg, RICHETA_PARAM_CENTERING, 0, 1, &v)))
-    return st;
-  m->centering = (richeta_centering)v;
-  if ((st = read_int(cfg, RICHETA_PARAM_DTYPE, 0, 2, &v)))
-    return st;
-  st = richeta_config_get_double(cfg, RICHETA_PARAM_GAMMA, &m->gamma);
-  if (st != RICHETA_OK)
-    return rlz_fail(NULL, st, "model: cannot read gamma");
+  m->D = rlz_config_int(cfg, RICHETA_PARAM_INPUT_DIM);
+  m->N = rlz_config_int(cfg, RICHETA_PARAM_WIDTH);
+  m->C = rlz_config_int(cfg, RICHETA_PARAM_OUTPUT_DIM);
+  m->L = rlz_config_int(cfg, RICHETA_PARAM_DEPTH);
+  m->bias = rlz_config_int(cfg, RICHETA_PARAM_BIAS);
+  m->seed = rlz_config_int(cfg, RICHETA_PARAM_SEED);
+  m->chunk = rlz_config_int(cfg, RICHETA_PARAM_BATCH);
+  m->arch = rlz_config_int(cfg, RICHETA_PARAM_ARCH);
+  m->image_c = rlz_config_int(cfg, RICHETA_PARAM_IMAGE_CHANNELS);
+  m->image_h = rlz_config_int(cfg, RICHETA_PARAM_IMAGE_HEIGHT);
+  m->image_w = rlz_config_int(cfg, RICHETA_PARAM_IMAGE_WIDTH);
+  m->conv_scale = rlz_config_int(cfg, RICHETA_PARAM_CONV_SCALE);
+  m->param = (richeta_parameterization)rlz_config_int(cfg, RICHETA_PARAM_PARAMETERIZATION);
+  m->act = (richeta_activation)rlz_config_int(cfg, RICHETA_PARAM_ACTIVATION);
+  m->loss = (richeta_loss)rlz_config_int(cfg, RICHETA_PARAM_LOSS);
+  m->centering = (richeta_centering)rlz_config_int(cfg, RICHETA_PARAM_CENTERING);
+  m->gamma = rlz_config_double(cfg, RICHETA_PARAM_GAMMA);
   if (!isfinite(m->gamma) || !(m->gamma > 0))
     return rlz_fail(NULL, RICHETA_ERR_RANGE, "model: gamma = %g must be finite and > 0", m->gamma);
+  int64_t v = rlz_config_int(cfg, RICHETA_PARAM_DTYPE);
   if (v == RICHETA_DTYPE_AUTO)
     v = m->gamma < 1e-2 ? RICHETA_DTYPE_F64 : RICHETA_DTYPE_F32;
   m->dtype = (richeta_dtype)v;
@@ -201,38 +110,22 @@ richeta_status richeta_model_new(richeta_model **out, const richeta_config *cfg)
     return rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: out of memory");
   m->alloc = *a;
   richeta_status st = read_config(m, cfg);
+  if (st == RICHETA_OK)
+    st = rlz_graph_from_config(&m->graph, cfg, &m->alloc, NULL);
   if (st != RICHETA_OK)
     goto fail;
-  m->layers = rlz_calloc(&m->alloc, (size_t)m->L, sizeof(rlz_layer));
-  if ((uint64_t)m->L > SIZE_MAX / sizeof(rlz_layer) || !m->layers) {
-    st = rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: cannot allocate %lld layers", (long long)m->L);
-    goto fail;
-  }
-  int64_t total = 0;
-  for (int64_t l = 0; l < m->L; l++) {
-    rlz_layer *ly = &m->layers[l];
-    int64_t wn;
-    ly->rows = l == m->L - 1 ? m->C : m->N;
-    ly->cols = l == 0 ? m->D : m->N;
-    ly->woff = total;
-    if (!rlz_mul_i64(ly->rows, ly->cols, &wn) || wn > INT64_MAX - total ||
-        (m->bias && ly->rows > INT64_MAX - total - wn)) {
-      st = rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "model: parameter count overflows");
-      goto fail;
-    }
-    ly->boff = total + wn;
-    total = ly->boff + (m->bias ? ly->rows : 0);
-    layer_multipliers(m, l);
-    if (m->dtype == RICHETA_DTYPE_F32 && (!isfinite((float)ly->wmul) || (float)ly->wmul == 0.0f)) {
+  for (int i = 0; i < m->graph.n; i++) {
+    const rlz_node *nd = &m->graph.nodes[i];
+    if (nd->layer >= 0 && m->dtype == RICHETA_DTYPE_F32 &&
+        (!isfinite((float)nd->wmul) || (float)nd->wmul == 0.0f)) {
       st = rlz_fail(NULL, RICHETA_ERR_RANGE,
-                    "model: layer %lld multiplier %g is not representable in float32 "
+                    "model: layer %d multiplier %g is not representable in float32 "
                     "(use dtype f64)",
-                    (long long)l, ly->wmul);
+                    nd->layer, nd->wmul);
       goto fail;
     }
   }
-  m->nparams = total;
-  m->width_mult = m->param == RICHETA_PARAMETERIZATION_MF ? (double)m->layers[m->L - 1].cols : 1.0;
+  m->nparams = m->graph.nparams;
   size_t bytes;
   if ((st = rlz_array_bytes(NULL, m->nparams, m->elem, &bytes)) != RICHETA_OK)
     goto fail;
@@ -244,7 +137,10 @@ richeta_status richeta_model_new(richeta_model **out, const richeta_config *cfg)
                   (long long)m->nparams);
     goto fail;
   }
-  if ((st = alloc_workspace(m)) != RICHETA_OK)
+  if ((st = alloc_buffers(m)) != RICHETA_OK ||
+      (st = rlz_net_new(&m->net, &m->graph, m->dtype, m->chunk, RLZ_NET_TRAIN, &m->alloc,
+                        &m->err)) !=
+          RICHETA_OK)
     goto fail;
   init_params(m);
   *out = m;
@@ -258,12 +154,12 @@ void richeta_model_free(richeta_model *m) {
   if (!m)
     return;
   rlz_alloc a = m->alloc;
+  rlz_net_free(m->net);
+  rlz_graph_free(&m->graph, &a);
   rlz_free(&a, m->ws);
-  rlz_free(&a, m->hid);
   rlz_free(&a, m->grad);
   rlz_free(&a, m->theta0);
   rlz_free(&a, m->params);
-  rlz_free(&a, m->layers);
   rlz_free(&a, m);
 }
 
@@ -315,6 +211,21 @@ richeta_status richeta_model_get_int(const richeta_model *m, richeta_param param
   case RICHETA_PARAM_BATCH:
     v = m->chunk;
     break;
+  case RICHETA_PARAM_ARCH:
+    v = m->arch;
+    break;
+  case RICHETA_PARAM_IMAGE_CHANNELS:
+    v = m->image_c;
+    break;
+  case RICHETA_PARAM_IMAGE_HEIGHT:
+    v = m->image_h;
+    break;
+  case RICHETA_PARAM_IMAGE_WIDTH:
+    v = m->image_w;
+    break;
+  case RICHETA_PARAM_CONV_SCALE:
+    v = m->conv_scale;
+    break;
   default:
     return rlz_fail((rlz_err *)&m->err, RICHETA_ERR_UNSUPPORTED,
                     "richeta_model_get_int: %d is not a model integer parameter", (int)param);
@@ -343,20 +254,40 @@ richeta_status richeta_model_num_params(const richeta_model *m, int64_t *count) 
   return RICHETA_OK;
 }
 
+richeta_status richeta_model_num_layers(const richeta_model *m, int64_t *count) {
+  if (!m || !count)
+    return rlz_fail(m ? (rlz_err *)&m->err : NULL, RICHETA_ERR_NULL,
+                    "richeta_model_num_layers: NULL argument");
+  *count = m->graph.nlayers;
+  return RICHETA_OK;
+}
+
+/* The node of public layer `layer`, or NULL with the error recorded. */
+static const rlz_node *layer_node(const richeta_model *m, int64_t layer) {
+  int i = layer >= 0 && layer < m->graph.nlayers ? rlz_graph_layer_node(&m->graph, layer) : -1;
+  if (i < 0) {
+    rlz_fail((rlz_err *)&m->err, RICHETA_ERR_RANGE, "layer %lld outside [0, %lld)",
+             (long long)layer, (long long)m->graph.nlayers);
+    return NULL;
+  }
+  return &m->graph.nodes[i];
+}
+
+static int64_t bias_len(const rlz_node *nd) { return nd->boff >= 0 ? nd->rows : 0; }
+
 richeta_status richeta_model_layer_shape(const richeta_model *m, int64_t layer, int64_t *rows,
-                                         int64_t *cols, int64_t *bias_len) {
+                                         int64_t *cols, int64_t *bias_len_out) {
   if (!m)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_layer_shape: model is NULL");
-  if (layer < 0 || layer >= m->L)
-    return rlz_fail((rlz_err *)&m->err, RICHETA_ERR_RANGE, "layer %lld outside [0, %lld)",
-                    (long long)layer, (long long)m->L);
-  const rlz_layer *ly = &m->layers[layer];
+  const rlz_node *ly = layer_node(m, layer);
+  if (!ly)
+    return RICHETA_ERR_RANGE;
   if (rows)
     *rows = ly->rows;
   if (cols)
     *cols = ly->cols;
-  if (bias_len)
-    *bias_len = m->bias ? ly->rows : 0;
+  if (bias_len_out)
+    *bias_len_out = bias_len(ly);
   return RICHETA_OK;
 }
 
@@ -401,11 +332,10 @@ richeta_status richeta_model_get_layer(const richeta_model *m, int64_t layer, do
   rlz_err *e = (rlz_err *)&m->err;
   if (!weights)
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_model_get_layer: weights is NULL");
-  if (layer < 0 || layer >= m->L)
-    return rlz_fail(e, RICHETA_ERR_RANGE, "layer %lld outside [0, %lld)", (long long)layer,
-                    (long long)m->L);
-  const rlz_layer *ly = &m->layers[layer];
-  int64_t bl = m->bias ? ly->rows : 0;
+  const rlz_node *ly = layer_node(m, layer);
+  if (!ly)
+    return RICHETA_ERR_RANGE;
+  int64_t bl = bias_len(ly);
   if (weights_len != ly->rows * ly->cols)
     return rlz_fail(e, RICHETA_ERR_MISMATCH, "layer %lld has %lld weights, not %lld",
                     (long long)layer, (long long)(ly->rows * ly->cols), (long long)weights_len);
@@ -426,11 +356,10 @@ richeta_status richeta_model_set_layer(richeta_model *m, int64_t layer, const do
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_set_layer: model is NULL");
   if (!weights)
     return rlz_fail(&m->err, RICHETA_ERR_NULL, "richeta_model_set_layer: weights is NULL");
-  if (layer < 0 || layer >= m->L)
-    return rlz_fail(&m->err, RICHETA_ERR_RANGE, "layer %lld outside [0, %lld)", (long long)layer,
-                    (long long)m->L);
-  const rlz_layer *ly = &m->layers[layer];
-  int64_t bl = m->bias ? ly->rows : 0;
+  const rlz_node *ly = layer_node(m, layer);
+  if (!ly)
+    return RICHETA_ERR_RANGE;
+  int64_t bl = bias_len(ly);
   if (weights_len != ly->rows * ly->cols)
     return rlz_fail(&m->err, RICHETA_ERR_MISMATCH, "layer %lld has %lld weights, not %lld",
                     (long long)layer, (long long)(ly->rows * ly->cols), (long long)weights_len);
@@ -565,8 +494,8 @@ static richeta_status frozen_job(richeta_model *m, rlz_model_job job, const void
     return rlz_fail(&m->err, RICHETA_ERR_INVALID, "%s: bad input dtype", fn);
   if (m->centering != RICHETA_CENTERING_FROZEN)
     return rlz_fail(&m->err, RICHETA_ERR_INVALID, "%s: the model is not centered", fn);
-  if (job == RLZ_JOB_FROZEN_FEAT && m->L < 2)
-    return rlz_fail(&m->err, RICHETA_ERR_INVALID, "%s: a depth-1 model has no hidden layer", fn);
+  if (job == RLZ_JOB_FROZEN_FEAT && m->graph.n < 3)
+    return rlz_fail(&m->err, RICHETA_ERR_INVALID, "%s: the model has no hidden layer", fn);
   return run(m, job, x, NULL, batch, in_dtype, dst, NULL, NULL);
 }
 
@@ -582,20 +511,19 @@ richeta_status rlz_model_frozen_features(richeta_model *m, const void *x, int64_
 
 bool rlz_model_frozen_hidden_equal(const richeta_model *a, const richeta_model *b) {
   if (!a || !b || a->centering != RICHETA_CENTERING_FROZEN ||
-      b->centering != RICHETA_CENTERING_FROZEN || a->L < 2 || a->L != b->L ||
-      a->dtype != b->dtype || a->D != b->D || a->N != b->N || a->act != b->act ||
-      a->bias != b->bias || a->chunk != b->chunk)
+      b->centering != RICHETA_CENTERING_FROZEN || a->graph.n < 3 || a->dtype != b->dtype ||
+      a->chunk != b->chunk || !rlz_graph_trunk_equal(&a->graph, &b->graph))
     return false;
-  for (int64_t l = 0; l < a->L - 1; l++) {
-    const rlz_layer *x = &a->layers[l], *y = &b->layers[l];
-    if (x->rows != y->rows || x->cols != y->cols || x->woff != y->woff || x->boff != y->boff ||
-        x->wmul != y->wmul || x->bmul != y->bmul)
-      return false;
-  }
-  /* hidden layers come first in the flat vector: compare all of it up to the readout */
-  size_t bytes = (size_t)a->layers[a->L - 1].woff * a->elem;
+  /* the trunk's parameters come first in the flat vector */
+  size_t bytes = (size_t)rlz_graph_trunk_params(&a->graph) * a->elem;
   return memcmp(a->theta0, b->theta0, bytes) == 0;
 }
+
+int64_t rlz_model_feature_size(const richeta_model *m) {
+  return m->graph.n >= 3 ? m->graph.nodes[m->graph.n - 2].size : 0;
+}
+
+const rlz_graph *rlz_model_graph(const richeta_model *m) { return &m->graph; }
 
 richeta_status richeta_model_forward_f64(richeta_model *m, const double *x, int64_t batch,
                                          double *out) {
@@ -699,4 +627,4 @@ void *rlz_model_grad(richeta_model *m) { return m->grad; }
 bool rlz_model_grad_proven_finite(const richeta_model *m) { return m->grad_finite != 0; }
 const rlz_alloc *rlz_model_alloc(const richeta_model *m) { return &m->alloc; }
 rlz_err *rlz_model_err(richeta_model *m) { return &m->err; }
-double rlz_model_width_mult(const richeta_model *m) { return m->width_mult; }
+double rlz_model_width_mult(const richeta_model *m) { return m->graph.width_mult; }

@@ -1,26 +1,14 @@
-/* Single-precision instance of the model kernel (model_impl.inc). */
+/* Single-precision instance of the model's run loop (model_run.inc). */
 #include "model_priv.h"
-#include "numeric/numeric.h"
 
 #include <float.h>
 #include <math.h>
-#include <stdint.h>
 #include <string.h>
 
 #define REAL float
 #define OTHER double
 #define SFX(name) name##_f32
 #define RLZ_DTYPE RICHETA_DTYPE_F32
-#define GEMV rlz_gemv_f32
-#define GEMM rlz_gemm_f32
-#define GER rlz_ger_f32
-#define R_TANH tanhf
-#define R_ERFC erfcf
-#define R_EXP expf
-
-#define R_UINT uint32_t
-#define R_ABS_MASK UINT32_C(0x7fffffff)
-#define R_INF_BITS UINT32_C(0x7f800000)
 #define R_MAX FLT_MAX
 
-#include "model_impl.inc"
+#include "model_run.inc"

@@ -41,16 +41,17 @@ richeta_status rlz_model_evaluate(richeta_model *m, const void *x, const void *y
  * next run on that input instead of having them recomputed:
  *  - out0: theta0's outputs (batch x C), e.g. the held-out set's, computed
  *    once by rlz_model_frozen_outputs;
- *  - feat: theta0's last hidden activations (batch x N), which runs of one
- *    sweep group share: they depend on theta0's hidden layers only, not on
- *    gamma (rlz_model_frozen_hidden_equal tells when two models agree).
+ *  - feat: theta0's features, the readout's input (batch x
+ *    rlz_model_feature_size), which runs of one sweep group share: they
+ *    depend on theta0's trunk only, not on gamma
+ *    (rlz_model_frozen_hidden_equal tells when two models agree).
  * Both are computed chunk by chunk with the very calls a run makes, so the
  * results are the same bits as without them. */
 typedef struct rlz_frozen {
   const void *x;    /* the input (caller's pointer) they belong to */
   int64_t batch;    /* its number of samples */
   const void *out0; /* batch x C outputs of theta0 (model dtype), or NULL */
-  const void *feat; /* batch x N last hidden activations of theta0, or NULL */
+  const void *feat; /* batch x feature size: theta0's features, or NULL */
 } rlz_frozen;
 
 /* Changes whenever theta0 may have changed (creation, recenter, write
@@ -64,12 +65,20 @@ void rlz_model_set_frozen(richeta_model *m, const rlz_frozen *fz);
  * the model dtype). Needs frozen centering. Allocates nothing. */
 richeta_status rlz_model_frozen_outputs(richeta_model *m, const void *x, int64_t batch,
                                         richeta_dtype in_dtype, void *out0);
-/* theta0's last hidden activations on x into feat (batch x N, model
- * dtype). Needs frozen centering and L >= 2. Allocates nothing. */
+/* theta0's features on x into feat (batch x rlz_model_feature_size, model
+ * dtype). Needs frozen centering and a hidden layer. Allocates nothing. */
 richeta_status rlz_model_frozen_features(richeta_model *m, const void *x, int64_t batch,
                                          richeta_dtype in_dtype, void *feat);
-/* True when a's features are b's to the bit: frozen centering, L >= 2, same
- * dtype, shapes, activation, chunk, hidden multipliers and hidden theta0. */
+/* True when a's features are b's to the bit: frozen centering, a hidden
+ * layer, same dtype, chunk, trunk (every node but the readout: ops, shapes,
+ * multipliers) and trunk theta0. */
 bool rlz_model_frozen_hidden_equal(const richeta_model *a, const richeta_model *b);
+/* Length of a sample's features (the readout's input), 0 without a hidden
+ * layer. */
+int64_t rlz_model_feature_size(const richeta_model *m);
+
+/* The model's architecture (the core's node list; lib/nn/nn.h). */
+struct rlz_graph;
+const struct rlz_graph *rlz_model_graph(const richeta_model *m);
 
 #endif

@@ -1,60 +1,51 @@
 /* Private layout of the model handle, shared by model.c (API, storage) and
- * the dtype kernels model_f32.c / model_f64.c (one source: model_impl.inc). */
+ * the dtype instances model_f32.c / model_f64.c of its run loop
+ * (model_run.inc). The network itself is a node list run by the model
+ * core (lib/nn). */
 #ifndef RLZ_MODEL_PRIV_H
 #define RLZ_MODEL_PRIV_H
 
 #include "model_internal.h"
+#include "nn/nn.h"
 
-#include <string.h> /* also defines __GLIBC__ on glibc, tested below */
-
-/* Layer l maps fan_in = cols to fan_out = rows: z = wmul * W a + bmul * b. */
-typedef struct rlz_layer {
-  int64_t rows, cols;
-  int64_t woff, boff; /* element offsets in the flat vector; boff = woff + rows*cols */
-  double wmul, bmul;  /* multipliers of the parameterization (readout includes 1/gamma) */
-} rlz_layer;
+#include <string.h>
 
 struct richeta_model {
   rlz_alloc alloc;
   rlz_err err;
   int64_t D, N, C, L, bias, chunk, seed;
+  int64_t arch, image_c, image_h, image_w, conv_scale;
   richeta_parameterization param;
   richeta_activation act;
   richeta_loss loss;
   richeta_centering centering;
   richeta_dtype dtype; /* resolved: F32 or F64 */
   double gamma;
-  double width_mult;
   int64_t nparams;
   size_t elem; /* sizeof(float) or sizeof(double) */
-  rlz_layer *layers;
+  rlz_graph graph;
+  rlz_net *net; /* workspace for `chunk` samples */
   void *params, *theta0, *grad;
-  /* Workspace, sized for `chunk` samples, in the model dtype. hid[2l] and
-   * hid[2l+1] are the pre-activations H and activations A of hidden layer l
-   * (l < L-1); for the identity activation A is H. */
+  /* Run buffers for `chunk` samples, in the model dtype: the outputs on
+   * theta and theta0 and dLoss/df (chunk x C), inputs converted to the
+   * model dtype (chunk x D, chunk x C). */
   void *ws;
-  void **hid;
-  void *delta[2];    /* backprop ping-pong, chunk x max(N, C) */
-  void *out, *out0;  /* network output on theta and on theta0, chunk x C */
-  void *xbuf, *ybuf; /* inputs converted to the model dtype, chunk x D / chunk x C */
-  void *ones;        /* chunk ones: bias gradients are G^T 1 */
+  void *out, *out0, *dout, *xbuf, *ybuf;
   /* Set by each gradient run: a bound on every |gradient entry| and whether
-   * it proves the gradient finite (see grad_bound in model_impl.inc). */
+   * it proves the gradient finite (rlz_net_backward). */
   double grad_bound;
   int grad_finite;
   rlz_frozen fz;           /* caller-supplied theta0 work (x == NULL: none) */
   uint64_t theta0_version; /* bumped whenever theta0 may change */
 };
 
-#include "core/simd.h"
-
-/* What a kernel run computes. */
+/* What a run computes. */
 typedef enum rlz_model_job {
   RLZ_JOB_FORWARD = 0,    /* centered outputs into `out` (in the input dtype) */
   RLZ_JOB_LOSS = 1,       /* mean loss (and accuracy when acc != NULL) */
   RLZ_JOB_LOSS_GRAD = 2,  /* mean loss and gradient into m->grad */
   RLZ_JOB_FROZEN_OUT = 3, /* theta0's outputs into `out` (model dtype) */
-  RLZ_JOB_FROZEN_FEAT = 4 /* theta0's last hidden activations into `out` (model dtype) */
+  RLZ_JOB_FROZEN_FEAT = 4 /* theta0's features (the readout's input) into `out` (model dtype) */
 } rlz_model_job;
 
 /* Run `job` over `batch` samples in chunks; x, y and out are in in_dtype.

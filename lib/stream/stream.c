@@ -8,6 +8,7 @@
 #include "core/config_internal.h"
 #include "core/rng.h"
 #include "io/dataset.h"
+#include "nn/nn.h"
 #include "numeric/numeric.h"
 
 #include <math.h>
@@ -33,8 +34,9 @@ struct richeta_stream {
    * widths M (first M x D, last C x M), concatenated */
   int64_t tM, tL;
   int tact;
-  double *teacher;
-  double *h0, *h1;     /* B x M activations of the MLP teacher */
+  double *teacher;  /* the teacher's weights, flat (W_0, W_1, ...: no biases) */
+  rlz_graph tgraph; /* the teacher network and its workspace (model core) */
+  rlz_net *tnet;
   double *xbuf, *ybuf; /* B x D and B x C doubles: f32 fills and callbacks */
   double *exbuf, *eybuf; /* the same for held-out chunks (see richeta_stream_eval_f64) */
   /* step whose batch xbuf/ybuf hold, -1 when none: trainers sharing the
@@ -47,46 +49,16 @@ struct richeta_stream {
   rlz_task fn;                   /* function tasks (tasks.c); fn.task = -1 otherwise */
 };
 
-static double act(int a, double v) {
-  switch (a) {
-  case RICHETA_ACTIVATION_RELU:
-    return v > 0 ? v : 0;
-  case RICHETA_ACTIVATION_TANH:
-    return tanh(v);
-  case RICHETA_ACTIVATION_GELU:
-    return 0.5 * v * (1.0 + erf(v * 0.70710678118654752440));
-  default:
-    return v;
-  }
-}
-
 /* Shape of teacher layer l. */
 static void teacher_shape(const richeta_stream *s, int64_t l, int64_t *rows, int64_t *cols) {
   *rows = l == s->tL - 1 ? s->C : s->tM;
   *cols = l == 0 ? s->D : s->tM;
 }
 
-/* Targets of n <= B samples x (n x D) into y (n x C), without noise. */
+/* Targets of n <= B samples x (n x D) into y (n x C), without noise: the
+ * teacher network on the model core, with 1.0's products (gemm only). */
 static richeta_status teacher_forward(richeta_stream *s, int64_t n, const double *x, double *y) {
-  const double *cur = x;
-  size_t off = 0;
-  for (int64_t l = 0; l < s->tL; l++) {
-    int64_t rows, cols;
-    teacher_shape(s, l, &rows, &cols);
-    bool last = l == s->tL - 1;
-    double *dst = last ? y : (l % 2 == 0 ? s->h0 : s->h1);
-    richeta_status st =
-        rlz_gemm_f64(RLZ_NO_TRANS, RLZ_TRANS, n, rows, cols, 1.0 / sqrt((double)cols), cur, cols,
-                     s->teacher + off, cols, 0.0, dst, rows);
-    if (st != RICHETA_OK)
-      return rlz_fail(&s->err, st, "teacher forward pass failed (layer %lld)", (long long)l);
-    if (!last)
-      for (int64_t i = 0; i < n * rows; i++)
-        dst[i] = act(s->tact, dst[i]);
-    off += (size_t)(rows * cols);
-    cur = dst;
-  }
-  return RICHETA_OK;
+  return rlz_net_forward(s->tnet, s->teacher, x, 0, s->tgraph.n - 1, n, y);
 }
 
 /* Samples with inputs from generator stream sx at counter cx0 and noise
@@ -115,8 +87,8 @@ static void stream_destroy(richeta_stream *s) {
   richeta_dataset_free(s->ds_test);
   rlz_task_free(&s->fn, &a);
   rlz_free(&a, s->teacher);
-  rlz_free(&a, s->h0);
-  rlz_free(&a, s->h1);
+  rlz_net_free(s->tnet);
+  rlz_graph_free(&s->tgraph, &a);
   rlz_free(&a, s->xbuf);
   rlz_free(&a, s->ybuf);
   rlz_free(&a, s->exbuf);
@@ -239,19 +211,19 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
     total += rc;
   }
   s->teacher = rlz_calloc(&s->alloc, (size_t)total, sizeof(double));
-  if (s->tL > 1) {
-    int64_t bm;
-    if (!rlz_mul_i64(s->B, s->tM, &bm)) {
-      stream_destroy(s);
-      return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "teacher workspace overflows");
-    }
-    s->h0 = rlz_calloc(&s->alloc, (size_t)bm, sizeof(double));
-    s->h1 = rlz_calloc(&s->alloc, (size_t)bm, sizeof(double));
-  }
-  if (!s->teacher || (s->tL > 1 && (!s->h0 || !s->h1))) {
+  if (!s->teacher) {
     stream_destroy(s);
     return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the teacher (%lld weights)",
                     (long long)total);
+  }
+  st = rlz_graph_mlp(&s->tgraph, &s->alloc, NULL, s->D, s->tM, s->C, s->tL, 0,
+                     (richeta_activation)s->tact, RICHETA_PARAMETERIZATION_MF, 1.0, true);
+  if (st == RICHETA_OK)
+    st = rlz_net_new(&s->tnet, &s->tgraph, RICHETA_DTYPE_F64, s->B, RLZ_NET_GEMM_ONLY, &s->alloc,
+                     &s->err);
+  if (st != RICHETA_OK) {
+    stream_destroy(s);
+    return st;
   }
   size_t off = 0;
   for (int64_t l = 0; l < s->tL; l++) {

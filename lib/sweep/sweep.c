@@ -50,13 +50,13 @@ richeta_status rlz_sweep_refresh_hash(richeta_sweep *sw) {
   richeta_config_set_double(c, RICHETA_PARAM_ETA0, 1.0);
   richeta_config_set_int(c, RICHETA_PARAM_SEED, 0);
   size_t need = 0;
-  richeta_config_to_string(c, NULL, 0, &need);
+  rlz_config_hash_text(c, NULL, 0, &need);
   char *text = rlz_malloc(&sw->alloc, need ? need : 1);
   if (!text) {
     richeta_config_free(c);
     return rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "sweep: out of memory");
   }
-  st = richeta_config_to_string(c, text, need, NULL);
+  st = rlz_config_hash_text(c, text, need, NULL);
   richeta_config_free(c);
   if (st != RICHETA_OK) {
     rlz_free(&sw->alloc, text);

@@ -24,7 +24,7 @@ richeta_status rlz_trainer_run_group(richeta_trainer **ts, int64_t n, rlz_group_
   bool *share = rlz_calloc(&a, (size_t)n, sizeof *share);
   bool *live = rlz_calloc(&a, (size_t)n, sizeof *live);
   if (share_any) {
-    int64_t width = rlz_config_int(lead->cfg, RICHETA_PARAM_WIDTH);
+    int64_t width = rlz_model_feature_size(lead->model);
     size_t elem = lead->dtype == RICHETA_DTYPE_F32 ? sizeof(float) : sizeof(double);
     sf.feat = rlz_calloc(&a, (size_t)(lead->B * width), elem);
   }

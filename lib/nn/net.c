@@ -1,0 +1,235 @@
+/* The executor's workspace: planned once for a graph, a dtype and a number
+ * of samples per run, so that runs allocate nothing. It holds every node's
+ * kept output, the pre-activations a fused activation needs, two delta
+ * slots for the backward pass (a chain alternates between them, each slot
+ * as large as the largest delta it carries), the largest im2col block and,
+ * for the R-operator, the same again for the directional derivatives. */
+#include "nn/net_priv.h"
+
+#define WS_ALIGN 64 /* every workspace array starts on a cache line */
+/* Default cap of an im2col block: the whole chunk when it fits. */
+#define COL_CAP_BYTES ((size_t)64 << 20)
+
+/* Offsets are planned first, then one allocation serves them all. */
+typedef struct plan {
+  size_t total;
+  bool ok;
+} plan;
+
+static size_t plan_add(plan *p, int64_t count, size_t elem) {
+  size_t bytes, off = p->total;
+  if (!p->ok || count < 0 || (uint64_t)count > SIZE_MAX || !rlz_mul_size((size_t)count, elem, &bytes) ||
+      !rlz_add_size(bytes, WS_ALIGN - 1, &bytes)) {
+    p->ok = false;
+    return 0;
+  }
+  bytes -= bytes % WS_ALIGN;
+  if (!rlz_add_size(p->total, bytes, &p->total))
+    p->ok = false;
+  return off;
+}
+
+static bool needs_pre(const rlz_node *nd) {
+  return (nd->op == RLZ_OP_DENSE || nd->op == RLZ_OP_CONV2D) && nd->act == RICHETA_ACTIVATION_GELU;
+}
+
+/* Samples per im2col block: the whole chunk when its largest block fits
+ * the cap, else as many as fit (at least one). */
+static int64_t default_conv_block(const rlz_graph *g, int64_t chunk, size_t elem) {
+  int64_t bs = chunk;
+  for (int i = 1; i < g->n; i++) {
+    const rlz_node *nd = &g->nodes[i];
+    if (nd->op != RLZ_OP_CONV2D)
+      continue;
+    double per = (double)rlz_conv_rows(nd, 1) * (double)nd->cols * (double)elem;
+    int64_t fit = (int64_t)((double)COL_CAP_BYTES / per);
+    if (fit < 1)
+      fit = 1;
+    if (fit < bs)
+      bs = fit;
+  }
+  return bs;
+}
+
+richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, int64_t chunk,
+                           unsigned flags, const rlz_alloc *a, rlz_err *e) {
+  *out = NULL;
+  if (chunk < 1)
+    return rlz_fail(e, RICHETA_ERR_RANGE, "network: %lld samples per run", (long long)chunk);
+  for (int i = 1; i < g->n; i++)
+    if (g->nodes[i].in != i - 1)
+      return rlz_fail(e, RICHETA_ERR_INTERNAL, "network: node %d is not fed by node %d", i, i - 1);
+  rlz_net *n = rlz_calloc(a, 1, sizeof *n);
+  if (!n)
+    return rlz_fail(e, RICHETA_ERR_NOMEM, "network: out of memory");
+  n->g = g;
+  n->alloc = *a;
+  n->err = e;
+  n->dtype = dt;
+  n->elem = dt == RICHETA_DTYPE_F64 ? sizeof(double) : sizeof(float);
+  n->chunk = chunk;
+  n->flags = flags;
+  n->col_node = -1;
+  n->conv_block = default_conv_block(g, chunk, n->elem);
+  size_t nn = (size_t)g->n;
+  n->out = rlz_calloc(a, nn, sizeof(void *));
+  n->pre = rlz_calloc(a, nn, sizeof(void *));
+  n->cur = rlz_calloc(a, nn, sizeof(void *));
+  n->slot = rlz_calloc(a, nn, sizeof(int));
+  n->rout = rlz_calloc(a, nn, sizeof(void *));
+  n->rpre = rlz_calloc(a, nn, sizeof(void *));
+  size_t *o_out = rlz_calloc(a, nn, sizeof(size_t)), *o_pre = rlz_calloc(a, nn, sizeof(size_t));
+  size_t *o_rout = rlz_calloc(a, nn, sizeof(size_t)), *o_rpre = rlz_calloc(a, nn, sizeof(size_t));
+  richeta_status st = RICHETA_OK;
+  if (!n->out || !n->pre || !n->cur || !n->slot || !n->rout || !n->rpre || !o_out || !o_pre ||
+      !o_rout || !o_rpre) {
+    st = rlz_fail(e, RICHETA_ERR_NOMEM, "network: out of memory");
+    goto done;
+  }
+  bool train = flags & (RLZ_NET_TRAIN | RLZ_NET_ROP), rop = flags & RLZ_NET_ROP;
+  plan p = {0, true};
+  int64_t cs[2] = {0, 0}, widest = g->in_size, colmax = 0, wmax = 0, rowsmax = chunk;
+  for (int i = 1; i < g->n; i++) {
+    const rlz_node *nd = &g->nodes[i];
+    int64_t cnt;
+    if (!rlz_mul_i64(chunk, nd->size, &cnt)) {
+      p.ok = false;
+      break;
+    }
+    widest = nd->size > widest ? nd->size : widest;
+    bool last = i == g->n - 1;
+    if (!last)
+      o_out[i] = plan_add(&p, cnt, n->elem);
+    if (!last && needs_pre(nd))
+      o_pre[i] = plan_add(&p, cnt, n->elem);
+    if (rop) {
+      o_rout[i] = plan_add(&p, cnt, n->elem);
+      if (nd->layer >= 0)
+        o_rpre[i] = plan_add(&p, cnt, n->elem);
+    }
+    if (i < g->n - 1) { /* deltas of the output come from the caller */
+      n->slot[i] = (g->n - 2 - i) % 2;
+      cs[n->slot[i]] = cnt > cs[n->slot[i]] ? cnt : cs[n->slot[i]];
+    }
+    if (nd->op == RLZ_OP_CONV2D) {
+      int64_t rows = rlz_conv_rows(nd, n->conv_block), cc, wc;
+      if (!rlz_mul_i64(rows, nd->cols, &cc) || !rlz_mul_i64(nd->rows, nd->cols, &wc)) {
+        p.ok = false;
+        break;
+      }
+      colmax = cc > colmax ? cc : colmax;
+      wmax = wc > wmax ? wc : wmax;
+      rowsmax = rows > rowsmax ? rows : rowsmax;
+    }
+  }
+  size_t o_d0 = 0, o_d1 = 0, o_rd0 = 0, o_rd1 = 0, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0,
+         o_vp = 0, o_ones = 0, o_tmp = 0;
+  if (train) {
+    o_d0 = plan_add(&p, cs[0], n->elem);
+    o_d1 = plan_add(&p, cs[1], n->elem);
+    o_dwp = plan_add(&p, wmax, n->elem);
+  }
+  o_col = plan_add(&p, colmax, n->elem);
+  o_wp = plan_add(&p, wmax, n->elem);
+  o_ones = plan_add(&p, rowsmax, n->elem);
+  if (rop) {
+    int64_t tw;
+    o_rd0 = plan_add(&p, cs[0], n->elem);
+    o_rd1 = plan_add(&p, cs[1], n->elem);
+    o_rcol = plan_add(&p, colmax, n->elem);
+    o_vp = plan_add(&p, wmax, n->elem);
+    o_tmp = rlz_mul_i64(chunk, widest, &tw) ? plan_add(&p, tw, n->elem) : plan_add(&p, -1, 1);
+  }
+  if (!p.ok) {
+    st = rlz_fail(e, RICHETA_ERR_OVERFLOW, "network: workspace size overflows");
+    goto done;
+  }
+  n->ws = rlz_malloc(a, p.total ? p.total : 1);
+  if (!n->ws) {
+    st = rlz_fail(e, RICHETA_ERR_NOMEM, "network: cannot allocate a %zu-byte workspace", p.total);
+    goto done;
+  }
+  n->ws_bytes = p.total;
+  memset(n->ws, 0, p.total); /* no uninitialised memory is ever read */
+  char *base = n->ws;
+  for (int i = 1; i < g->n; i++) {
+    bool last = i == g->n - 1;
+    n->out[i] = last ? NULL : base + o_out[i];
+    n->pre[i] = !last && needs_pre(&g->nodes[i]) ? base + o_pre[i] : n->out[i];
+    if (rop) {
+      n->rout[i] = base + o_rout[i];
+      n->rpre[i] = g->nodes[i].layer >= 0 ? base + o_rpre[i] : NULL;
+    }
+  }
+  if (train) {
+    n->delta[0] = base + o_d0;
+    n->delta[1] = base + o_d1;
+    n->dwperm = base + o_dwp;
+  }
+  n->col = base + o_col;
+  n->wperm = base + o_wp;
+  n->ones = base + o_ones;
+  for (int64_t i = 0; i < rowsmax; i++) {
+    if (n->elem == sizeof(float))
+      ((float *)n->ones)[i] = 1.0f;
+    else
+      ((double *)n->ones)[i] = 1.0;
+  }
+  if (rop) {
+    n->rdelta[0] = base + o_rd0;
+    n->rdelta[1] = base + o_rd1;
+    n->rcol = base + o_rcol;
+    n->vperm = base + o_vp;
+    n->tmp = base + o_tmp;
+  }
+done:
+  rlz_free(a, o_out);
+  rlz_free(a, o_pre);
+  rlz_free(a, o_rout);
+  rlz_free(a, o_rpre);
+  if (st != RICHETA_OK) {
+    rlz_net_free(n);
+    return st;
+  }
+  *out = n;
+  return RICHETA_OK;
+}
+
+void rlz_net_free(rlz_net *n) {
+  if (!n)
+    return;
+  rlz_alloc a = n->alloc;
+  rlz_free(&a, n->ws);
+  rlz_free(&a, n->out);
+  rlz_free(&a, n->pre);
+  rlz_free(&a, n->cur);
+  rlz_free(&a, n->slot);
+  rlz_free(&a, n->rout);
+  rlz_free(&a, n->rpre);
+  rlz_free(&a, n);
+}
+
+size_t rlz_net_workspace_bytes(const rlz_net *n) { return n->ws_bytes; }
+
+void rlz_net_set_conv_block(rlz_net *n, int64_t samples) {
+  /* the block may only shrink: the buffers were sized for the planned one */
+  if (samples >= 1 && samples < n->conv_block)
+    n->conv_block = samples;
+  n->col_node = -1;
+}
+
+const void *rlz_net_output(const rlz_net *n, int i) {
+  return i > 0 && i < n->g->n - 1 ? n->out[i] : NULL;
+}
+
+richeta_status rlz_net_forward(rlz_net *n, const void *P, const void *in, int from, int to,
+                               int64_t b, void *dst) {
+  return n->dtype == RICHETA_DTYPE_F64 ? rlz_net_forward_f64(n, P, in, from, to, b, dst)
+                                       : rlz_net_forward_f32(n, P, in, from, to, b, dst);
+}
+
+richeta_status rlz_net_backward(rlz_net *n, const void *P, const void *x, int64_t b, void *dout,
+                                void *grad, bool first, double *bound) {
+  return n->dtype == RICHETA_DTYPE_F64 ? rlz_net_backward_f64(n, P, x, b, dout, grad, first, bound)
+                                       : rlz_net_backward_f32(n, P, x, b, dout, grad, first, bound);
+}
