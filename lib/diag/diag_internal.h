@@ -1,13 +1,43 @@
-/* Shared helpers of the diagnostics files. */
+/* Shared pieces of the diagnostics: a float64 copy of the model (its node
+ * list run by the core's executor with the R-operator) and the passes the
+ * diagnostics are made of. Every diagnostic works in float64 whatever the
+ * model's dtype: parameters are converted once per call. */
 #ifndef RLZ_DIAG_INTERNAL_H
 #define RLZ_DIAG_INTERNAL_H
 
-#include "diag/jet.h"
 #include "model/model_internal.h"
+#include "nn/nn.h"
 #include <richlazy/diag.h>
+
+typedef struct rlz_dnet {
+  const rlz_alloc *alloc;
+  rlz_err *err;
+  const rlz_graph *g;
+  rlz_net *net; /* float64, `batch` samples per run, R-operator on */
+  int64_t P, C, D, batch;
+  richeta_loss loss;
+  bool centered;
+  double *theta, *theta0;   /* P each */
+  double *f0, *f, *g0, *rf; /* batch x C: theta0's and the centered output, dLoss/df, R{f} */
+} rlz_dnet;
 
 /* Validate (model, x, y, batch) and record the message on the model. */
 richeta_status rlz_diag_check_batch(richeta_model *m, const double *x, const double *y,
                                     int64_t batch, int need_y);
+/* A float64 network for `batch` samples with the model's parameters. */
+richeta_status rlz_dnet_init(rlz_dnet *d, richeta_model *m, int64_t batch);
+void rlz_dnet_free(rlz_dnet *d);
+/* Centered output of theta on n samples into d->f (theta's forward stays
+ * current for backward passes). */
+richeta_status rlz_dnet_output(rlz_dnet *d, const double *x, int64_t n);
+/* Mean loss and its gradient (P) on n samples. */
+richeta_status rlz_dnet_gradient(rlz_dnet *d, const double *x, const double *y, int64_t n,
+                                 double *grad, double *loss);
+/* hv = H v (exact, R-operator). */
+richeta_status rlz_dnet_hvp(rlz_dnet *d, const double *x, const double *y, int64_t n,
+                            const double *v, double *hv);
+/* out = J^T H_f J v (Gauss-Newton). */
+richeta_status rlz_dnet_gnvp(rlz_dnet *d, const double *x, const double *y, int64_t n,
+                             const double *v, double *out);
 
 #endif

@@ -9,18 +9,6 @@
 
 #define RLZ_RNG_STREAM_DIAG UINT64_C(0x4449414700000000) /* "DIAG" << 32 */
 
-richeta_status rlz_diag_check_batch(richeta_model *m, const double *x, const double *y,
-                                    int64_t batch, int need_y) {
-  if (!m)
-    return rlz_fail(NULL, RICHETA_ERR_NULL, "diagnostics: model is NULL");
-  if (!x || (need_y && !y))
-    return rlz_fail(rlz_model_err(m), RICHETA_ERR_NULL, "diagnostics: x or y is NULL");
-  if (batch < 1 || batch > (INT64_C(1) << 31))
-    return rlz_fail(rlz_model_err(m), RICHETA_ERR_RANGE,
-                    "diagnostics: batch must be in [1, 2^31] (got %lld)", (long long)batch);
-  return RICHETA_OK;
-}
-
 richeta_status richeta_diag_hvp(richeta_model *model, const double *x, const double *y,
                                 int64_t batch, const double *v, double *hv, int64_t len) {
   richeta_status s = rlz_diag_check_batch(model, x, y, batch, 1);
@@ -28,14 +16,14 @@ richeta_status richeta_diag_hvp(richeta_model *model, const double *x, const dou
     return s;
   if (!v || !hv)
     return rlz_fail(rlz_model_err(model), RICHETA_ERR_NULL, "richeta_diag_hvp: v or hv is NULL");
-  rlz_jet j;
-  s = rlz_jet_init(&j, model, batch);
+  rlz_dnet j;
+  s = rlz_dnet_init(&j, model, batch);
   if (s == RICHETA_OK && len != j.P)
     s = rlz_fail(j.err, RICHETA_ERR_MISMATCH, "richeta_diag_hvp: len %lld, model has %lld",
                  (long long)len, (long long)j.P);
   if (s == RICHETA_OK)
-    rlz_jet_hvp(&j, x, y, batch, v, hv);
-  rlz_jet_free(&j);
+    s = rlz_dnet_hvp(&j, x, y, batch, v, hv);
+  rlz_dnet_free(&j);
   return s;
 }
 
@@ -57,8 +45,8 @@ richeta_status richeta_diag_hessian_top(richeta_model *model, const double *x, c
   if (k < 1 || iters < k)
     return rlz_fail(e, RICHETA_ERR_RANGE, "need 1 <= k <= iters (k=%lld, iters=%lld)",
                     (long long)k, (long long)iters);
-  rlz_jet j;
-  s = rlz_jet_init(&j, model, batch);
+  rlz_dnet j;
+  s = rlz_dnet_init(&j, model, batch);
   int64_t P = j.P, m = iters < P ? iters : P;
   if (s == RICHETA_OK && k > P)
     s = rlz_fail(e, RICHETA_ERR_RANGE, "k=%lld exceeds the %lld parameters", (long long)k,
@@ -78,9 +66,10 @@ richeta_status richeta_diag_hessian_top(richeta_model *model, const double *x, c
   }
   if (s == RICHETA_OK) {
     random_unit(seed, 0, P, Q);
-    for (int64_t it = 0; it < m; it++) {
+    for (int64_t it = 0; it < m && s == RICHETA_OK; it++) {
       double *q = Q + it * P;
-      rlz_jet_hvp(&j, x, y, batch, q, w);
+      if ((s = rlz_dnet_hvp(&j, x, y, batch, q, w)) != RICHETA_OK)
+        break;
       alpha[it] = rlz_dot_f64(P, q, w);
       /* full reorthogonalization, twice for stability */
       for (int pass = 0; pass < 2; pass++)
@@ -108,8 +97,7 @@ richeta_status richeta_diag_hessian_top(richeta_model *model, const double *x, c
       memcpy(Q + (it + 1) * P, w, (size_t)P * sizeof(double));
       rlz_scal_f64(P, 1.0 / b, Q + (it + 1) * P);
     }
-    s = rlz_stev_f64(m, alpha, beta, NULL, 1);
-    if (s != RICHETA_OK)
+    if (s == RICHETA_OK && (s = rlz_stev_f64(m, alpha, beta, NULL, 1)) != RICHETA_OK)
       s = rlz_fail(e, s, "LAPACK failed on the Lanczos tridiagonal matrix");
     for (int64_t i = 0; s == RICHETA_OK && i < k; i++)
       eigenvalues[i] = alpha[m - 1 - i];
@@ -118,7 +106,7 @@ richeta_status richeta_diag_hessian_top(richeta_model *model, const double *x, c
   rlz_free(j.alloc, w);
   rlz_free(j.alloc, alpha);
   rlz_free(j.alloc, beta);
-  rlz_jet_free(&j);
+  rlz_dnet_free(&j);
   return s;
 }
 
@@ -133,8 +121,8 @@ richeta_status richeta_diag_hessian_trace(richeta_model *model, const double *x,
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_hessian_trace: trace is NULL");
   if (probes < 1)
     return rlz_fail(e, RICHETA_ERR_RANGE, "probes must be >= 1 (got %lld)", (long long)probes);
-  rlz_jet j;
-  s = rlz_jet_init(&j, model, batch);
+  rlz_dnet j;
+  s = rlz_dnet_init(&j, model, batch);
   double *v = NULL, *hv = NULL;
   if (s == RICHETA_OK) {
     v = rlz_calloc(j.alloc, (size_t)j.P, sizeof(double));
@@ -144,26 +132,28 @@ richeta_status richeta_diag_hessian_trace(richeta_model *model, const double *x,
   }
   if (s == RICHETA_OK) {
     double sum = 0, sum2 = 0;
-    for (int64_t p = 0; p < probes; p++) {
+    for (int64_t p = 0; p < probes && s == RICHETA_OK; p++) {
       for (int64_t i = 0; i < j.P; i++) /* Rademacher +-1 */
         v[i] = (rlz_rng_u64(seed, RLZ_RNG_STREAM_DIAG + 0x100 + (uint64_t)p, (uint64_t)i) >> 63)
                    ? 1.0
                    : -1.0;
-      rlz_jet_hvp(&j, x, y, batch, v, hv);
+      if ((s = rlz_dnet_hvp(&j, x, y, batch, v, hv)) != RICHETA_OK)
+        break;
       double t = rlz_dot_f64(j.P, v, hv);
       sum += t;
       sum2 += t * t;
     }
     double mean = sum / (double)probes;
-    *trace = mean;
-    if (stderr_out)
+    if (s == RICHETA_OK)
+      *trace = mean;
+    if (s == RICHETA_OK && stderr_out)
       *stderr_out = probes > 1 ? sqrt(fmax(sum2 / probes - mean * mean, 0) * probes /
                                       (double)(probes - 1) / (double)probes)
                                : NAN;
   }
   rlz_free(j.alloc, v);
   rlz_free(j.alloc, hv);
-  rlz_jet_free(&j);
+  rlz_dnet_free(&j);
   return s;
 }
 
@@ -177,8 +167,8 @@ richeta_status richeta_diag_gn_top(richeta_model *model, const double *x, const 
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_gn_top: lambda is NULL");
   if (iters < 1)
     return rlz_fail(e, RICHETA_ERR_RANGE, "iters must be >= 1 (got %lld)", (long long)iters);
-  rlz_jet j;
-  s = rlz_jet_init(&j, model, batch);
+  rlz_dnet j;
+  s = rlz_dnet_init(&j, model, batch);
   double *v = NULL, *gv = NULL;
   if (s == RICHETA_OK) {
     v = rlz_calloc(j.alloc, (size_t)j.P, sizeof(double));
@@ -190,7 +180,8 @@ richeta_status richeta_diag_gn_top(richeta_model *model, const double *x, const 
     random_unit(seed, 0x200, j.P, v);
     double lam = 0;
     for (int64_t it = 0; it < iters; it++) {
-      rlz_jet_gnvp(&j, x, y, batch, v, gv);
+      if ((s = rlz_dnet_gnvp(&j, x, y, batch, v, gv)) != RICHETA_OK)
+        break;
       lam = rlz_dot_f64(j.P, v, gv); /* Rayleigh quotient (GN is PSD) */
       double nrm = rlz_nrm2_f64(j.P, gv);
       if (nrm == 0)
@@ -198,10 +189,11 @@ richeta_status richeta_diag_gn_top(richeta_model *model, const double *x, const 
       memcpy(v, gv, (size_t)j.P * sizeof(double));
       rlz_scal_f64(j.P, 1.0 / nrm, v);
     }
-    *lambda = lam;
+    if (s == RICHETA_OK)
+      *lambda = lam;
   }
   rlz_free(j.alloc, v);
   rlz_free(j.alloc, gv);
-  rlz_jet_free(&j);
+  rlz_dnet_free(&j);
   return s;
 }

@@ -7,59 +7,74 @@
 #include <math.h>
 #include <string.h>
 
-/* K (n*C square) of the parameters p on x (n samples); j sized for n. */
-static richeta_status ntk_into(rlz_jet *j, const double *p, const double *x, int64_t n,
+/* Rows of the Jacobian held at once are capped: K is built from blocks
+ * of rows, two at a time (rows of one sample's outputs are recomputed for
+ * each block pair when they do not fit together). */
+#define NTK_BLOCK_BYTES ((size_t)256 << 20)
+
+/* Rows [r0, r0 + nr) of the Jacobian of the (uncentered) output on x with
+ * parameters p: row (i, c) = d f_c(x_i) / d theta, from one forward of
+ * sample i and one backward per output. */
+static richeta_status jacobian_rows(rlz_dnet *d, const double *p, const double *x, int64_t r0,
+                                    int64_t nr, double *J) {
+  int64_t C = d->C;
+  int last = d->g->n - 1;
+  richeta_status st = RICHETA_OK;
+  int64_t cur = -1;
+  for (int64_t r = r0; r < r0 + nr && st == RICHETA_OK; r++) {
+    int64_t i = r / C, c = r % C;
+    if (i != cur) {
+      st = rlz_net_forward(d->net, p, x + i * d->D, 0, last, 1, d->f);
+      cur = i;
+    }
+    if (st != RICHETA_OK)
+      break;
+    memset(d->g0, 0, (size_t)C * sizeof(double));
+    d->g0[c] = 1.0;
+    double bound = 0;
+    st = rlz_net_backward(d->net, p, x + i * d->D, 1, d->g0, J + (r - r0) * d->P, true, &bound);
+  }
+  return st;
+}
+
+/* K (n*C square) of the parameters p on x (n samples): K = J J^T. */
+static richeta_status ntk_into(rlz_dnet *d, const double *p, const double *x, int64_t n,
                                double *K) {
-  int64_t C = j->C, nc = n * C;
-  richeta_status s = RICHETA_OK;
-  double *Dl[RLZ_JET_MAX_LAYERS] = {0};
-  double *G = rlz_calloc(j->alloc, (size_t)(nc * nc), sizeof(double));
-  double *A = rlz_calloc(j->alloc, (size_t)(n * n), sizeof(double));
-  if (!G || !A)
-    s = RICHETA_ERR_NOMEM;
-  for (int64_t l = 0; s == RICHETA_OK && l < j->L; l++) {
-    Dl[l] = rlz_calloc(j->alloc, (size_t)(nc * j->rows[l]), sizeof(double));
-    if (!Dl[l])
-      s = RICHETA_ERR_NOMEM;
-  }
-  if (s != RICHETA_OK) {
-    s = rlz_fail(j->err, RICHETA_ERR_NOMEM, "cannot allocate NTK workspaces for %lld samples",
-                 (long long)n);
-    goto done;
-  }
-  rlz_jet_forward(j, p, x, n);
-  /* Readout deltas: row (i,c) of D_{L-1} is e_c. */
-  for (int64_t r = 0; r < nc; r++)
-    Dl[j->L - 1][r * C + r % C] = 1.0;
-  /* Propagate: D_{l-1}[(i,c)] = phi'(h_{l-1}[i]) * (s_l D_l[(i,c)] W_l) */
-  for (int64_t l = j->L - 1; l > 0; l--) {
-    int64_t r = j->rows[l], c = j->cols[l];
-    rlz_gemm_f64(RLZ_NO_TRANS, RLZ_NO_TRANS, nc, c, r, j->wmul[l], Dl[l], r, p + j->woff[l], c,
-                 0.0, Dl[l - 1], c);
-    for (int64_t row = 0; row < nc; row++) {
-      const double *h = j->h[l - 1] + (row / C) * c;
-      double *d = Dl[l - 1] + row * c;
-      for (int64_t k = 0; k < c; k++)
-        d[k] *= rlz_jet_dphi(j->act, h[k]);
+  int64_t nc = n * d->C, P = d->P;
+  size_t per_row = (size_t)P * sizeof(double);
+  int64_t br = (int64_t)(NTK_BLOCK_BYTES / 2 / per_row);
+  br = br < 1 ? 1 : br > nc ? nc : br;
+  double *JA = rlz_calloc(d->alloc, (size_t)(br * P), sizeof(double));
+  double *JB = br < nc ? rlz_calloc(d->alloc, (size_t)(br * P), sizeof(double)) : NULL;
+  double *KB = rlz_calloc(d->alloc, (size_t)(br * br), sizeof(double));
+  richeta_status st = RICHETA_OK;
+  if (!JA || !KB || (br < nc && !JB))
+    st = rlz_fail(d->err, RICHETA_ERR_NOMEM,
+                  "cannot allocate a Jacobian block of %lld rows x %lld parameters", (long long)br,
+                  (long long)P);
+  for (int64_t a0 = 0; st == RICHETA_OK && a0 < nc; a0 += br) {
+    int64_t na = nc - a0 < br ? nc - a0 : br;
+    st = jacobian_rows(d, p, x, a0, na, JA);
+    for (int64_t b0 = a0; st == RICHETA_OK && b0 < nc; b0 += br) {
+      int64_t nb = nc - b0 < br ? nc - b0 : br;
+      const double *JBp = JA;
+      if (b0 != a0) {
+        st = jacobian_rows(d, p, x, b0, nb, JB);
+        JBp = JB;
+      }
+      if (st == RICHETA_OK)
+        st = rlz_gemm_f64(RLZ_NO_TRANS, RLZ_TRANS, na, nb, P, 1.0, JA, P, JBp, P, 0.0, KB, nb);
+      for (int64_t u = 0; st == RICHETA_OK && u < na; u++)
+        for (int64_t v = 0; v < nb; v++) {
+          K[(a0 + u) * nc + b0 + v] = KB[u * nb + v];
+          K[(b0 + v) * nc + a0 + u] = KB[u * nb + v];
+        }
     }
   }
-  memset(K, 0, (size_t)(nc * nc) * sizeof(double));
-  for (int64_t l = 0; l < j->L; l++) {
-    int64_t r = j->rows[l], c = j->cols[l];
-    const double *a = l == 0 ? x : j->act_out[l - 1];
-    rlz_gemm_f64(RLZ_NO_TRANS, RLZ_TRANS, nc, nc, r, 1.0, Dl[l], r, Dl[l], r, 0.0, G, nc);
-    rlz_gemm_f64(RLZ_NO_TRANS, RLZ_TRANS, n, n, c, 1.0, a, c, a, c, 0.0, A, n);
-    double ws = j->wmul[l] * j->wmul[l], bs = j->boff[l] >= 0 ? j->bmul[l] * j->bmul[l] : 0.0;
-    for (int64_t u = 0; u < nc; u++)
-      for (int64_t v = 0; v < nc; v++)
-        K[u * nc + v] += G[u * nc + v] * (ws * A[(u / C) * n + v / C] + bs);
-  }
-done:
-  for (int64_t l = 0; l < RLZ_JET_MAX_LAYERS; l++)
-    rlz_free(j->alloc, Dl[l]);
-  rlz_free(j->alloc, G);
-  rlz_free(j->alloc, A);
-  return s;
+  rlz_free(d->alloc, JA);
+  rlz_free(d->alloc, JB);
+  rlz_free(d->alloc, KB);
+  return st;
 }
 
 richeta_status richeta_diag_ntk(richeta_model *model, const double *x, int64_t batch, int initial,
@@ -77,11 +92,11 @@ richeta_status richeta_diag_ntk(richeta_model *model, const double *x, int64_t b
   if (cap < need)
     return rlz_fail(e, RICHETA_ERR_BUFFER_TOO_SMALL, "NTK needs %lld doubles, buffer has %lld",
                     (long long)need, (long long)cap);
-  rlz_jet j;
-  s = rlz_jet_init(&j, model, batch);
+  rlz_dnet j;
+  s = rlz_dnet_init(&j, model, batch);
   if (s == RICHETA_OK)
     s = ntk_into(&j, initial ? j.theta0 : j.theta, x, batch, kernel);
-  rlz_jet_free(&j);
+  rlz_dnet_free(&j);
   return s;
 }
 
@@ -93,26 +108,29 @@ richeta_status richeta_diag_feature_kernel(richeta_model *model, const double *x
   rlz_err *e = rlz_model_err(model);
   if (!kernel)
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_feature_kernel: kernel is NULL");
-  int64_t L = 0, need;
-  richeta_model_get_int(model, RICHETA_PARAM_DEPTH, &L);
-  if (layer < -1 || layer >= L - 1)
+  const rlz_graph *g = rlz_model_graph(model);
+  int64_t need;
+  if (layer < -1 || layer >= g->nlayers - 1)
     return rlz_fail(e, RICHETA_ERR_RANGE, "hidden layer %lld outside [-1, %lld)",
-                    (long long)layer, (long long)(L - 1));
+                    (long long)layer, (long long)(g->nlayers - 1));
   if (!rlz_mul_i64(batch, batch, &need))
     return rlz_fail(e, RICHETA_ERR_OVERFLOW, "kernel size overflows");
   if (cap < need)
     return rlz_fail(e, RICHETA_ERR_BUFFER_TOO_SMALL, "kernel needs %lld doubles, buffer has %lld",
                     (long long)need, (long long)cap);
-  rlz_jet j;
-  s = rlz_jet_init(&j, model, batch);
+  rlz_dnet j;
+  s = rlz_dnet_init(&j, model, batch);
+  if (s == RICHETA_OK && layer >= 0)
+    s = rlz_net_forward(j.net, j.theta, x, 0, g->n - 1, batch, j.f);
   if (s == RICHETA_OK) {
-    rlz_jet_forward(&j, j.theta, x, batch);
-    const double *f = layer < 0 ? x : j.act_out[layer];
-    int64_t w = layer < 0 ? j.D : j.rows[layer];
-    rlz_gemm_f64(RLZ_NO_TRANS, RLZ_TRANS, batch, batch, w, 1.0 / (double)w, f, w, f, w, 0.0,
-                 kernel, batch);
+    /* the activations a layer hands on: its node's output */
+    int node = layer < 0 ? 0 : rlz_graph_layer_node(g, layer);
+    const double *f = layer < 0 ? x : rlz_net_output(j.net, node);
+    int64_t w = g->nodes[node].size;
+    s = rlz_gemm_f64(RLZ_NO_TRANS, RLZ_TRANS, batch, batch, w, 1.0 / (double)w, f, w, f, w, 0.0,
+                     kernel, batch);
   }
-  rlz_jet_free(&j);
+  rlz_dnet_free(&j);
   return s;
 }
 
@@ -246,9 +264,10 @@ richeta_status richeta_diag_kernel_regression(richeta_model *model, const double
   if (ridge < 0)
     return rlz_fail(e, RICHETA_ERR_RANGE, "ridge must be >= 0 (got %g)", ridge);
   int64_t n = n_train + n_test;
-  rlz_jet j;
-  richeta_status s = rlz_jet_init(&j, model, n);
+  rlz_dnet j;
+  richeta_status s = rlz_dnet_init(&j, model, n);
   int64_t C = j.C, D = j.D, nc = n * C, tc = n_train * C, sc = n_test * C;
+  int last = j.g ? j.g->n - 1 : 0;
   double *X = NULL, *K = NULL, *Ktt = NULL, *alpha = NULL, *f0 = NULL;
   if (s == RICHETA_OK) {
     X = rlz_calloc(j.alloc, (size_t)(n * D), sizeof(double));
@@ -266,8 +285,10 @@ richeta_status richeta_diag_kernel_regression(richeta_model *model, const double
   }
   if (s == RICHETA_OK) {
     /* the network at theta0: zero when centered */
-    if (j.centering != RICHETA_CENTERING_FROZEN)
-      memcpy(f0, rlz_jet_forward(&j, j.theta0, X, n), (size_t)nc * sizeof(double));
+    if (!j.centered)
+      s = rlz_net_forward(j.net, j.theta0, X, 0, last, n, f0);
+  }
+  if (s == RICHETA_OK) {
     for (int64_t u = 0; u < tc; u++) {
       for (int64_t v = 0; v < tc; v++)
         Ktt[u * tc + v] = K[u * nc + v];
@@ -291,6 +312,6 @@ richeta_status richeta_diag_kernel_regression(richeta_model *model, const double
   rlz_free(j.alloc, Ktt);
   rlz_free(j.alloc, alpha);
   rlz_free(j.alloc, f0);
-  rlz_jet_free(&j);
+  rlz_dnet_free(&j);
   return s;
 }

@@ -9,25 +9,37 @@ richeta_status richeta_diag_weight_movement(richeta_model *model, double *moveme
   rlz_err *e = rlz_model_err(model);
   if (!movement)
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_weight_movement: movement is NULL");
-  int64_t L = 0;
-  richeta_model_get_int(model, RICHETA_PARAM_DEPTH, &L);
+  const rlz_graph *g = rlz_model_graph(model);
+  int64_t L = g->nlayers, P = g->nparams;
   if (cap < L)
     return rlz_fail(e, RICHETA_ERR_BUFFER_TOO_SMALL, "need %lld values, buffer has %lld",
                     (long long)L, (long long)cap);
-  rlz_jet j;
-  richeta_status s = rlz_jet_init(&j, model, 1);
-  for (int64_t l = 0; s == RICHETA_OK && l < L; l++) {
-    double dd = 0, w0 = 0;
-    int64_t n = j.rows[l] * j.cols[l];
-    const double *w = j.theta + j.woff[l], *z = j.theta0 + j.woff[l];
-    for (int64_t i = 0; i < n; i++) {
-      dd += (w[i] - z[i]) * (w[i] - z[i]);
-      w0 += z[i] * z[i];
-    }
-    movement[l] = w0 > 0 ? sqrt(dd / w0) : (dd > 0 ? INFINITY : 0.0);
+  const rlz_alloc *a = rlz_model_alloc(model);
+  double *th = rlz_calloc(a, (size_t)P, sizeof(double)), *t0 = rlz_calloc(a, (size_t)P, sizeof(double));
+  if (!th || !t0) {
+    rlz_free(a, th);
+    rlz_free(a, t0);
+    return rlz_fail(e, RICHETA_ERR_NOMEM, "cannot allocate copies of %lld parameters",
+                    (long long)P);
   }
-  rlz_jet_free(&j);
-  return s;
+  richeta_model_get_params(model, th, P);
+  richeta_model_get_initial_params(model, t0, P);
+  for (int i = 0; i < g->n; i++) {
+    const rlz_node *nd = &g->nodes[i];
+    if (nd->layer < 0)
+      continue;
+    double dd = 0, w0 = 0;
+    int64_t n = nd->rows * nd->cols;
+    const double *w = th + nd->woff, *z = t0 + nd->woff;
+    for (int64_t k = 0; k < n; k++) {
+      dd += (w[k] - z[k]) * (w[k] - z[k]);
+      w0 += z[k] * z[k];
+    }
+    movement[nd->layer] = w0 > 0 ? sqrt(dd / w0) : (dd > 0 ? INFINITY : 0.0);
+  }
+  rlz_free(a, th);
+  rlz_free(a, t0);
+  return RICHETA_OK;
 }
 
 richeta_status richeta_diag_preactivation_size(richeta_model *model, const double *x,
@@ -38,23 +50,25 @@ richeta_status richeta_diag_preactivation_size(richeta_model *model, const doubl
   rlz_err *e = rlz_model_err(model);
   if (!sizes)
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_preactivation_size: sizes is NULL");
-  int64_t L = 0;
-  richeta_model_get_int(model, RICHETA_PARAM_DEPTH, &L);
-  if (cap < L)
+  const rlz_graph *g = rlz_model_graph(model);
+  if (cap < g->nlayers)
     return rlz_fail(e, RICHETA_ERR_BUFFER_TOO_SMALL, "need %lld values, buffer has %lld",
-                    (long long)L, (long long)cap);
-  rlz_jet j;
-  s = rlz_jet_init(&j, model, batch);
-  if (s == RICHETA_OK) {
-    rlz_jet_forward(&j, j.theta, x, batch);
-    for (int64_t l = 0; l < L; l++) {
-      int64_t n = batch * j.rows[l];
-      double acc = 0;
-      for (int64_t i = 0; i < n; i++)
-        acc += fabs(j.h[l][i]);
-      sizes[l] = acc / (double)n;
-    }
+                    (long long)g->nlayers, (long long)cap);
+  rlz_dnet j;
+  s = rlz_dnet_init(&j, model, batch);
+  if (s == RICHETA_OK) /* theta's own pre-activations (not centered) */
+    s = rlz_net_forward(j.net, j.theta, x, 0, g->n - 1, batch, j.f);
+  for (int i = 0; s == RICHETA_OK && i < g->n; i++) {
+    const rlz_node *nd = &g->nodes[i];
+    if (nd->layer < 0)
+      continue;
+    const double *h = rlz_net_preact(j.net, i);
+    int64_t n = batch * nd->size;
+    double acc = 0;
+    for (int64_t k = 0; k < n; k++)
+      acc += fabs(h[k]);
+    sizes[nd->layer] = acc / (double)n;
   }
-  rlz_jet_free(&j);
+  rlz_dnet_free(&j);
   return s;
 }

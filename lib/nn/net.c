@@ -29,8 +29,12 @@ static size_t plan_add(plan *p, int64_t count, size_t elem) {
   return off;
 }
 
-static bool needs_pre(const rlz_node *nd) {
-  return (nd->op == RLZ_OP_DENSE || nd->op == RLZ_OP_CONV2D) && nd->act == RICHETA_ACTIVATION_GELU;
+/* A fused activation keeps its pre-activation apart when it needs it for
+ * its derivative (gelu), or when asked to (diagnostics). */
+static bool needs_pre(const rlz_node *nd, unsigned flags) {
+  return (nd->op == RLZ_OP_DENSE || nd->op == RLZ_OP_CONV2D) &&
+         (nd->act == RICHETA_ACTIVATION_GELU ||
+          ((flags & RLZ_NET_KEEP_PRE) && nd->act != RICHETA_ACTIVATION_IDENTITY));
 }
 
 /* Samples per im2col block: the whole chunk when its largest block fits
@@ -100,7 +104,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     bool last = i == g->n - 1;
     if (!last)
       o_out[i] = plan_add(&p, cnt, n->elem);
-    if (!last && needs_pre(nd))
+    if (!last && needs_pre(nd, flags))
       o_pre[i] = plan_add(&p, cnt, n->elem);
     if (rop) {
       o_rout[i] = plan_add(&p, cnt, n->elem);
@@ -155,7 +159,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   for (int i = 1; i < g->n; i++) {
     bool last = i == g->n - 1;
     n->out[i] = last ? NULL : base + o_out[i];
-    n->pre[i] = !last && needs_pre(&g->nodes[i]) ? base + o_pre[i] : n->out[i];
+    n->pre[i] = !last && needs_pre(&g->nodes[i], flags) ? base + o_pre[i] : n->out[i];
     if (rop) {
       n->rout[i] = base + o_rout[i];
       n->rpre[i] = g->nodes[i].layer >= 0 ? base + o_rpre[i] : NULL;
@@ -220,6 +224,10 @@ void rlz_net_set_conv_block(rlz_net *n, int64_t samples) {
 
 const void *rlz_net_output(const rlz_net *n, int i) {
   return i > 0 && i < n->g->n - 1 ? n->out[i] : NULL;
+}
+
+const void *rlz_net_preact(const rlz_net *n, int i) {
+  return i == n->g->n - 1 ? n->cur[i] : n->pre[i];
 }
 
 richeta_status rlz_net_forward(rlz_net *n, const void *P, const void *in, int from, int to,

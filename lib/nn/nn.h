@@ -128,7 +128,8 @@ int64_t rlz_graph_trunk_params(const rlz_graph *g);
 enum {
   RLZ_NET_TRAIN = 1u,    /* keep what backward needs, delta buffers */
   RLZ_NET_ROP = 2u,      /* R-operator buffers (Hessian-vector products) */
-  RLZ_NET_GEMM_ONLY = 4u /* always gemm (no gemv/ger shortcuts): the 1.0 teacher's products */
+  RLZ_NET_GEMM_ONLY = 4u, /* always gemm (no gemv/ger shortcuts): the 1.0 teacher's products */
+  RLZ_NET_KEEP_PRE = 8u   /* keep every pre-activation (not only gelu's): rlz_net_preact */
 };
 
 typedef struct rlz_net rlz_net;
@@ -152,6 +153,10 @@ richeta_status rlz_net_forward(rlz_net *n, const void *P, const void *in, int fr
                                int64_t b, void *dst);
 /* Output of node i of the last forward (workspace; NULL for the last node). */
 const void *rlz_net_output(const rlz_net *n, int i);
+/* Pre-activation of parametrized node i of the last forward (the output
+ * itself for the last node and identity activations; needs
+ * RLZ_NET_KEEP_PRE for the others). */
+const void *rlz_net_preact(const rlz_net *n, int i);
 /* Backward of the last forward over every node: dout (b x C, consumed:
  * overwritten) is dLoss/d(output); gradients are written (first) or added
  * to grad. x is the forward's input. Adds to *bound an upper bound of

@@ -132,6 +132,7 @@ SIGNATURES = {
     "richeta_model_get_double": (status, [handle, enum, p_dbl]),
     "richeta_model_num_params": (status, [handle, p_i64]),
     "richeta_model_layer_shape": (status, [handle, c_i64, p_i64, p_i64, p_i64]),
+    "richeta_model_num_layers": (status, [handle, p_i64]),
     "richeta_model_get_layer": (status, [handle, c_i64, p_dbl, c_i64, p_dbl, c_i64]),
     "richeta_model_set_layer": (status, [handle, c_i64, p_dbl, c_i64, p_dbl, c_i64]),
     "richeta_model_get_params": (status, [handle, p_dbl, c_i64]),

@@ -2,7 +2,7 @@
 
 import enum
 
-__all__ = ["DType", "ParamType", "Param", "Parameterization", "Activation", "Loss", "Centering",
+__all__ = ["DType", "ParamType", "Param", "Arch", "ConvScale", "Parameterization", "Activation", "Loss", "Centering",
            "GammaRule", "Schedule", "Task", "RunState", "TwOption", "TwTime", "Norm"]
 
 
@@ -35,6 +35,11 @@ class Param(enum.IntEnum):
     GAMMA = 11
     SEED = 12
     BATCH = 13
+    ARCH = 14
+    IMAGE_CHANNELS = 15
+    IMAGE_HEIGHT = 16
+    IMAGE_WIDTH = 17
+    CONV_SCALE = 18
     ETA0 = 100
     MOMENTUM = 101
     WEIGHT_DECAY = 102
@@ -62,6 +67,20 @@ class Param(enum.IntEnum):
     LOG_PER_DECADE = 401
     BLOWUP = 402
     EVAL_SIZE = 403
+
+
+class Arch(enum.IntEnum):
+    """``richeta_arch``: the model's architecture (2 is reserved for the ResNet-18)."""
+
+    MLP = 0
+    CNN = 1
+
+
+class ConvScale(enum.IntEnum):
+    """``richeta_conv_scale``: what a convolution divides its output by."""
+
+    CHANNELS = 0
+    FAN_IN = 1
 
 
 class Parameterization(enum.IntEnum):

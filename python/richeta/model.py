@@ -54,6 +54,13 @@ class Model(Handle):
         self._call("num_params", _byref(v))
         return v.value
 
+    @property
+    def num_layers(self):
+        """Number of parametrized layers (L for the MLP, 4 for the CNN)."""
+        v = ctypes.c_int64()
+        self._call("num_layers", _byref(v))
+        return v.value
+
     def layer_shape(self, layer):
         """(rows, cols, bias_len) of layer ``layer``."""
         r, c, b = ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int64()
