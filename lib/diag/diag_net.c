@@ -44,9 +44,8 @@ richeta_status rlz_dnet_init(rlz_dnet *d, richeta_model *m, int64_t batch) {
     return rlz_fail(d->err, RICHETA_ERR_NOMEM, "diagnostics: cannot allocate workspaces");
   richeta_model_get_params(m, d->theta, d->P);
   richeta_model_get_initial_params(m, d->theta0, d->P);
-  return rlz_net_new(&d->net, d->g, RICHETA_DTYPE_F64, batch, RLZ_NET_TRAIN | RLZ_NET_ROP | RLZ_NET_KEEP_PRE,
-                     d->alloc,
-                     d->err);
+  return rlz_net_new(&d->net, d->g, RICHETA_DTYPE_F64, batch,
+                     RLZ_NET_TRAIN | RLZ_NET_ROP | RLZ_NET_KEEP_PRE, d->alloc, d->err);
 }
 
 void rlz_dnet_free(rlz_dnet *d) {

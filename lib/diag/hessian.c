@@ -43,8 +43,8 @@ richeta_status richeta_diag_hessian_top(richeta_model *model, const double *x, c
   if (!eigenvalues)
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_hessian_top: eigenvalues is NULL");
   if (k < 1 || iters < k)
-    return rlz_fail(e, RICHETA_ERR_RANGE, "need 1 <= k <= iters (k=%lld, iters=%lld)",
-                    (long long)k, (long long)iters);
+    return rlz_fail(e, RICHETA_ERR_RANGE, "need 1 <= k <= iters (k=%lld, iters=%lld)", (long long)k,
+                    (long long)iters);
   rlz_dnet j;
   s = rlz_dnet_init(&j, model, batch);
   int64_t P = j.P, m = iters < P ? iters : P;

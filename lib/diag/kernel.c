@@ -111,8 +111,8 @@ richeta_status richeta_diag_feature_kernel(richeta_model *model, const double *x
   const rlz_graph *g = rlz_model_graph(model);
   int64_t need;
   if (layer < -1 || layer >= g->nlayers - 1)
-    return rlz_fail(e, RICHETA_ERR_RANGE, "hidden layer %lld outside [-1, %lld)",
-                    (long long)layer, (long long)(g->nlayers - 1));
+    return rlz_fail(e, RICHETA_ERR_RANGE, "hidden layer %lld outside [-1, %lld)", (long long)layer,
+                    (long long)(g->nlayers - 1));
   if (!rlz_mul_i64(batch, batch, &need))
     return rlz_fail(e, RICHETA_ERR_OVERFLOW, "kernel size overflows");
   if (cap < need)
@@ -144,8 +144,7 @@ richeta_status richeta_diag_eigenvalues(int64_t n, const double *matrix, double 
     return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "matrix size overflows");
   for (int64_t i = 0; i < nn; i++)
     if (!isfinite(matrix[i]))
-      return rlz_fail(NULL, RICHETA_ERR_NONFINITE, "matrix entry %lld is not finite",
-                      (long long)i);
+      return rlz_fail(NULL, RICHETA_ERR_NONFINITE, "matrix entry %lld is not finite", (long long)i);
   rlz_alloc a;
   rlz_alloc_resolve(&a, NULL);
   double *copy = rlz_calloc(&a, (size_t)nn, sizeof(double));
@@ -168,8 +167,7 @@ richeta_status richeta_diag_eigenvalues(int64_t n, const double *matrix, double 
 }
 
 richeta_status richeta_diag_kernel_alignment(int64_t n, const double *kernel, const double *y,
-                                             int64_t samples, int64_t outputs,
-                                             double *alignment) {
+                                             int64_t samples, int64_t outputs, double *alignment) {
   if (!kernel || !y || !alignment)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_diag_kernel_alignment: NULL argument");
   if (n < 1 || samples < 1 || outputs < 1)
@@ -243,7 +241,8 @@ richeta_status richeta_diag_cka(int64_t n, const double *k1, const double *k2, d
     }
   rlz_free(&a, m);
   if (x11 == 0 || x22 == 0)
-    return rlz_fail(NULL, RICHETA_ERR_INVALID, "CKA undefined: a kernel is constant after centering");
+    return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                    "CKA undefined: a kernel is constant after centering");
   *cka = x12 / sqrt(x11 * x22);
   return RICHETA_OK;
 }

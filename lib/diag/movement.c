@@ -15,7 +15,8 @@ richeta_status richeta_diag_weight_movement(richeta_model *model, double *moveme
     return rlz_fail(e, RICHETA_ERR_BUFFER_TOO_SMALL, "need %lld values, buffer has %lld",
                     (long long)L, (long long)cap);
   const rlz_alloc *a = rlz_model_alloc(model);
-  double *th = rlz_calloc(a, (size_t)P, sizeof(double)), *t0 = rlz_calloc(a, (size_t)P, sizeof(double));
+  double *th = rlz_calloc(a, (size_t)P, sizeof(double)),
+         *t0 = rlz_calloc(a, (size_t)P, sizeof(double));
   if (!th || !t0) {
     rlz_free(a, th);
     rlz_free(a, t0);
@@ -42,8 +43,8 @@ richeta_status richeta_diag_weight_movement(richeta_model *model, double *moveme
   return RICHETA_OK;
 }
 
-richeta_status richeta_diag_preactivation_size(richeta_model *model, const double *x,
-                                               int64_t batch, double *sizes, int64_t cap) {
+richeta_status richeta_diag_preactivation_size(richeta_model *model, const double *x, int64_t batch,
+                                               double *sizes, int64_t cap) {
   richeta_status s = rlz_diag_check_batch(model, x, NULL, batch, 0);
   if (s != RICHETA_OK)
     return s;

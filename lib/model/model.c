@@ -139,8 +139,7 @@ richeta_status richeta_model_new(richeta_model **out, const richeta_config *cfg)
   }
   if ((st = alloc_buffers(m)) != RICHETA_OK ||
       (st = rlz_net_new(&m->net, &m->graph, m->dtype, m->chunk, RLZ_NET_TRAIN, &m->alloc,
-                        &m->err)) !=
-          RICHETA_OK)
+                        &m->err)) != RICHETA_OK)
     goto fail;
   init_params(m);
   *out = m;

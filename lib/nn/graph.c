@@ -131,6 +131,14 @@ int rlz_graph_avgpool(rlz_graph *g, int in, int64_t k) {
   return g->n++;
 }
 
+int rlz_graph_act(rlz_graph *g, int in, richeta_activation act) {
+  rlz_node *nd = append(g, in, RLZ_OP_ACT);
+  if (!nd)
+    return -1;
+  nd->act = act;
+  return g->n++;
+}
+
 int rlz_graph_flatten(rlz_graph *g, int in) {
   rlz_node *nd = append(g, in, RLZ_OP_FLATTEN);
   if (!nd)
@@ -166,10 +174,9 @@ int rlz_graph_layer_node(const rlz_graph *g, int64_t l) {
 
 static bool node_equal(const rlz_node *x, const rlz_node *y) {
   return x->op == y->op && x->in == y->in && x->c == y->c && x->h == y->h && x->w == y->w &&
-         x->layout == y->layout && x->act == y->act && x->layer == y->layer &&
-         x->rows == y->rows && x->cols == y->cols && x->woff == y->woff && x->boff == y->boff &&
-         x->wmul == y->wmul && x->bmul == y->bmul && x->k == y->k && x->stride == y->stride &&
-         x->pad == y->pad;
+         x->layout == y->layout && x->act == y->act && x->layer == y->layer && x->rows == y->rows &&
+         x->cols == y->cols && x->woff == y->woff && x->boff == y->boff && x->wmul == y->wmul &&
+         x->bmul == y->bmul && x->k == y->k && x->stride == y->stride && x->pad == y->pad;
 }
 
 bool rlz_graph_trunk_equal(const rlz_graph *a, const rlz_graph *b) {

@@ -18,8 +18,8 @@ typedef struct plan {
 
 static size_t plan_add(plan *p, int64_t count, size_t elem) {
   size_t bytes, off = p->total;
-  if (!p->ok || count < 0 || (uint64_t)count > SIZE_MAX || !rlz_mul_size((size_t)count, elem, &bytes) ||
-      !rlz_add_size(bytes, WS_ALIGN - 1, &bytes)) {
+  if (!p->ok || count < 0 || (uint64_t)count > SIZE_MAX ||
+      !rlz_mul_size((size_t)count, elem, &bytes) || !rlz_add_size(bytes, WS_ALIGN - 1, &bytes)) {
     p->ok = false;
     return 0;
   }

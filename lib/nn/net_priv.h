@@ -25,12 +25,12 @@ struct rlz_net {
   const void **cur;
   void *delta[2]; /* backward slots: node i's output delta is in slot[i] */
   int *slot;
-  void *col;       /* the largest im2col block */
-  int col_node;    /* conv node whose whole-chunk im2col of theta is in col, or -1 */
+  void *col;           /* the largest im2col block */
+  int col_node;        /* conv node whose whole-chunk im2col of theta is in col, or -1 */
   const void *col_src; /* the input it was computed from */
-  void *wperm;     /* a conv weight in (out, ky, kx, in) order: the gemm's */
-  void *dwperm;    /* its gradient */
-  void *ones;      /* ones: bias gradients are G^T 1 */
+  void *wperm;         /* a conv weight in (out, ky, kx, in) order: the gemm's */
+  void *dwperm;        /* its gradient */
+  void *ones;          /* ones: bias gradients are G^T 1 */
   /* R-operator (RLZ_NET_ROP) */
   void **rout, **rpre;
   void *rdelta[2];
@@ -46,9 +46,9 @@ richeta_status rlz_net_forward_f32(rlz_net *n, const void *P, const void *in, in
                                    int64_t b, void *dst);
 richeta_status rlz_net_forward_f64(rlz_net *n, const void *P, const void *in, int from, int to,
                                    int64_t b, void *dst);
-richeta_status rlz_net_backward_f32(rlz_net *n, const void *P, const void *x, int64_t b,
-                                    void *dout, void *grad, bool first, double *bound);
-richeta_status rlz_net_backward_f64(rlz_net *n, const void *P, const void *x, int64_t b,
-                                    void *dout, void *grad, bool first, double *bound);
+richeta_status rlz_net_backward_f32(rlz_net *n, const void *P, const void *x, int64_t b, void *dout,
+                                    void *grad, bool first, double *bound);
+richeta_status rlz_net_backward_f64(rlz_net *n, const void *P, const void *x, int64_t b, void *dout,
+                                    void *grad, bool first, double *bound);
 
 #endif

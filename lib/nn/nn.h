@@ -51,7 +51,7 @@ typedef struct rlz_node {
   rlz_layout layout;
   richeta_activation act; /* fused (dense, conv) or the op's own (act) */
   /* parametrized nodes (dense, conv) */
-  int layer;          /* public layer number, -1 for others */
+  int layer; /* public layer number, -1 for others */
   rlz_role role;
   int64_t rows, cols; /* weight matrix: fan-out x fan-in (conv: C_out x C_in k k) */
   int64_t woff, boff; /* offsets in the flat parameter vector; boff < 0: no bias */
@@ -65,10 +65,10 @@ typedef struct rlz_node {
 typedef struct rlz_graph {
   rlz_node *nodes;
   int n;
-  int nlayers;      /* parametrized nodes */
-  int64_t nparams;  /* length of the flat parameter vector */
-  int64_t in_size;  /* D */
-  int64_t out_size; /* C */
+  int nlayers;       /* parametrized nodes */
+  int64_t nparams;   /* length of the flat parameter vector */
+  int64_t in_size;   /* D */
+  int64_t out_size;  /* C */
   double width_mult; /* SGD width multiplier (mean-field: the base width; else 1) */
 } rlz_graph;
 
@@ -112,6 +112,7 @@ int rlz_graph_conv(rlz_graph *g, int in, int64_t c_out, int64_t k, int64_t strid
                    double gamma, richeta_conv_scale conv_scale);
 int rlz_graph_avgpool(rlz_graph *g, int in, int64_t k);
 int rlz_graph_flatten(rlz_graph *g, int in);
+int rlz_graph_act(rlz_graph *g, int in, richeta_activation act);
 richeta_status rlz_graph_end(rlz_graph *g, rlz_err *e, double width_mult);
 
 /* Index of the node of public layer l, or -1. */
@@ -126,8 +127,8 @@ int64_t rlz_graph_trunk_params(const rlz_graph *g);
 /* ---- the executor (lib/nn/net.c, net_impl.inc) -------------------------- */
 
 enum {
-  RLZ_NET_TRAIN = 1u,    /* keep what backward needs, delta buffers */
-  RLZ_NET_ROP = 2u,      /* R-operator buffers (Hessian-vector products) */
+  RLZ_NET_TRAIN = 1u,     /* keep what backward needs, delta buffers */
+  RLZ_NET_ROP = 2u,       /* R-operator buffers (Hessian-vector products) */
   RLZ_NET_GEMM_ONLY = 4u, /* always gemm (no gemv/ger shortcuts): the 1.0 teacher's products */
   RLZ_NET_KEEP_PRE = 8u   /* keep every pre-activation (not only gelu's): rlz_net_preact */
 };

@@ -103,7 +103,12 @@ static void fix_crc(unsigned char *b, size_t n) {
     b[n - 4 + i] = (unsigned char)(c >> (8 * i));
 }
 
-static const char *const resume_specs[] = {SPEC ",dtype=f32", SPEC ",dtype=f64,schedule=cosine"};
+/* the MLP in both precisions, and the CNN (the model core's conv, pool and
+ * flatten ops) */
+static const char *const resume_specs[] = {
+    SPEC ",dtype=f32", SPEC ",dtype=f64,schedule=cosine",
+    "arch=cnn,L=4,N=2,C=2,D=100,image_channels=1,image_height=10,image_width=10,B=8,T=120,"
+    "eval_n=16,eta0=0.1,momentum=0.5,noise=0.05,dtype=f32"};
 
 START_TEST(resuming_from_a_checkpoint_is_bit_identical_to_not_stopping) {
   make_dir();
@@ -350,7 +355,8 @@ Suite *checkpoint_suite(void) {
   Suite *su = suite_create("checkpoint");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
-  tcase_add_loop_test(tc, resuming_from_a_checkpoint_is_bit_identical_to_not_stopping, 0, 2);
+  tcase_add_loop_test(tc, resuming_from_a_checkpoint_is_bit_identical_to_not_stopping, 0,
+                      (int)(sizeof resume_specs / sizeof resume_specs[0]));
   tcase_add_test(tc, every_truncation_is_refused_and_leaves_the_trainer_unchanged);
   tcase_add_test(tc, flipped_bits_are_caught_by_the_checksum);
   tcase_add_test(tc, unknown_version_and_bad_sections_are_refused_even_with_a_valid_crc);

@@ -551,12 +551,15 @@ END_TEST
 
 /* A worker trains the runs of one seed together (one stream, theta0's hidden
  * layers once per step): the stored table must be the one of runs trained
- * one by one, to the bit. Dense grid, so that groups are full; gamma 1e-3
+ * one by one, to the bit, for the MLP and the CNN. Dense grid, so that groups are full; gamma 1e-3
  * makes some models f64 (dtype auto) next to f32 ones; eval_n = 40 is not a
  * multiple of B, so the held-out set ends in a partial chunk. */
 START_TEST(runs_trained_together_match_runs_trained_alone) {
-  const char *specs[2] = {REAL_SPEC ",eval_n=40", REAL_SPEC ",act=tanh,center=none"};
-  for (int v = 0; v < 2; v++) {
+  const char *specs[3] = {REAL_SPEC ",eval_n=40", REAL_SPEC ",act=tanh,center=none",
+                          /* the CNN's runs share theta0's conv and dense trunk */
+                          "arch=cnn,L=4,N=2,D=100,image_channels=1,image_height=10,"
+                          "image_width=10,B=8,T=30,eval_n=20,blowup=100"};
+  for (int v = 0; v < 3; v++) {
     char *dumps[2];
     for (int k = 0; k < 2; k++) {
       char db[512], tag[16];
