@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,9 +18,19 @@ static const struct {
   const char *alias;
   const char *name;
 } aliases[] = {
-    {"input-dim", "D"}, {"width", "N"},      {"outputs", "C"},        {"depth", "L"},
-    {"batch", "B"},     {"steps", "T"},      {"activation", "act"},   {"parameterization", "param"},
-    {"lr", "eta0"},     {"dataset", "data"}, {"centering", "center"},
+    {"input-dim", "D"},
+    {"width", "N"},
+    {"outputs", "C"},
+    {"depth", "L"},
+    {"batch", "B"},
+    {"steps", "T"},
+    {"activation", "act"},
+    {"parameterization", "param"},
+    {"lr", "eta0"},
+    {"dataset", "data"},
+    {"centering", "center"},
+    {"channels", "image_channels"},
+    {"height", "image_height"},
 };
 #define NALIASES (int)(sizeof aliases / sizeof aliases[0])
 
@@ -201,6 +212,54 @@ int rlz_cli_apply_config_flag(const char *cmd, richeta_config *cfg, const char *
   return 1;
 }
 
+/* Whether argv gives the depth L: a depth flag, or an L key in --set or a
+ * --config file (which may). */
+static bool depth_given(int argc, char **argv) {
+  int depth_row = rlz_param_index(RICHETA_PARAM_DEPTH);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--"))
+      break;
+    if (strncmp(a, "--", 2) != 0)
+      continue;
+    char name[128];
+    const char *eq = strchr(a + 2, '=');
+    size_t len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+    if (len >= sizeof name)
+      continue;
+    memcpy(name, a + 2, len);
+    name[len] = '\0';
+    const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : "");
+    if (!strcmp(name, "config") || flag_param_row(name) == depth_row)
+      return true;
+    if (!strcmp(name, "set")) {
+      for (const char *q = value; (q = strstr(q, "L")) != NULL; q++) {
+        bool starts = q == value || q[-1] == ',' || q[-1] == ' ';
+        const char *r = q + 1;
+        while (*r == ' ')
+          r++;
+        if (starts && *r == '=')
+          return true;
+      }
+    }
+  }
+  return false;
+}
+
+/* Architecture defaults: the CNN is labelled L = 4 for the gamma rule, so
+ * --arch cnn sets L=4 unless the command line gives L. */
+static int arch_defaults(const char *cmd, richeta_config *cfg, int argc, char **argv) {
+  int64_t arch = 0;
+  if (richeta_config_get_int(cfg, RICHETA_PARAM_ARCH, &arch) != RICHETA_OK ||
+      arch != RICHETA_ARCH_CNN || depth_given(argc, argv))
+    return RLZ_CLI_OK;
+  if (richeta_config_set_int(cfg, RICHETA_PARAM_DEPTH, 4) != RICHETA_OK) {
+    rlz_cli_error(cmd, "cannot set L=4 for --arch cnn: %s", richeta_config_last_error(cfg));
+    return RLZ_CLI_USAGE;
+  }
+  return RLZ_CLI_OK;
+}
+
 int rlz_cli_parse(const rlz_cli_parser *p, int argc, char **argv, char **pos, int *npos) {
   const char *cmd = p->cmd;
   int np = 0, only_pos = 0;
@@ -274,7 +333,7 @@ int rlz_cli_parse(const rlz_cli_parser *p, int argc, char **argv, char **pos, in
   }
   if (npos)
     *npos = np;
-  return RLZ_CLI_OK;
+  return p->cfg ? arch_defaults(cmd, p->cfg, argc, argv) : RLZ_CLI_OK;
 }
 
 static void print_row(FILE *f, const char *head, const char *help);

@@ -162,7 +162,8 @@ typedef enum richeta_task {
   RICHETA_TASK_SINGLE_INDEX = 4, ///< [single_index] y = He_p(w.x / |w|) / sqrt(p!), one fixed random direction w (stream.h).
   RICHETA_TASK_MULTI_INDEX = 5,  ///< [multi_index] y = sum_j He_p(u_j.x) / sqrt(p! k), k orthonormal random directions u_j (stream.h).
   RICHETA_TASK_STAIRCASE = 6,    ///< [staircase] y = (x_1 + x_1 x_2 + ... + x_1...x_S) / sqrt(S), S = k, sign inputs by default (stream.h).
-  RICHETA_TASK_PARITY = 7        ///< [parity] y = x_1 x_2 ... x_k on x in {-1,+1}^D by default (stream.h).
+  RICHETA_TASK_PARITY = 7,       ///< [parity] y = x_1 x_2 ... x_k on x in {-1,+1}^D by default (stream.h).
+  RICHETA_TASK_IMAGE_CNN = 8     ///< [image_cnn] y = a random CNN teacher (the arch=cnn network of base width teacher_N, activation teacher_act, no bias, every layer divided by sqrt(fan_in)) of Gaussian images of the image_* shape (stream.h). @since 1.1
 } richeta_task;
 
 /** Distribution of the inputs of synthetic tasks. */

@@ -11,9 +11,9 @@ static const char *const dtype_names[] = {"auto", "f32", "f64"};
 static const char *const center_names[] = {"none", "frozen"};
 static const char *const rule_names[] = {"none", "theory", "custom"};
 static const char *const sched_names[] = {"constant", "cosine", "step"};
-static const char *const task_names[] = {"linear",   "mlp",          "callback",
-                                         "file",     "single_index", "multi_index",
-                                         "staircase", "parity"};
+static const char *const task_names[] = {"linear",    "mlp",          "callback",
+                                         "file",      "single_index", "multi_index",
+                                         "staircase", "parity",       "image_cnn"};
 static const char *const input_names[] = {"auto", "gauss", "sign"};
 static const char *const arch_names[] = {"mlp", "cnn"};
 static const char *const conv_scale_names[] = {"channels", "fan_in"};
@@ -21,17 +21,17 @@ static const char *const conv_scale_names[] = {"channels", "fan_in"};
 #define N_(a) (int)(sizeof(a) / sizeof((a)[0]))
 #define BIG 1e30
 #define SEED_MAX 9007199254740992.0 /* 2^53: exact as a double */
-#define INT_ROW(id, name, lo, hi, def, help)                                                     \
-  {id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help, 0}
-#define ENUM_ROW(id, name, names, def, help)                                                     \
-  {id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help, 0}
-#define DBL_ROW(id, name, lo, hi, lo_open, def, help)                                            \
-  {id, name, RICHETA_TYPE_DOUBLE, lo, hi, lo_open, 0, def, NULL, NULL, 0, help, 0}
+#define INT_ROW(id, name, lo, hi, def, help)                                                       \
+  { id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help, 0 }
+#define ENUM_ROW(id, name, names, def, help)                                                       \
+  { id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help, 0 }
+#define DBL_ROW(id, name, lo, hi, lo_open, def, help)                                              \
+  { id, name, RICHETA_TYPE_DOUBLE, lo, hi, lo_open, 0, def, NULL, NULL, 0, help, 0 }
 /* Rows of keys added in 1.1 (rlz_param_def.since_minor). */
-#define INT_ROW_1_1(id, name, lo, hi, def, help)                                                 \
-  {id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help, 1}
-#define ENUM_ROW_1_1(id, name, names, def, help)                                                 \
-  {id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help, 1}
+#define INT_ROW_1_1(id, name, lo, hi, def, help)                                                   \
+  { id, name, RICHETA_TYPE_INT, lo, hi, 0, def, 0.0, NULL, NULL, 0, help, 1 }
+#define ENUM_ROW_1_1(id, name, names, def, help)                                                   \
+  { id, name, RICHETA_TYPE_INT, 0, N_(names) - 1, 0, def, 0.0, NULL, names, N_(names), help, 1 }
 
 const rlz_param_def rlz_param_table[] = {
     INT_ROW(RICHETA_PARAM_INPUT_DIM, "D", 1, 1 << 24, 16, "input dimension"),
@@ -41,16 +41,19 @@ const rlz_param_def rlz_param_table[] = {
     INT_ROW(RICHETA_PARAM_BIAS, "bias", 0, 1, 1, "1 = biases on, 0 = off"),
     ENUM_ROW(RICHETA_PARAM_PARAMETERIZATION, "param", param_names, 0,
              "parameterization: mf (mean-field/muP), ntk, sp"),
-    ENUM_ROW(RICHETA_PARAM_ACTIVATION, "act", act_names, 0, "activation: relu, tanh, gelu, identity"),
+    ENUM_ROW(RICHETA_PARAM_ACTIVATION, "act", act_names, 0,
+             "activation: relu, tanh, gelu, identity"),
     ENUM_ROW(RICHETA_PARAM_LOSS, "loss", loss_names, 0, "loss: mse (no 1/2) or ce"),
-    ENUM_ROW(RICHETA_PARAM_DTYPE, "dtype", dtype_names, 0, "precision: auto (f64 if gamma<1e-2), f32, f64"),
+    ENUM_ROW(RICHETA_PARAM_DTYPE, "dtype", dtype_names, 0,
+             "precision: auto (f64 if gamma<1e-2), f32, f64"),
     ENUM_ROW(RICHETA_PARAM_CENTERING, "center", center_names, 1,
              "centering: none, frozen (f - f at init)"),
     DBL_ROW(RICHETA_PARAM_GAMMA, "gamma", 0, BIG, 1, 1.0, "feature-learning strength gamma > 0"),
     INT_ROW(RICHETA_PARAM_SEED, "seed", 0, SEED_MAX, 0, "seed of the initialisation"),
     INT_ROW(RICHETA_PARAM_BATCH, "B", 1, 1 << 20, 32, "batch size"),
-    ENUM_ROW_1_1(RICHETA_PARAM_ARCH, "arch", arch_names, 0,
-                 "architecture: mlp, cnn (the paper's CNN; set L=4)"),
+    ENUM_ROW_1_1(
+        RICHETA_PARAM_ARCH, "arch", arch_names, 0,
+        "architecture: mlp, cnn (the paper's CNN, labelled L=4; the CLI sets L=4 unless given)"),
     INT_ROW_1_1(RICHETA_PARAM_IMAGE_CHANNELS, "image_channels", 0, 1 << 16, 0,
                 "input image channels (0: not an image; D = channels*height*width)"),
     INT_ROW_1_1(RICHETA_PARAM_IMAGE_HEIGHT, "image_height", 0, 1 << 16, 0, "input image height"),
@@ -58,7 +61,8 @@ const rlz_param_def rlz_param_table[] = {
     ENUM_ROW_1_1(RICHETA_PARAM_CONV_SCALE, "conv_scale", conv_scale_names, 0,
                  "convolutions divide by sqrt(C_in) (channels) or sqrt(C_in k^2) (fan_in)"),
     DBL_ROW(RICHETA_PARAM_ETA0, "eta0", 0, BIG, 1, 0.1, "base learning rate eta0 > 0"),
-    DBL_ROW(RICHETA_PARAM_MOMENTUM, "momentum", 0, 0.999999, 0, 0.0, "heavy-ball momentum in [0,1)"),
+    DBL_ROW(RICHETA_PARAM_MOMENTUM, "momentum", 0, 0.999999, 0, 0.0,
+            "heavy-ball momentum in [0,1)"),
     DBL_ROW(RICHETA_PARAM_WEIGHT_DECAY, "wd", 0, 1e6, 0, 0.0, "L2 weight decay"),
     ENUM_ROW(RICHETA_PARAM_GAMMA_RULE, "rule", rule_names, 0,
              "gamma rule of the rate: none, theory, custom"),
@@ -76,10 +80,12 @@ const rlz_param_def rlz_param_table[] = {
     DBL_ROW(RICHETA_PARAM_RULE_PREFACTOR, "prefactor", 0, BIG, 1, 1.0,
             "custom rule factor at the crossover"),
     ENUM_ROW(RICHETA_PARAM_TASK, "task", task_names, 0,
-             "data: linear, mlp, callback, file, single_index, multi_index, staircase, parity"),
+             "data: linear, mlp, callback, file, single_index, multi_index, staircase, parity, "
+             "image_cnn"),
     INT_ROW(RICHETA_PARAM_TEACHER_WIDTH, "teacher_N", 1, 1 << 20, 64, "MLP-teacher width"),
     INT_ROW(RICHETA_PARAM_TEACHER_DEPTH, "teacher_L", 1, 64, 2, "MLP-teacher depth"),
-    ENUM_ROW(RICHETA_PARAM_TEACHER_ACTIVATION, "teacher_act", act_names, 1, "MLP-teacher activation"),
+    ENUM_ROW(RICHETA_PARAM_TEACHER_ACTIVATION, "teacher_act", act_names, 1,
+             "MLP-teacher activation"),
     DBL_ROW(RICHETA_PARAM_LABEL_NOISE, "noise", 0, 1e6, 0, 0.0, "label noise std"),
     INT_ROW(RICHETA_PARAM_DATA_SEED, "data_seed", 0, SEED_MAX, 1, "seed of teacher and samples"),
     {RICHETA_PARAM_DATA_PATH, "data", RICHETA_TYPE_STRING, 0, 0, 0, 0, 0.0, "", NULL, 0,
@@ -159,8 +165,8 @@ richeta_status richeta_param_value_name(richeta_param param, int64_t value, cons
     return rlz_fail(NULL, RICHETA_ERR_UNSUPPORTED, "parameter key %d is not an enumeration",
                     (int)param);
   if (value < 0 || value >= rlz_param_table[i].nvalues)
-    return rlz_fail(NULL, RICHETA_ERR_RANGE, "no value %lld for parameter '%s'",
-                    (long long)value, rlz_param_table[i].name);
+    return rlz_fail(NULL, RICHETA_ERR_RANGE, "no value %lld for parameter '%s'", (long long)value,
+                    rlz_param_table[i].name);
   *name = rlz_param_table[i].values[value];
   return RICHETA_OK;
 }

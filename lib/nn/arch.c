@@ -44,7 +44,7 @@ static int64_t cnn_feature_side(int64_t s) {
 richeta_status rlz_graph_cnn(rlz_graph *g, const rlz_alloc *a, rlz_err *e, int64_t channels,
                              int64_t height, int64_t width, int64_t N, int64_t C, int bias,
                              richeta_activation act, richeta_parameterization p, double gamma,
-                             richeta_conv_scale conv_scale) {
+                             richeta_conv_scale conv_scale, bool teacher) {
   if (cnn_feature_side(height) < 1 || cnn_feature_side(width) < 1)
     return rlz_fail(e, RICHETA_ERR_RANGE,
                     "model: arch=cnn needs images of at least 10 x 10 for its two 3x3 convs and "
@@ -53,14 +53,16 @@ richeta_status rlz_graph_cnn(rlz_graph *g, const rlz_alloc *a, rlz_err *e, int64
   richeta_status st = rlz_graph_begin(g, a, e, 9, channels, height, width);
   if (st != RICHETA_OK)
     return st;
-  const rlz_role hid = RLZ_ROLE_STD_HIDDEN;
+  /* a teacher: every layer W a / sqrt(fan_in), no bias: O(1) outputs */
+  const rlz_role hid = teacher ? RLZ_ROLE_TEACHER : RLZ_ROLE_STD_HIDDEN;
+  const rlz_role out = teacher ? RLZ_ROLE_TEACHER : RLZ_ROLE_READOUT;
   int cur = rlz_graph_conv(g, 0, N, 3, 1, 0, bias, act, hid, p, gamma, conv_scale);
   cur = rlz_graph_avgpool(g, cur, 2);
   cur = rlz_graph_conv(g, cur, 2 * N, 3, 1, 0, bias, act, hid, p, gamma, conv_scale);
   cur = rlz_graph_avgpool(g, cur, 2);
   cur = rlz_graph_flatten(g, cur);
   cur = rlz_graph_dense(g, cur, 8 * N, bias, act, hid, p, gamma);
-  cur = rlz_graph_dense(g, cur, C, bias, RICHETA_ACTIVATION_IDENTITY, RLZ_ROLE_READOUT, p, gamma);
+  cur = rlz_graph_dense(g, cur, C, bias, RICHETA_ACTIVATION_IDENTITY, out, p, gamma);
   if (cur < 0) {
     rlz_graph_free(g, a);
     return rlz_fail(e, RICHETA_ERR_OVERFLOW, "model: arch=cnn with N = %lld: sizes overflow",
@@ -113,7 +115,7 @@ richeta_status rlz_graph_from_config(rlz_graph *g, const richeta_config *cfg, co
                       "labels it (got L = %lld; set L=4)",
                       (long long)L);
     return rlz_graph_cnn(g, a, e, ic, ih, iw, N, C, bias, act, p, gamma,
-                         (richeta_conv_scale)rlz_config_int(cfg, RICHETA_PARAM_CONV_SCALE));
+                         (richeta_conv_scale)rlz_config_int(cfg, RICHETA_PARAM_CONV_SCALE), false);
   default:
     return rlz_fail(e, RICHETA_ERR_UNSUPPORTED, "model: unknown architecture %lld",
                     (long long)arch);

@@ -94,11 +94,12 @@ richeta_status rlz_graph_from_config(rlz_graph *g, const richeta_config *cfg, co
 richeta_status rlz_graph_mlp(rlz_graph *g, const rlz_alloc *a, rlz_err *e, int64_t D, int64_t N,
                              int64_t C, int64_t L, int bias, richeta_activation act,
                              richeta_parameterization p, double gamma, bool teacher);
-/* The CNN of the paper's released code (docs/architectures.md). */
+/* The CNN of the paper's released code (docs/architectures.md); as a data
+ * teacher (no bias, every layer / sqrt(fan_in)). */
 richeta_status rlz_graph_cnn(rlz_graph *g, const rlz_alloc *a, rlz_err *e, int64_t channels,
                              int64_t height, int64_t width, int64_t N, int64_t C, int bias,
                              richeta_activation act, richeta_parameterization p, double gamma,
-                             richeta_conv_scale conv_scale);
+                             richeta_conv_scale conv_scale, bool teacher);
 void rlz_graph_free(rlz_graph *g, const rlz_alloc *a);
 
 /* Builder steps (used by the arch files): append a node fed by node `in`;

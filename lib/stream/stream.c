@@ -21,6 +21,7 @@
 #define STREAM_EVAL_X (RLZ_RNG_STREAM_DATA | 3u)
 #define STREAM_EVAL_NOISE (RLZ_RNG_STREAM_DATA | 4u)
 #define STREAM_TEACHER(l) (RLZ_RNG_STREAM_DATA | (0x100u + (uint64_t)(l)))
+#define STREAM_TEACHER_PROBE (RLZ_RNG_STREAM_DATA | 5u)
 
 struct richeta_stream {
   rlz_alloc alloc;
@@ -30,14 +31,15 @@ struct richeta_stream {
   int64_t eval_n;
   uint64_t seed;
   double noise;
-  /* teacher: linear uses one C x D matrix; the MLP teacher tL matrices of
-   * widths M (first M x D, last C x M), concatenated */
+  /* teacher: linear uses one C x D matrix, the MLP teacher tL matrices of
+   * widths M (first M x D, last C x M), the CNN teacher the paper's CNN of
+   * base width M; each on the model core */
   int64_t tM, tL;
   int tact;
   double *teacher;  /* the teacher's weights, flat (W_0, W_1, ...: no biases) */
   rlz_graph tgraph; /* the teacher network and its workspace (model core) */
   rlz_net *tnet;
-  double *xbuf, *ybuf; /* B x D and B x C doubles: f32 fills and callbacks */
+  double *xbuf, *ybuf;   /* B x D and B x C doubles: f32 fills and callbacks */
   double *exbuf, *eybuf; /* the same for held-out chunks (see richeta_stream_eval_f64) */
   /* step whose batch xbuf/ybuf hold, -1 when none: trainers sharing the
    * stream in lockstep (sweep groups) draw each batch once. Never set for
@@ -48,12 +50,6 @@ struct richeta_stream {
   bool sign_inputs;              /* synthetic inputs are signs of the Gaussian draws */
   rlz_task fn;                   /* function tasks (tasks.c); fn.task = -1 otherwise */
 };
-
-/* Shape of teacher layer l. */
-static void teacher_shape(const richeta_stream *s, int64_t l, int64_t *rows, int64_t *cols) {
-  *rows = l == s->tL - 1 ? s->C : s->tM;
-  *cols = l == 0 ? s->D : s->tM;
-}
 
 /* Targets of n <= B samples x (n x D) into y (n x C), without noise: the
  * teacher network on the model core, with 1.0's products (gemm only). */
@@ -151,6 +147,85 @@ static richeta_status file_stream_new(richeta_stream **out, const richeta_config
   return RICHETA_OK;
 }
 
+/* The CNN teacher's pooled layers shrink its outputs well below 1: its
+ * readout is rescaled once so that the targets have mean square 1 over
+ * 1024 probe images (at least) of its own generator stream (deterministic
+ * in the seed). */
+static richeta_status teacher_unit_scale(richeta_stream *s) {
+  double ms = 0;
+  int64_t chunks = (1023 + s->B) / s->B;
+  for (int64_t k = 0; k < chunks; k++) {
+    rlz_rng_normals(s->seed, STREAM_TEACHER_PROBE, (uint64_t)(k * s->B * s->D), s->B * s->D,
+                    s->exbuf);
+    richeta_status st = teacher_forward(s, s->B, s->exbuf, s->eybuf);
+    if (st != RICHETA_OK)
+      return st;
+    for (int64_t i = 0; i < s->B * s->C; i++)
+      ms += s->eybuf[i] * s->eybuf[i];
+  }
+  ms /= (double)(chunks * s->B * s->C);
+  if (!(ms > 0) || !isfinite(ms))
+    return RICHETA_OK; /* a dead teacher stays as drawn */
+  const rlz_node *out = &s->tgraph.nodes[s->tgraph.n - 1];
+  double scale = 1.0 / sqrt(ms);
+  for (int64_t i = 0; i < out->rows * out->cols; i++)
+    s->teacher[out->woff + i] *= scale;
+  return RICHETA_OK;
+}
+
+/* The teacher network of the linear, MLP and CNN tasks on the model core,
+ * its weights drawn once from the data seed, layer by layer. */
+static richeta_status teacher_new(richeta_stream *s, const richeta_config *cfg, int64_t task) {
+  richeta_status st;
+  if (task == RICHETA_TASK_IMAGE_CNN) {
+    s->tact = (int)rlz_config_int(cfg, RICHETA_PARAM_TEACHER_ACTIVATION);
+    int64_t ic = rlz_config_int(cfg, RICHETA_PARAM_IMAGE_CHANNELS);
+    int64_t ih = rlz_config_int(cfg, RICHETA_PARAM_IMAGE_HEIGHT);
+    int64_t iw = rlz_config_int(cfg, RICHETA_PARAM_IMAGE_WIDTH);
+    if (ic < 1 || ih < 1 || iw < 1 || (double)ic * (double)ih * (double)iw != (double)s->D)
+      return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                      "task=image_cnn needs the image shape: image_channels, image_height and "
+                      "image_width with D = their product (got %lld x %lld x %lld, D = %lld)",
+                      (long long)ic, (long long)ih, (long long)iw, (long long)s->D);
+    st = rlz_graph_cnn(&s->tgraph, &s->alloc, NULL, ic, ih, iw,
+                       rlz_config_int(cfg, RICHETA_PARAM_TEACHER_WIDTH), s->C, 0,
+                       (richeta_activation)s->tact, RICHETA_PARAMETERIZATION_MF, 1.0,
+                       RICHETA_CONV_SCALE_FAN_IN, true);
+  } else {
+    if (task == RICHETA_TASK_LINEAR) {
+      s->tL = 1;
+      s->tM = 1; /* unused */
+      s->tact = RICHETA_ACTIVATION_IDENTITY;
+    } else {
+      s->tL = rlz_config_int(cfg, RICHETA_PARAM_TEACHER_DEPTH);
+      s->tM = rlz_config_int(cfg, RICHETA_PARAM_TEACHER_WIDTH);
+      s->tact = (int)rlz_config_int(cfg, RICHETA_PARAM_TEACHER_ACTIVATION);
+      if (s->tL < 1 || s->tM < 1)
+        return rlz_fail(NULL, RICHETA_ERR_RANGE, "teacher depth and width must be >= 1");
+    }
+    st = rlz_graph_mlp(&s->tgraph, &s->alloc, NULL, s->D, s->tM, s->C, s->tL, 0,
+                       (richeta_activation)s->tact, RICHETA_PARAMETERIZATION_MF, 1.0, true);
+  }
+  if (st != RICHETA_OK)
+    return st;
+  /* the MLP teacher keeps 1.0's products (gemm only) and so its targets */
+  unsigned flags = task == RICHETA_TASK_IMAGE_CNN ? 0u : RLZ_NET_GEMM_ONLY;
+  if ((st = rlz_net_new(&s->tnet, &s->tgraph, RICHETA_DTYPE_F64, s->B, flags, &s->alloc,
+                        &s->err)) != RICHETA_OK)
+    return st;
+  s->teacher = rlz_calloc(&s->alloc, (size_t)s->tgraph.nparams, sizeof(double));
+  if (!s->teacher)
+    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the teacher (%lld weights)",
+                    (long long)s->tgraph.nparams);
+  for (int i = 0; i < s->tgraph.n; i++) {
+    const rlz_node *nd = &s->tgraph.nodes[i];
+    if (nd->layer >= 0)
+      rlz_rng_normals(s->seed, STREAM_TEACHER(nd->layer), 0, nd->rows * nd->cols,
+                      s->teacher + nd->woff);
+  }
+  return task == RICHETA_TASK_IMAGE_CNN ? teacher_unit_scale(s) : RICHETA_OK;
+}
+
 richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cfg) {
   if (!out)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_new: out is NULL");
@@ -163,7 +238,8 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
                     "task=callback needs richeta_stream_new_callback() and a callback table");
   if (task == RICHETA_TASK_FILE)
     return file_stream_new(out, cfg);
-  if (task != RICHETA_TASK_LINEAR && task != RICHETA_TASK_MLP && !rlz_task_is_function(task))
+  if (task != RICHETA_TASK_LINEAR && task != RICHETA_TASK_MLP && task != RICHETA_TASK_IMAGE_CNN &&
+      !rlz_task_is_function(task))
     return rlz_fail(NULL, RICHETA_ERR_INVALID, "unknown task %lld", (long long)task);
   double noise = rlz_config_double(cfg, RICHETA_PARAM_LABEL_NOISE);
   if (!isfinite(noise) || noise < 0)
@@ -186,51 +262,10 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
     *out = s;
     return RICHETA_OK;
   }
-  if (task == RICHETA_TASK_LINEAR) {
-    s->tL = 1;
-    s->tM = 1; /* unused */
-    s->tact = RICHETA_ACTIVATION_IDENTITY;
-  } else {
-    s->tL = rlz_config_int(cfg, RICHETA_PARAM_TEACHER_DEPTH);
-    s->tM = rlz_config_int(cfg, RICHETA_PARAM_TEACHER_WIDTH);
-    s->tact = (int)rlz_config_int(cfg, RICHETA_PARAM_TEACHER_ACTIVATION);
-    if (s->tL < 1 || s->tM < 1) {
-      stream_destroy(s);
-      return rlz_fail(NULL, RICHETA_ERR_RANGE, "teacher depth and width must be >= 1");
-    }
-  }
-  /* teacher weights, drawn once from the data seed */
-  int64_t total = 0;
-  for (int64_t l = 0; l < s->tL; l++) {
-    int64_t rows, cols, rc;
-    teacher_shape(s, l, &rows, &cols);
-    if (!rlz_mul_i64(rows, cols, &rc) || total > INT64_MAX - rc) {
-      stream_destroy(s);
-      return rlz_fail(NULL, RICHETA_ERR_OVERFLOW, "teacher size overflows");
-    }
-    total += rc;
-  }
-  s->teacher = rlz_calloc(&s->alloc, (size_t)total, sizeof(double));
-  if (!s->teacher) {
-    stream_destroy(s);
-    return rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the teacher (%lld weights)",
-                    (long long)total);
-  }
-  st = rlz_graph_mlp(&s->tgraph, &s->alloc, NULL, s->D, s->tM, s->C, s->tL, 0,
-                     (richeta_activation)s->tact, RICHETA_PARAMETERIZATION_MF, 1.0, true);
-  if (st == RICHETA_OK)
-    st = rlz_net_new(&s->tnet, &s->tgraph, RICHETA_DTYPE_F64, s->B, RLZ_NET_GEMM_ONLY, &s->alloc,
-                     &s->err);
+  st = teacher_new(s, cfg, task);
   if (st != RICHETA_OK) {
     stream_destroy(s);
     return st;
-  }
-  size_t off = 0;
-  for (int64_t l = 0; l < s->tL; l++) {
-    int64_t rows, cols;
-    teacher_shape(s, l, &rows, &cols);
-    rlz_rng_normals(s->seed, STREAM_TEACHER(l), 0, rows * cols, s->teacher + off);
-    off += (size_t)(rows * cols);
   }
   *out = s;
   return RICHETA_OK;

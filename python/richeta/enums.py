@@ -127,6 +127,7 @@ class Task(enum.IntEnum):
     MULTI_INDEX = 5
     STAIRCASE = 6
     PARITY = 7
+    IMAGE_CNN = 8
 
 
 class InputDist(enum.IntEnum):
