@@ -523,6 +523,10 @@ int64_t rlz_model_feature_size(const richeta_model *m) {
 }
 
 const rlz_graph *rlz_model_graph(const richeta_model *m) { return &m->graph; }
+int64_t rlz_model_conv_block(const richeta_model *m) { return rlz_net_conv_block(m->net); }
+void rlz_model_set_conv_block(richeta_model *m, int64_t samples) {
+  rlz_net_set_conv_block(m->net, samples);
+}
 
 richeta_status richeta_model_forward_f64(richeta_model *m, const double *x, int64_t batch,
                                          double *out) {
@@ -623,7 +627,34 @@ void *rlz_model_initial_params(richeta_model *m) {
 }
 uint64_t rlz_model_theta0_version(const richeta_model *m) { return m->theta0_version; }
 void *rlz_model_grad(richeta_model *m) { return m->grad; }
-bool rlz_model_grad_proven_finite(const richeta_model *m) { return m->grad_finite != 0; }
+bool rlz_model_grad_finite(richeta_model *m) {
+  if (!m->grad_finite) { /* nothing proven: the whole gradient's sum */
+    double gsum = 0;
+    if (m->dtype == RICHETA_DTYPE_F32) {
+      const float *g = m->grad;
+      for (int64_t i = 0; i < m->nparams; i++)
+        gsum += (double)g[i];
+    } else {
+      const double *g = m->grad;
+      for (int64_t i = 0; i < m->nparams; i++)
+        gsum += g[i];
+    }
+    return isfinite(gsum);
+  }
+  /* the dense layers are proven; the convolutions' parameters are read */
+  for (int i = 0; i < m->graph.n; i++) {
+    const rlz_node *nd = &m->graph.nodes[i];
+    if (nd->op != RLZ_OP_CONV2D)
+      continue;
+    int64_t n = nd->rows * nd->cols + (nd->boff >= 0 ? nd->rows : 0);
+    bool ok = m->dtype == RICHETA_DTYPE_F32
+                  ? rlz_all_finite_f32(n, (const float *)m->grad + nd->woff)
+                  : rlz_all_finite_f64(n, (const double *)m->grad + nd->woff);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
 const rlz_alloc *rlz_model_alloc(const richeta_model *m) { return &m->alloc; }
 rlz_err *rlz_model_err(richeta_model *m) { return &m->err; }
 double rlz_model_width_mult(const richeta_model *m) { return m->graph.width_mult; }

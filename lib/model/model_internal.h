@@ -27,10 +27,12 @@ double rlz_model_width_mult(const richeta_model *m);
  * workspace when it differs from the model's). Allocates nothing. */
 richeta_status rlz_model_loss_grad(richeta_model *m, const void *x, const void *y, int64_t batch,
                                    richeta_dtype in_dtype, double *loss);
-/* True when the last gradient run proved, from bounds on the factors of
- * its products, that every gradient entry is finite; false means "not
- * proven" (the caller must then look at the gradient itself). */
-bool rlz_model_grad_proven_finite(const richeta_model *m);
+/* Whether every entry of the last gradient run's gradient is finite: from
+ * bounds on the factors of its products where they prove it (no pass over
+ * the gradient), reading the rest (the convolutions' parameters; all of
+ * it when the bound is too large: then its sum must be finite, an
+ * overflow of the sum counting as a blow-up). */
+bool rlz_model_grad_finite(richeta_model *m);
 /* Mean loss and accuracy without gradient (same conventions). */
 richeta_status rlz_model_evaluate(richeta_model *m, const void *x, const void *y, int64_t batch,
                                   richeta_dtype in_dtype, double *loss, double *accuracy);
@@ -80,5 +82,9 @@ int64_t rlz_model_feature_size(const richeta_model *m);
 /* The model's architecture (the core's node list; lib/nn/nn.h). */
 struct rlz_graph;
 const struct rlz_graph *rlz_model_graph(const richeta_model *m);
+/* Samples per im2col block of the model's convolutions (benchmarks and
+ * tests; the planned block may only shrink). */
+int64_t rlz_model_conv_block(const richeta_model *m);
+void rlz_model_set_conv_block(richeta_model *m, int64_t samples);
 
 #endif

@@ -15,7 +15,8 @@ struct rlz_net {
   size_t elem;
   int64_t chunk;
   unsigned flags;
-  int64_t conv_block; /* samples per im2col block */
+  int64_t *block;  /* per node: samples per block of a convolution */
+  bool *fuse_pool; /* per node: a convolution runs with the pooling node after it */
   void *ws;
   size_t ws_bytes;
   /* per node: kept output (chunk x size; NULL for the input and the last
@@ -23,7 +24,7 @@ struct rlz_net {
    * the fused activation needs it, gelu), the output of the current run */
   void **out, **pre;
   const void **cur;
-  void *delta[2]; /* backward slots: node i's output delta is in slot[i] */
+  void *delta[3]; /* backward slots: node i's output delta is in slot[i] */
   int *slot;
   void *col;           /* the largest im2col block */
   int col_node;        /* conv node whose whole-chunk im2col of theta is in col, or -1 */
@@ -31,9 +32,10 @@ struct rlz_net {
   void *wperm;         /* a conv weight in (out, ky, kx, in) order: the gemm's */
   void *dwperm;        /* its gradient */
   void *ones;          /* ones: bias gradients are G^T 1 */
+  void *hwc;           /* one CHW sample turned HWC for im2col */
   /* R-operator (RLZ_NET_ROP) */
   void **rout, **rpre;
-  void *rdelta[2];
+  void *rdelta[3];
   void *rcol, *vperm, *tmp; /* tmp: chunk x the widest node */
 };
 

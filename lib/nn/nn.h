@@ -143,9 +143,11 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
 void rlz_net_free(rlz_net *n);
 /* Bytes of the workspace (for memory reports). */
 size_t rlz_net_workspace_bytes(const rlz_net *n);
-/* Samples per im2col block of the convolutions (a tuning knob for tests and
- * benchmarks; set before runs; clamped to [1, chunk]). */
+/* Samples per block of the convolutions (a tuning knob for tests and
+ * benchmarks; a block may only shrink below the planned one), and the
+ * largest block planned. */
 void rlz_net_set_conv_block(rlz_net *n, int64_t samples);
+int64_t rlz_net_conv_block(const rlz_net *n);
 
 /* Forward over nodes (from, to] for b <= chunk samples. `in` is the output
  * of node `from` (b x size); the output of node `to` goes to dst (b x size),
@@ -162,7 +164,9 @@ const void *rlz_net_preact(const rlz_net *n, int i);
 /* Backward of the last forward over every node: dout (b x C, consumed:
  * overwritten) is dLoss/d(output); gradients are written (first) or added
  * to grad. x is the forward's input. Adds to *bound an upper bound of
- * every |gradient entry| contributed (rlz_model_grad_proven_finite). */
+ * every |gradient entry| of the dense nodes (a convolution's factors are
+ * larger than its gradient, so reading that gradient is cheaper: its
+ * entries are not bounded; rlz_model_grad_finite). */
 richeta_status rlz_net_backward(rlz_net *n, const void *P, const void *x, int64_t b, void *dout,
                                 void *grad, bool first, double *bound);
 
@@ -176,7 +180,11 @@ richeta_status rlz_net_rforward(rlz_net *n, const double *P, const double *V, co
 richeta_status rlz_net_rbackward(rlz_net *n, const double *P, const double *V, const double *x,
                                  int64_t b, double *dout, double *rdout, double *hv);
 
-/* ---- activations (the only copy: lib/nn/act.c) -------------------------- */
+/* Whether every v[i] is finite (one vectorized pass). */
+bool rlz_all_finite_f32(int64_t n, const float *v);
+bool rlz_all_finite_f64(int64_t n, const double *v);
+
+/* ---- activations (the only copy: lib/nn/act.inc) ------------------------- */
 
 double rlz_act_value(richeta_activation a, double x);
 double rlz_act_deriv(richeta_activation a, double x);

@@ -186,25 +186,8 @@ richeta_status rlz_optim_step(richeta_optim *o, const void *x, const void *y, in
     *loss = l;
   if (st != RICHETA_OK)
     return rlz_fail(&o->err, st, "%s", rlz_model_err(o->model)->msg);
-  /* The gradient is finite when the model proved it from bounds on the
-   * factors of its products (no pass over it); otherwise one pass: its sum
-   * is finite iff no entry is NaN/Inf (barring overflow of the sum itself,
-   * which also means a blow-up). */
   const void *g = rlz_model_grad(o->model);
-  bool gfinite = rlz_model_grad_proven_finite(o->model);
-  if (!gfinite && isfinite(l)) {
-    double gsum = 0;
-    if (o->dtype == RICHETA_DTYPE_F32) {
-      const float *gf = g;
-      for (int64_t i = 0; i < o->n; i++)
-        gsum += (double)gf[i];
-    } else {
-      const double *gd = g;
-      for (int64_t i = 0; i < o->n; i++)
-        gsum += gd[i];
-    }
-    gfinite = isfinite(gsum);
-  }
+  bool gfinite = isfinite(l) && rlz_model_grad_finite(o->model);
   if (!isfinite(l) || !gfinite)
     return rlz_fail(&o->err, RICHETA_ERR_DIVERGED,
                     "step %lld: %s is not finite (loss %g); parameters unchanged",

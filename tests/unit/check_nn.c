@@ -93,6 +93,7 @@ static void grad_of(rlz_net *n, const rlz_graph *g, const double *P, const doubl
   rlz_loss_sum_f64(loss, f, y, b, g->out_size, b, dout);
   double bound = 0;
   ck_assert_int_eq(rlz_net_backward(n, P, x, b, dout, grad, true, &bound), RICHETA_OK);
+  /* the dense nodes' gradients are bounded (convolutions' are read) */
   ck_assert(isfinite(bound) && bound > 0);
 }
 
@@ -395,6 +396,61 @@ START_TEST(cnn_layers_follow_pytorch_order_and_shapes) {
 }
 END_TEST
 
+/* A NaN pixel makes the convolutions' gradient NaN: the optimizer must
+ * see it (the dense layers' bound proves only their part) and leave the
+ * parameters unchanged. */
+START_TEST(cnn_nonfinite_gradient_is_caught_and_parameters_stay) {
+  richeta_config *cfg = NULL;
+  ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_config_parse(cfg, "arch=cnn,L=4,N=2,C=3,D=330,image_channels=3,"
+                                             "image_height=10,image_width=11,B=3,dtype=f32"),
+                   RICHETA_OK);
+  richeta_model *m = NULL;
+  richeta_optim *o = NULL;
+  ck_assert_int_eq(richeta_model_new(&m, cfg), RICHETA_OK);
+  ck_assert_int_eq(richeta_optim_new(&o, m, cfg), RICHETA_OK);
+  int64_t P = 0;
+  richeta_model_num_params(m, &P);
+  double *before = malloc((size_t)P * sizeof(double)), *after = malloc((size_t)P * sizeof(double));
+  float x[3 * 330], y[9];
+  for (int i = 0; i < 3 * 330; i++)
+    x[i] = (float)sin(0.1 * i);
+  for (int i = 0; i < 9; i++)
+    y[i] = 0.5f;
+  double loss;
+  ck_assert_int_eq(richeta_optim_step_f32(o, x, y, 3, &loss), RICHETA_OK);
+  ck_assert_int_eq(richeta_model_get_params(m, before, P), RICHETA_OK);
+  /* the convolutions' gradient is read, not bounded: a non-finite entry
+   * there (first and last entries of every conv layer) is seen */
+  ck_assert_int_eq(rlz_model_loss_grad(m, x, y, 3, RICHETA_DTYPE_F32, &loss), RICHETA_OK);
+  ck_assert(rlz_model_grad_finite(m));
+  const rlz_graph *g = rlz_model_graph(m);
+  float *gr = rlz_model_grad(m);
+  for (int i = 0; i < g->n; i++) {
+    const rlz_node *nd = &g->nodes[i];
+    if (nd->op != RLZ_OP_CONV2D)
+      continue;
+    int64_t at[2] = {nd->woff, nd->boff + nd->rows - 1};
+    for (int k = 0; k < 2; k++) {
+      float keep = gr[at[k]];
+      gr[at[k]] = k ? INFINITY : NAN;
+      ck_assert_msg(!rlz_model_grad_finite(m), "layer %d entry %lld", nd->layer, (long long)at[k]);
+      gr[at[k]] = keep;
+    }
+  }
+  ck_assert(rlz_model_grad_finite(m));
+  x[5] = NAN;
+  ck_assert_int_eq(richeta_optim_step_f32(o, x, y, 3, &loss), RICHETA_ERR_DIVERGED);
+  ck_assert_int_eq(richeta_model_get_params(m, after, P), RICHETA_OK);
+  ck_assert_int_eq(memcmp(before, after, (size_t)P * sizeof(double)), 0);
+  free(before);
+  free(after);
+  richeta_optim_free(o);
+  richeta_model_free(m);
+  richeta_config_free(cfg);
+}
+END_TEST
+
 static richeta_status make(const char *spec) {
   richeta_config *cfg = NULL;
   ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
@@ -443,6 +499,7 @@ Suite *nn_suite(void) {
   tcase_add_test(tc, cnn_f32_agrees_with_f64_and_centering_is_exact_at_init);
   tcase_add_test(tc, cnn_layers_follow_pytorch_order_and_shapes);
   tcase_add_test(tc, bad_image_shapes_give_errors_naming_the_keys);
+  tcase_add_test(tc, cnn_nonfinite_gradient_is_caught_and_parameters_stay);
   suite_add_tcase(s, tc);
   return s;
 }
