@@ -23,28 +23,17 @@ import math
 import sys
 import unittest
 
-import _support  # noqa: F401
+import _support
+from _support import rel, torch_loss
 import richeta
 
-try:
+torch, _skip_reason = _support.optional_torch()
+if torch is not None:
     import numpy as np
-    import torch
     import torch.nn.functional as F
-except ImportError as e:  # pragma: no cover - depends on the environment
-    torch = None
-    _skip_reason = "torch/numpy not importable (%s): cross-check skipped" % e
-else:
-    _skip_reason = ""
 
 TOL = 1e-10
 MAX_DEV = {}
-
-
-def rel(a, b):
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    scale = max(float(np.max(np.abs(b))), 1e-300)
-    return float(np.max(np.abs(a - b))) / scale
 
 
 class TorchCNN:
@@ -88,10 +77,7 @@ class TorchCNN:
         return self._f(self.layers, x) - self._f(self.frozen, x)
 
     def loss(self, x, y):
-        f = self.forward(x)
-        if self.loss_kind == "mse":
-            return torch.mean((f - y) ** 2)
-        return torch.mean(-torch.sum(y * torch.log_softmax(f, dim=1), dim=1))
+        return torch_loss(self.loss_kind, self.forward(x), y)
 
     def params(self):
         return [t for pair in self.layers for t in pair]
