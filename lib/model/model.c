@@ -1,6 +1,7 @@
 /* The model handle: creation from a configuration, parameter storage and
- * access, argument checking of the public entry points. The numerics live
- * in model_impl.inc (instantiated by model_f32.c and model_f64.c). */
+ * access, argument checking of the public entry points. The network is a
+ * node list of the model core (lib/nn); the run loop over chunks lives in
+ * model_run.inc (instantiated by model_f32.c and model_f64.c). */
 #include "model_priv.h"
 
 #include "core/config_internal.h"
