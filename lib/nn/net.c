@@ -111,12 +111,15 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     if (nd->op != RLZ_OP_CONV2D)
       continue;
     n->block[i] = default_block(nd, chunk, n->elem);
-    /* a convolution feeding only a pooling node runs with it */
-    n->fuse_pool[i] = i + 1 < g->n && g->nodes[i + 1].op == RLZ_OP_AVGPOOL && g->nodes[i + 1].in == i;
+    /* a convolution feeding only a pooling node runs with it (not in
+     * R-operator nets, whose passes go node by node) */
+    n->fuse_pool[i] = !rop && i + 1 < g->n && g->nodes[i + 1].op == RLZ_OP_AVGPOOL &&
+                      g->nodes[i + 1].in == i;
   }
   assign_slots(n);
   plan p = {0, true};
-  int64_t cs[3] = {0, 0, 0}, widest = g->in_size, colmax = 0, wmax = 0, rowsmax = chunk, hwcmax = 0;
+  int64_t cs[3] = {0, 0, 0}, widest = g->in_size, colmax = 0, wmax = 0, rowsmax = chunk, hwcmax = 0,
+          fdmax = 0;
   for (int i = 1; i < g->n; i++) {
     const rlz_node *nd = &g->nodes[i];
     int64_t cnt;
@@ -135,8 +138,16 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
       if (nd->layer >= 0)
         o_rpre[i] = plan_add(&p, cnt, n->elem);
     }
-    if (n->slot[i] >= 0) /* deltas of the output come from the caller */
+    if (n->fuse_pool[i]) { /* its delta lives one block at a time (see conv_bwd) */
+      int64_t bc;
+      if (!rlz_mul_i64(n->block[i], nd->size, &bc)) {
+        p.ok = false;
+        break;
+      }
+      fdmax = bc > fdmax ? bc : fdmax;
+    } else if (n->slot[i] >= 0) { /* deltas of the output come from the caller */
       cs[n->slot[i]] = cnt > cs[n->slot[i]] ? cnt : cs[n->slot[i]];
+    }
     if (nd->op == RLZ_OP_CONV2D) {
       hwcmax = g->nodes[nd->in].size > hwcmax ? g->nodes[nd->in].size : hwcmax;
       int64_t rows = rlz_conv_rows(nd, n->block[i]), cc, wc;
@@ -150,11 +161,12 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     }
   }
   size_t o_d[3] = {0, 0, 0}, o_rd[3] = {0, 0, 0}, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0,
-         o_vp = 0, o_ones = 0, o_tmp = 0, o_hwc = 0;
+         o_vp = 0, o_ones = 0, o_tmp = 0, o_hwc = 0, o_fd = 0;
   if (train) {
     for (int k = 0; k < 3; k++)
       o_d[k] = plan_add(&p, cs[k], n->elem);
     o_dwp = plan_add(&p, wmax, n->elem);
+    o_fd = plan_add(&p, fdmax, n->elem);
   }
   o_col = plan_add(&p, colmax, n->elem);
   o_wp = plan_add(&p, wmax, n->elem);
@@ -193,6 +205,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     for (int k = 0; k < 3; k++)
       n->delta[k] = base + o_d[k];
     n->dwperm = base + o_dwp;
+    n->fdelta = base + o_fd;
   }
   n->col = base + o_col;
   n->wperm = base + o_wp;

@@ -25,6 +25,7 @@ struct rlz_net {
   void **out, **pre;
   const void **cur;
   void *delta[3]; /* backward slots: node i's output delta is in slot[i] */
+  void *fdelta;   /* one block's delta of a convolution run with its pooling */
   int *slot;
   void *col;           /* the largest im2col block */
   int col_node;        /* conv node whose whole-chunk im2col of theta is in col, or -1 */
