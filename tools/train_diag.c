@@ -50,7 +50,7 @@ int rlz_train_diag_init(rlz_train_diag *d, richeta_trainer *t, unsigned mask, in
   int64_t D = 0, eval_n = 0;
   richeta_model_get_int(d->model, RICHETA_PARAM_INPUT_DIM, &D);
   richeta_model_get_int(d->model, RICHETA_PARAM_OUTPUT_DIM, &d->C);
-  richeta_model_get_int(d->model, RICHETA_PARAM_DEPTH, &d->L);
+  richeta_model_num_layers(d->model, &d->L); /* parametrized layers: L for the MLP */
   if (richeta_stream_get_int(s, RICHETA_PARAM_EVAL_SIZE, &eval_n) != RICHETA_OK || eval_n < 1) {
     rlz_cli_error("train", "--diag needs a held-out set (eval_n >= 1; callback streams have none)");
     return -1;
