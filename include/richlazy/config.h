@@ -86,6 +86,8 @@ typedef enum richeta_param {
   RICHETA_PARAM_TASK_DEGREE = 307,    ///< [degree] Hermite degree p of the single- and multi-index tasks, int in [1, 20] (default 2).
   RICHETA_PARAM_TASK_INDICES = 308,   ///< [k] relevant directions: index directions (multi_index), parity order |S| (parity), staircase depth S (staircase); int in [1, 2^20], at most D (default 3).
   RICHETA_PARAM_TASK_INPUTS = 309,    ///< [inputs] ::richeta_input_dist of synthetic inputs (default auto).
+  /* --- stream, appended in 1.1: image files --- */
+  RICHETA_PARAM_DATA_NORM = 310,      ///< [data_norm] ::richeta_norm of a file stream's inputs, computed on the training split (a streamed npzdir: on its first part) and copied to the held-out split: none, per_feature, per_channel, global (default global, the 1.0 behaviour). @since 1.1
   /* --- training loop: 400..499 --- */
   RICHETA_PARAM_STEPS = 400,          ///< [T] training steps, int >= 0 (default 400).
   RICHETA_PARAM_LOG_PER_DECADE = 401, ///< [log_per_decade] logged steps per decade, int >= 1 (default 10).

@@ -2,6 +2,8 @@
 #include "params.h"
 #include "core.h"
 
+#include <richlazy/data.h>
+
 #include <string.h>
 
 static const char *const param_names[] = {"mf", "ntk", "sp"};
@@ -17,6 +19,8 @@ static const char *const task_names[] = {"linear",    "mlp",          "callback"
 static const char *const input_names[] = {"auto", "gauss", "sign"};
 static const char *const arch_names[] = {"mlp", "cnn"};
 static const char *const conv_scale_names[] = {"channels", "fan_in"};
+/* indexed by richeta_norm */
+static const char *const data_norm_names[] = {"none", "per_feature", "per_channel", "global"};
 
 #define N_(a) (int)(sizeof(a) / sizeof((a)[0]))
 #define BIG 1e30
@@ -96,6 +100,9 @@ const rlz_param_def rlz_param_table[] = {
             "relevant directions: multi_index directions, parity order, staircase depth"),
     ENUM_ROW(RICHETA_PARAM_TASK_INPUTS, "inputs", input_names, 0,
              "synthetic inputs: auto (task's own), gauss, sign"),
+    ENUM_ROW_1_1(RICHETA_PARAM_DATA_NORM, "data_norm", data_norm_names, RICHETA_NORM_GLOBAL,
+                 "file-stream normalization from the training split: none, per_feature, "
+                 "per_channel, global"),
     INT_ROW(RICHETA_PARAM_STEPS, "T", 0, 1e12, 400, "training steps"),
     INT_ROW(RICHETA_PARAM_LOG_PER_DECADE, "log_per_decade", 1, 1000, 10, "logged steps per decade"),
     DBL_ROW(RICHETA_PARAM_BLOWUP, "blowup", 1, BIG, 1, 1e3,

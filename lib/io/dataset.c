@@ -45,11 +45,20 @@ static richeta_status load_npy(richeta_dataset *ds, const char *path, uint64_t b
   return rlz_parse_npy_mem(&ds->err, path, b.data, b.len, out);
 }
 
-/* Record the per-sample layout of the first part, check later ones. */
-static richeta_status check_layout(richeta_dataset *ds, const char *name, rlz_elt xelt, bool xbe,
+/* "32x32x3 uint8" (scalar samples: "scalar uint8"). */
+static void shape_text(char *buf, size_t cap, int ndim, const int64_t *dims, rlz_elt elt) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for (int k = 0; k < ndim && n < cap; k++)
+    n += (size_t)snprintf(buf + n, cap - n, "%s%lld", k ? "x" : "", (long long)dims[k]);
+  if (n < cap)
+    snprintf(buf + n, cap - n, "%s%s", ndim ? " " : "scalar ", rlz_elt_name(elt));
+}
+
+richeta_status rlz_ds_check_layout(richeta_dataset *ds, const char *name, rlz_elt xelt, bool xbe,
                                    int sndim, const int64_t *sdims, rlz_elt yelt, bool ybe,
                                    int64_t ydim) {
-  if (ds->nparts == 0) {
+  if (ds->xelt == RLZ_ELT_NONE) { /* the first file */
     ds->xelt = xelt;
     ds->xbe = xbe;
     ds->sndim = sndim;
@@ -66,9 +75,16 @@ static richeta_status check_layout(richeta_dataset *ds, const char *name, rlz_el
   bool same = ds->xelt == xelt && ds->xbe == xbe && ds->sndim == sndim && ds->yelt == yelt &&
               ds->ybe == ybe && ds->ydim == ydim &&
               memcmp(ds->sdims, sdims, sizeof(int64_t) * (size_t)sndim) == 0;
-  if (!same)
+  if (!same) {
+    char here[160], first[160];
+    shape_text(here, sizeof here, sndim, sdims, xelt);
+    shape_text(first, sizeof first, ds->sndim, ds->sdims, ds->xelt);
     return rlz_fail(&ds->err, RICHETA_ERR_MISMATCH,
-                    "%s: sample shape or type differs from the first file", name);
+                    "%s: sample shape or type differs from the first file (samples %s with %lld "
+                    "%s targets each; the first file has %s with %lld %s)",
+                    name, here, (long long)ydim, rlz_elt_name(yelt), first, (long long)ds->ydim,
+                    rlz_elt_name(ds->yelt));
+  }
   return RICHETA_OK;
 }
 
@@ -91,37 +107,44 @@ static richeta_status add_part(richeta_dataset *ds, const char *name, int64_t n,
   return RICHETA_OK;
 }
 
+richeta_status rlz_ds_check_targets(richeta_dataset *ds, const char *name, int64_t n,
+                                    const rlz_array *y, int64_t *ydim) {
+  if (y->ndim < 1)
+    return rlz_fail(&ds->err, RICHETA_ERR_FORMAT, "%s: targets are a scalar, not samples", name);
+  if (y->dims[0] != n)
+    return rlz_fail(&ds->err, RICHETA_ERR_MISMATCH, "%s: %lld input samples but %lld targets", name,
+                    (long long)n, (long long)y->dims[0]);
+  *ydim = y->count / n;
+  if (rlz_elt_is_float(y->elt))
+    return RICHETA_OK;
+  if (*ydim != 1)
+    return rlz_fail(&ds->err, RICHETA_ERR_UNSUPPORTED,
+                    "%s: integer targets must be one class label per sample (got %lld per "
+                    "sample)",
+                    name, (long long)*ydim);
+  for (int64_t i = 0; i < n; i++) {
+    double v = rlz_elt_load(y->data, y->elt, y->big_endian, i);
+    if (v < 0 || v >= RLZ_DS_MAX_CLASSES)
+      return rlz_fail(&ds->err, RICHETA_ERR_RANGE,
+                      "%s: label of sample %lld is %.0f (labels must be 0..%d)", name, (long long)i,
+                      v, RLZ_DS_MAX_CLASSES - 1);
+    if ((int64_t)v > ds->max_label)
+      ds->max_label = (int64_t)v;
+  }
+  return RICHETA_OK;
+}
+
 /* Inputs X (N, ...) and targets Y (N) / (N, 1) integer labels or (N, ...)
  * float regression values. */
 static richeta_status add_xy(richeta_dataset *ds, const char *name, const rlz_array *x,
                              const rlz_array *y) {
   if (x->ndim < 1)
     return rlz_fail(&ds->err, RICHETA_ERR_FORMAT, "%s: inputs are a scalar, not samples", name);
-  if (y->ndim < 1)
-    return rlz_fail(&ds->err, RICHETA_ERR_FORMAT, "%s: targets are a scalar, not samples", name);
-  int64_t n = x->dims[0];
-  if (y->dims[0] != n)
-    return rlz_fail(&ds->err, RICHETA_ERR_MISMATCH, "%s: %lld input samples but %lld targets", name,
-                    (long long)n, (long long)y->dims[0]);
-  int64_t ydim = y->count / n;
-  if (!rlz_elt_is_float(y->elt)) {
-    if (ydim != 1)
-      return rlz_fail(&ds->err, RICHETA_ERR_UNSUPPORTED,
-                      "%s: integer targets must be one class label per sample (got %lld per "
-                      "sample)",
-                      name, (long long)ydim);
-    for (int64_t i = 0; i < n; i++) {
-      double v = rlz_elt_load(y->data, y->elt, y->big_endian, i);
-      if (v < 0 || v >= RLZ_DS_MAX_CLASSES)
-        return rlz_fail(&ds->err, RICHETA_ERR_RANGE,
-                        "%s: label of sample %lld is %.0f (labels must be 0..%d)", name,
-                        (long long)i, v, RLZ_DS_MAX_CLASSES - 1);
-      if ((int64_t)v > ds->max_label)
-        ds->max_label = (int64_t)v;
-    }
-  }
-  richeta_status st = check_layout(ds, name, x->elt, x->big_endian, x->ndim - 1, x->dims + 1,
-                                   y->elt, y->big_endian, ydim);
+  int64_t n = x->dims[0], ydim = 0;
+  richeta_status st = rlz_ds_check_targets(ds, name, n, y, &ydim);
+  if (st == RICHETA_OK)
+    st = rlz_ds_check_layout(ds, name, x->elt, x->big_endian, x->ndim - 1, x->dims + 1, y->elt,
+                             y->big_endian, ydim);
   if (st != RICHETA_OK)
     return st;
   return add_part(ds, name, n, x->data, x->nbytes / (size_t)n, y->data, y->nbytes / (size_t)n);
@@ -140,7 +163,7 @@ static richeta_status load_cifar(richeta_dataset *ds, const char *path, uint64_t
   if (st != RICHETA_OK)
     return st;
   static const int64_t dims[3] = {3, 32, 32};
-  st = check_layout(ds, path, RLZ_ELT_U8, false, 3, dims, RLZ_ELT_U8, false, 1);
+  st = rlz_ds_check_layout(ds, path, RLZ_ELT_U8, false, 3, dims, RLZ_ELT_U8, false, 1);
   if (st != RICHETA_OK)
     return st;
   for (int64_t i = 0; i < n; i++)
@@ -172,6 +195,23 @@ static richeta_status npz_member(richeta_dataset *ds, const rlz_buf *zb, const c
   return RICHETA_OK;
 }
 
+void rlz_npz_default_keys(const char *path, const uint8_t *buf, size_t len, const char **xkey,
+                          const char **ykey) {
+  static const char *const keys[3][2] = {{"x", "y"}, {"X", "Y"}, {"arr_0", "arr_1"}};
+  int k = 0;
+  for (; k < 2; k++) {
+    char member[8];
+    snprintf(member, sizeof member, "%s.npy", keys[k][0]);
+    rlz_zip_member m;
+    rlz_err scratch;
+    rlz_zip_find(&scratch, path, buf, len, member, &m);
+    if (m.found)
+      break;
+  }
+  *xkey = keys[k][0];
+  *ykey = keys[k][1];
+}
+
 static richeta_status load_npz(richeta_dataset *ds, const char *path, const char *xkey,
                                const char *ykey, uint64_t budget) {
   rlz_buf zb;
@@ -181,14 +221,8 @@ static richeta_status load_npz(richeta_dataset *ds, const char *path, const char
   st = keep_buf(ds, &zb);
   if (st != RICHETA_OK)
     return st;
-  if (!xkey) { /* x/y when present, else numpy's positional names */
-    rlz_zip_member m;
-    rlz_err scratch;
-    rlz_zip_find(&scratch, path, zb.data, zb.len, "x.npy", &m);
-    bool has_x = m.found;
-    xkey = has_x ? "x" : "arr_0";
-    ykey = has_x ? "y" : "arr_1";
-  }
+  if (!xkey)
+    rlz_npz_default_keys(path, zb.data, zb.len, &xkey, &ykey);
   rlz_array x, y;
   st = npz_member(ds, &zb, path, xkey, budget, &x);
   if (st == RICHETA_OK)
@@ -233,40 +267,83 @@ static int split(char *s, char sep, char **fields, int cap) {
   }
 }
 
-static richeta_status open_spec(richeta_dataset *ds, char *spec) {
+/* Options after '?' (see richeta_dataset_open()). */
+typedef struct spec_opts {
+  uint64_t budget;
+  const char *dir;  /* fashion-mnist */
+  bool hwc;         /* layout=hwc */
+  const char *test; /* test=...: the held-out split of file streams, or NULL */
+  int64_t parts;    /* npzdir: parts=K (0: all) */
+} spec_opts;
+
+static richeta_status parse_options(rlz_err *e, char *q, spec_opts *o) {
+  char *opts[16];
+  int no = split(q, '&', opts, 16);
+  if (no > 16)
+    return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: too many options");
+  for (int i = 0; i < no; i++) {
+    char *eq = strchr(opts[i], '=');
+    if (!eq)
+      return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: option '%s' lacks '='", opts[i]);
+    *eq = '\0';
+    const char *v = eq + 1;
+    if (strcmp(opts[i], "budget") == 0) {
+      richeta_status st = parse_budget(e, v, &o->budget);
+      if (st != RICHETA_OK)
+        return st;
+    } else if (strcmp(opts[i], "dir") == 0) {
+      o->dir = v;
+    } else if (strcmp(opts[i], "layout") == 0) {
+      if (strcmp(v, "hwc") != 0 && strcmp(v, "chw") != 0)
+        return rlz_fail(e, RICHETA_ERR_INVALID,
+                        "data spec: layout '%s' (expected hwc: stored H x W x C, presented as "
+                        "C x H x W; or chw: as stored)",
+                        v);
+      o->hwc = v[0] == 'h';
+    } else if (strcmp(opts[i], "test") == 0) {
+      if (!*v)
+        return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: test= names no file");
+      o->test = v;
+    } else if (strcmp(opts[i], "parts") == 0) {
+      char *end = NULL;
+      long long k = *v >= '1' && *v <= '9' ? strtoll(v, &end, 10) : 0;
+      if (k < 1 || k > 100000 || *end != '\0')
+        return rlz_fail(e, RICHETA_ERR_INVALID,
+                        "data spec: parts '%s' (expected a count of parts, 1 to 100000)", v);
+      o->parts = k;
+    } else {
+      return rlz_fail(e, RICHETA_ERR_INVALID,
+                      "data spec: unknown option '%s' (budget, dir, layout, parts, test)", opts[i]);
+    }
+  }
+  return RICHETA_OK;
+}
+
+static richeta_status open_spec(richeta_dataset *ds, char *spec, spec_opts *o) {
   rlz_err *e = &ds->err;
-  uint64_t budget = RLZ_DEFAULT_BUDGET;
-  const char *dir = RLZ_FASHION_DIR;
+  o->budget = RLZ_DEFAULT_BUDGET;
+  o->dir = RLZ_FASHION_DIR;
+  uint64_t budget;
+  const char *dir;
   char *q = strchr(spec, '?');
   if (q) {
     *q = '\0';
-    char *opts[16];
-    int no = split(q + 1, '&', opts, 16);
-    if (no > 16)
-      return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: too many options");
-    for (int i = 0; i < no; i++) {
-      char *eq = strchr(opts[i], '=');
-      if (!eq)
-        return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: option '%s' lacks '='", opts[i]);
-      *eq = '\0';
-      if (strcmp(opts[i], "budget") == 0) {
-        richeta_status st = parse_budget(e, eq + 1, &budget);
-        if (st != RICHETA_OK)
-          return st;
-      } else if (strcmp(opts[i], "dir") == 0) {
-        dir = eq + 1;
-      } else {
-        return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: unknown option '%s' (budget, dir)",
-                        opts[i]);
-      }
-    }
+    richeta_status st = parse_options(e, q + 1, o);
+    if (st != RICHETA_OK)
+      return st;
   }
+  budget = o->budget;
+  dir = o->dir;
   char *colon = strchr(spec, ':');
   const char *kind = spec;
   char *rest = colon ? colon + 1 : NULL;
   if (colon)
     *colon = '\0';
   if (strcmp(kind, "fashion-mnist") == 0) {
+    if (o->test || o->parts)
+      return rlz_fail(e, RICHETA_ERR_INVALID,
+                      "data spec: fashion-mnist takes neither test= (its held-out split is "
+                      "fashion-mnist:test) nor parts=");
     const char *split_name = rest ? rest : "train";
     const char *prefix;
     if (strcmp(split_name, "train") == 0)
@@ -293,17 +370,21 @@ static richeta_status open_spec(richeta_dataset *ds, char *spec) {
     ds->k = 10;
     return RICHETA_OK;
   }
-  static const char *const kinds[] = {"idx", "npy", "cifar10", "npz"};
+  static const char *const kinds[] = {"idx", "npy", "cifar10", "npz", "npzdir"};
   bool known = false;
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     known |= strcmp(kind, kinds[i]) == 0;
   if (!known)
     return rlz_fail(e, RICHETA_ERR_INVALID,
-                    "data spec: unknown kind '%s' (fashion-mnist, idx, cifar10, npy, npz)", kind);
+                    "data spec: unknown kind '%s' (fashion-mnist, idx, cifar10, npy, npz, npzdir)",
+                    kind);
+  if (o->parts && strcmp(kind, "npzdir") != 0)
+    return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: parts= applies to npzdir only");
   if (!rest || !*rest)
     return rlz_fail(e, RICHETA_ERR_INVALID,
                     "data spec '%s': expected fashion-mnist[:train|:test], idx:IMAGES,LABELS, "
-                    "cifar10:FILE[;FILE...], npy:X.npy,Y.npy or npz:FILE.npz[,XKEY,YKEY]",
+                    "cifar10:FILE[;FILE...], npy:X.npy,Y.npy, npz:FILE.npz[,XKEY,YKEY] or "
+                    "npzdir:DIR[,XKEY,YKEY]",
                     kind);
   if (strcmp(kind, "idx") == 0 || strcmp(kind, "npy") == 0) {
     char *f[2];
@@ -333,13 +414,19 @@ static richeta_status open_spec(richeta_dataset *ds, char *spec) {
     ds->k = 10;
     return RICHETA_OK;
   }
-  if (strcmp(kind, "npz") == 0) {
+  if (strcmp(kind, "npz") == 0 || strcmp(kind, "npzdir") == 0) {
+    bool is_dir = kind[3] == 'd';
     char *parts[3];
     int np = split(rest, ',', parts, 3);
     if (np != 1 && np != 3)
-      return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: npz:FILE[;FILE...][,XKEY,YKEY]");
+      return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: %s",
+                      is_dir ? "npzdir:DIR[,XKEY,YKEY]" : "npz:FILE[;FILE...][,XKEY,YKEY]");
     if (np == 3 && (!*parts[1] || !*parts[2] || strlen(parts[1]) > 200 || strlen(parts[2]) > 200))
       return rlz_fail(e, RICHETA_ERR_INVALID, "data spec: npz keys must be 1-200 characters");
+    if (is_dir)
+      return *parts[0] ? rlz_npzdir_open(ds, parts[0], np == 3 ? parts[1] : NULL,
+                                         np == 3 ? parts[2] : NULL, budget, o->parts, o->test)
+                       : rlz_fail(e, RICHETA_ERR_INVALID, "data spec: npzdir names no directory");
     char *f[RLZ_DS_MAX_FILES];
     int nf = split(parts[0], ';', f, RLZ_DS_MAX_FILES);
     if (nf > RLZ_DS_MAX_FILES)
@@ -355,7 +442,30 @@ static richeta_status open_spec(richeta_dataset *ds, char *spec) {
     return RICHETA_OK;
   }
   return rlz_fail(e, RICHETA_ERR_INVALID,
-                  "data spec: unknown kind '%s' (fashion-mnist, idx, cifar10, npy, npz)", kind);
+                  "data spec: unknown kind '%s' (fashion-mnist, idx, cifar10, npy, npz, npzdir)",
+                  kind);
+}
+
+/* layout=hwc: present stored H x W x C samples as C x H x W. */
+static richeta_status apply_layout(richeta_dataset *ds, bool cifar) {
+  if (cifar)
+    return rlz_fail(&ds->err, RICHETA_ERR_INVALID,
+                    "data spec: layout=hwc does not apply to CIFAR-10, whose records are CHW "
+                    "planes already");
+  if (ds->sndim != 3) {
+    char shape[160];
+    shape_text(shape, sizeof shape, ds->sndim, ds->sdims, ds->xelt);
+    return rlz_fail(&ds->err, RICHETA_ERR_MISMATCH,
+                    "data spec: layout=hwc needs samples of three axes (H, W, C); these are %s",
+                    shape);
+  }
+  int64_t h = ds->sdims[0], w = ds->sdims[1], c = ds->sdims[2];
+  ds->hwc_pixels = h * w;
+  ds->hwc_channels = c;
+  ds->sdims[0] = c;
+  ds->sdims[1] = h;
+  ds->sdims[2] = w;
+  return RICHETA_OK;
 }
 
 /* Default channel axis (see richeta_dataset_num_channels()). */
@@ -395,11 +505,14 @@ richeta_status richeta_dataset_open(richeta_dataset **out, const char *spec,
   ds->alloc = a;
   ds->max_label = -1;
   ds->channel_axis = -1;
-  richeta_status st = open_spec(ds, copy);
+  spec_opts o = {0};
+  richeta_status st = open_spec(ds, copy, &o);
   bool cifar = strcmp(copy, "cifar10") == 0; /* open_spec cut the kind at ':' */
   rlz_free(&a, copy);
   if (st == RICHETA_OK && ds->n == 0)
     st = rlz_fail(&ds->err, RICHETA_ERR_FORMAT, "data set has no samples");
+  if (st == RICHETA_OK && o.hwc)
+    st = apply_layout(ds, cifar);
   if (st != RICHETA_OK) {
     rlz_err_to_thread(&ds->err);
     richeta_dataset_free(ds);
@@ -407,7 +520,7 @@ richeta_status richeta_dataset_open(richeta_dataset **out, const char *spec,
   }
   if (ds->k == 0 && !rlz_elt_is_float(ds->yelt))
     ds->k = ds->max_label + 1;
-  ds->channel_axis = default_channel_axis(ds, cifar);
+  ds->channel_axis = o.hwc ? 0 : default_channel_axis(ds, cifar);
   *out = ds;
   return RICHETA_OK;
 }
@@ -416,6 +529,7 @@ void richeta_dataset_free(richeta_dataset *ds) {
   if (!ds)
     return;
   rlz_alloc a = ds->alloc;
+  rlz_npzdir_free(ds);
   for (int i = ds->nbufs; i-- > 0;)
     rlz_buf_release(&ds->bufs[i], &a);
   rlz_free(&a, ds->nmean);
@@ -432,6 +546,8 @@ const char *richeta_dataset_last_error(const richeta_dataset *ds) {
 /* --- getters --- */
 
 const rlz_part *rlz_ds_part(const richeta_dataset *ds, int64_t i) {
+  if (ds->dir) /* the resident part (rlz_ds_need made it the one holding i) */
+    return &ds->dir->part;
   int lo = 0, hi = ds->nparts - 1;
   while (lo < hi) {
     int mid = (lo + hi + 1) / 2;
@@ -507,6 +623,10 @@ richeta_status richeta_dataset_label(const richeta_dataset *ds, int64_t index, i
   if (index < 0 || index >= ds->n)
     return rlz_fail(NULL, RICHETA_ERR_RANGE, "sample index %lld out of [0, %lld)", (long long)index,
                     (long long)ds->n);
-  *label = rlz_ds_label(ds, index);
-  return RICHETA_OK;
+  rlz_ds_lock(ds);
+  richeta_status st = rlz_ds_need(ds, NULL, index);
+  if (st == RICHETA_OK)
+    *label = rlz_ds_label(ds, index);
+  rlz_ds_unlock(ds);
+  return st;
 }

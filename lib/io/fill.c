@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-/* Write sample idx as row r of x (and y when not NULL). */
+/* Write sample idx (resident) as row r of x (and y when not NULL). */
 static void put_sample(const richeta_dataset *ds, int64_t idx, int64_t r, bool f32, void *x,
                        void *y) {
   const rlz_part *p = rlz_ds_part(ds, idx);
@@ -12,20 +12,16 @@ static void put_sample(const richeta_dataset *ds, int64_t idx, int64_t r, bool f
   int64_t d = ds->d;
   if (f32) {
     float *xr = (float *)x + r * d;
-    if (ds->nmean)
-      for (int64_t j = 0; j < d; j++)
-        xr[j] = (float)((rlz_ds_xval(ds, row, j) - ds->nmean[j]) * ds->ninv[j]);
-    else
-      for (int64_t j = 0; j < d; j++)
-        xr[j] = (float)rlz_ds_xval(ds, row, j);
+    for (int64_t j = 0; j < d; j++) {
+      double v = rlz_ds_xval(ds, row, rlz_ds_src(ds, j));
+      xr[j] = (float)(ds->nmean ? (v - ds->nmean[j]) * ds->ninv[j] : v);
+    }
   } else {
     double *xr = (double *)x + r * d;
-    if (ds->nmean)
-      for (int64_t j = 0; j < d; j++)
-        xr[j] = (rlz_ds_xval(ds, row, j) - ds->nmean[j]) * ds->ninv[j];
-    else
-      for (int64_t j = 0; j < d; j++)
-        xr[j] = rlz_ds_xval(ds, row, j);
+    for (int64_t j = 0; j < d; j++) {
+      double v = rlz_ds_xval(ds, row, rlz_ds_src(ds, j));
+      xr[j] = ds->nmean ? (v - ds->nmean[j]) * ds->ninv[j] : v;
+    }
   }
   if (!y)
     return;
@@ -90,21 +86,27 @@ static richeta_status fill_batch(const richeta_dataset *ds, uint64_t seed, int64
     return rlz_fail(NULL, RICHETA_ERR_NULL, "batch buffer is NULL");
   rlz_perm perm;
   int64_t cur_epoch = -1;
-  for (int64_t r = 0; r < batch; r++) {
+  rlz_ds_lock(ds);
+  for (int64_t r = 0; r < batch && st == RICHETA_OK; r++) {
     int64_t g = g0 + r, epoch = g / ds->n, pos = g % ds->n;
     if (epoch != cur_epoch) {
       rlz_perm_init(&perm, seed, (uint64_t)epoch, (uint64_t)ds->n);
       cur_epoch = epoch;
     }
-    int64_t idx = (int64_t)rlz_perm_apply(&perm, (uint64_t)pos);
+    /* a streamed directory is read in file order, one part at a time */
+    int64_t idx = ds->dir ? pos : (int64_t)rlz_perm_apply(&perm, (uint64_t)pos);
+    st = rlz_ds_need(ds, NULL, idx);
+    if (st != RICHETA_OK)
+      break;
     if (labels)
       labels[r] = rlz_ds_label(ds, idx);
     else
       put_sample(ds, idx, r, f32, x, y);
   }
-  if (epoch_out)
+  rlz_ds_unlock(ds);
+  if (st == RICHETA_OK && epoch_out)
     *epoch_out = (g0 + batch - 1) / ds->n;
-  return RICHETA_OK;
+  return st;
 }
 
 richeta_status rlz_dataset_fill_f32(const richeta_dataset *ds, uint64_t seed, int64_t step,
@@ -141,9 +143,15 @@ static richeta_status fill_range(const richeta_dataset *ds, int64_t start, int64
   if (start < 0 || count < 0 || start > ds->n || count > ds->n - start)
     return rlz_fail(NULL, RICHETA_ERR_RANGE, "samples %lld..+%lld outside [0, %lld)",
                     (long long)start, (long long)count, (long long)ds->n);
-  for (int64_t r = 0; r < count; r++)
-    put_sample(ds, start + r, r, f32, x, y);
-  return RICHETA_OK;
+  richeta_status st = RICHETA_OK;
+  rlz_ds_lock(ds);
+  for (int64_t r = 0; r < count && st == RICHETA_OK; r++) {
+    st = rlz_ds_need(ds, NULL, start + r);
+    if (st == RICHETA_OK)
+      put_sample(ds, start + r, r, f32, x, y);
+  }
+  rlz_ds_unlock(ds);
+  return st;
 }
 
 richeta_status rlz_dataset_fill_range_f32(const richeta_dataset *ds, int64_t start, int64_t count,
@@ -206,6 +214,10 @@ richeta_status richeta_dataset_get_input(const richeta_dataset *ds, int64_t inde
   if (cap < ds->d)
     return rlz_fail(NULL, RICHETA_ERR_BUFFER_TOO_SMALL, "input needs %lld values, capacity %lld",
                     (long long)ds->d, (long long)cap);
-  put_sample(ds, index, 0, false, x, NULL);
-  return RICHETA_OK;
+  rlz_ds_lock(ds);
+  richeta_status st = rlz_ds_need(ds, NULL, index);
+  if (st == RICHETA_OK)
+    put_sample(ds, index, 0, false, x, NULL);
+  rlz_ds_unlock(ds);
+  return st;
 }

@@ -68,6 +68,10 @@ richeta_status rlz_idx_declared_size(rlz_err *e, const char *name, const uint8_t
 /* NPY v1-v3; rejects Fortran order, big-endian and unsupported dtypes. */
 richeta_status rlz_parse_npy_mem(rlz_err *e, const char *name, const uint8_t *buf, size_t len,
                                  rlz_array *out);
+/* The header alone (buf may be a prefix of the file): elt, shape, count and
+ * nbytes of out (data stays NULL) and the offset of the data. */
+richeta_status rlz_parse_npy_header(rlz_err *e, const char *name, const uint8_t *buf, size_t len,
+                                    rlz_array *out, size_t *data_offset);
 
 /* CIFAR-10 binary: records of 1 label byte + 3072 pixel bytes. */
 #define RLZ_CIFAR_RECORD 3073
@@ -127,5 +131,10 @@ richeta_status rlz_zip_find(rlz_err *e, const char *zname, const uint8_t *buf, s
 richeta_status rlz_zip_extract(rlz_buf *b, const rlz_alloc *a, rlz_err *e, const char *zname,
                                const uint8_t *buf, size_t len, const char *member,
                                const rlz_zip_member *m, uint64_t budget);
+/* The first min(cap, size) bytes of a member into out (copied or inflated;
+ * no CRC check, which needs the whole member): *got receives their number. */
+richeta_status rlz_zip_peek(const rlz_alloc *a, rlz_err *e, const char *zname, const uint8_t *buf,
+                            size_t len, const char *member, const rlz_zip_member *m, uint8_t *out,
+                            size_t cap, size_t *got);
 
 #endif

@@ -150,24 +150,31 @@ richeta_status richeta_dataset_normalize(richeta_dataset *ds, richeta_norm mode)
   }
   for (int64_t j = 0; j < ds->d; j++)
     bin[j] = bin_of(ds, mode, j);
+  /* a streamed directory: statistics of its first part */
+  int64_t n = rlz_ds_stats_samples(ds);
+  rlz_ds_lock(ds);
+  st = rlz_ds_need(ds, &ds->err, 0);
   /* two passes (mean, then squared deviations) for accuracy on float data */
-  for (int64_t i = 0; i < ds->n; i++) {
+  for (int64_t i = 0; st == RICHETA_OK && i < n; i++) {
     const uint8_t *row = rlz_ds_xrow(ds, i);
     for (int64_t j = 0; j < ds->d; j++)
-      kadd(&sum[bin[j]], &comp[bin[j]], rlz_ds_xval(ds, row, j));
+      kadd(&sum[bin[j]], &comp[bin[j]], rlz_ds_xval(ds, row, rlz_ds_src(ds, j)));
   }
-  double per_bin = (double)ds->n * (double)(ds->d / count);
+  double per_bin = (double)n * (double)(ds->d / count);
   for (int64_t b = 0; b < count; b++) {
     sum[b] = (sum[b] + comp[b]) / per_bin;
     comp[b] = 0;
   }
-  for (int64_t i = 0; i < ds->n; i++) {
+  for (int64_t i = 0; st == RICHETA_OK && i < n; i++) {
     const uint8_t *row = rlz_ds_xrow(ds, i);
     for (int64_t j = 0; j < ds->d; j++) {
-      double dv = rlz_ds_xval(ds, row, j) - sum[bin[j]];
+      double dv = rlz_ds_xval(ds, row, rlz_ds_src(ds, j)) - sum[bin[j]];
       kadd(&var[bin[j]], &comp[bin[j]], dv * dv);
     }
   }
+  rlz_ds_unlock(ds);
+  if (st != RICHETA_OK)
+    goto done;
   for (int64_t b = 0; b < count; b++) {
     double s = sqrt((var[b] + comp[b]) / per_bin);
     var[b] = s < RLZ_MIN_STD ? 1.0 : s;
@@ -238,21 +245,27 @@ richeta_status richeta_dataset_set_channel_axis(richeta_dataset *ds, int64_t axi
 richeta_status richeta_dataset_raw_stats(const richeta_dataset *ds, double *mean, double *std) {
   if (!ds || !mean || !std)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_dataset_raw_stats: NULL argument");
+  int64_t n = rlz_ds_stats_samples(ds);
+  rlz_ds_lock(ds);
+  richeta_status st = rlz_ds_need(ds, NULL, 0);
   double s = 0, c = 0;
-  for (int64_t i = 0; i < ds->n; i++) {
+  for (int64_t i = 0; st == RICHETA_OK && i < n; i++) {
     const uint8_t *row = rlz_ds_xrow(ds, i);
     for (int64_t j = 0; j < ds->d; j++)
       kadd(&s, &c, rlz_ds_xval(ds, row, j));
   }
-  double total = (double)ds->n * (double)ds->d, m = (s + c) / total, v = 0;
+  double total = (double)n * (double)ds->d, m = (s + c) / total, v = 0;
   c = 0;
-  for (int64_t i = 0; i < ds->n; i++) {
+  for (int64_t i = 0; st == RICHETA_OK && i < n; i++) {
     const uint8_t *row = rlz_ds_xrow(ds, i);
     for (int64_t j = 0; j < ds->d; j++) {
       double dv = rlz_ds_xval(ds, row, j) - m;
       kadd(&v, &c, dv * dv);
     }
   }
+  rlz_ds_unlock(ds);
+  if (st != RICHETA_OK)
+    return st;
   v += c;
   *mean = m;
   *std = sqrt(v / total);

@@ -228,9 +228,10 @@ static richeta_status parse_descr(rlz_err *e, const char *name, const char *s, r
   return RICHETA_OK;
 }
 
-richeta_status rlz_parse_npy_mem(rlz_err *e, const char *name, const uint8_t *buf, size_t len,
-                                 rlz_array *out) {
+richeta_status rlz_parse_npy_header(rlz_err *e, const char *name, const uint8_t *buf, size_t len,
+                                    rlz_array *out, size_t *data_offset) {
   memset(out, 0, sizeof *out);
+  *data_offset = 0;
   static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   if (len < 8)
     return rlz_fail(e, RICHETA_ERR_FORMAT, "%s: truncated NPY file: %zu bytes, header needs 10",
@@ -285,7 +286,20 @@ richeta_status rlz_parse_npy_mem(rlz_err *e, const char *name, const uint8_t *bu
   st = rlz_shape_count(e, name, a.ndim, a.dims, rlz_elt_size(a.elt), &a.count, &a.nbytes);
   if (st != RICHETA_OK)
     return st;
-  size_t data_off = prefix + hlen, have = len - data_off;
+  *out = a;
+  *data_offset = prefix + hlen;
+  return RICHETA_OK;
+}
+
+richeta_status rlz_parse_npy_mem(rlz_err *e, const char *name, const uint8_t *buf, size_t len,
+                                 rlz_array *out) {
+  memset(out, 0, sizeof *out);
+  rlz_array a;
+  size_t data_off;
+  richeta_status st = rlz_parse_npy_header(e, name, buf, len, &a, &data_off);
+  if (st != RICHETA_OK)
+    return st;
+  size_t have = len - data_off;
   if (have < a.nbytes)
     return rlz_fail(e, RICHETA_ERR_FORMAT,
                     "%s: truncated NPY data: header declares %zu data bytes, file has %zu", name,

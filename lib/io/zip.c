@@ -265,3 +265,46 @@ richeta_status rlz_zip_extract(rlz_buf *b, const rlz_alloc *a, rlz_err *e, const
   }
   return RICHETA_OK;
 }
+
+richeta_status rlz_zip_peek(const rlz_alloc *a, rlz_err *e, const char *zname, const uint8_t *buf,
+                            size_t len, const char *member, const rlz_zip_member *m, uint8_t *out,
+                            size_t cap, size_t *got) {
+  *got = 0;
+  if (m->data_offset > len || m->comp_size > len - m->data_offset)
+    return rlz_fail(e, RICHETA_ERR_INTERNAL, "%s: member %s out of bounds", zname, member);
+  const uint8_t *src = buf + m->data_offset;
+  size_t want = m->size < (uint64_t)cap ? (size_t)m->size : cap;
+  if (m->method == 0) {
+    memcpy(out, src, want);
+    *got = want;
+    return RICHETA_OK;
+  }
+  z_stream zs;
+  memset(&zs, 0, sizeof zs);
+  zs.zalloc = z_alloc;
+  zs.zfree = z_free;
+  zs.opaque = (voidpf)(uintptr_t)a;
+  if (inflateInit2(&zs, -15) != Z_OK)
+    return rlz_fail(e, RICHETA_ERR_NOMEM, "%s: cannot start inflating %s", zname, member);
+  size_t in_left = (size_t)m->comp_size;
+  zs.next_out = out;
+  zs.avail_out = (uInt)want; /* cap is small: a header's worth */
+  int zr = Z_OK;
+  while (zr == Z_OK && zs.avail_out > 0) {
+    if (zs.avail_in == 0 && in_left > 0) {
+      zs.avail_in = in_left > (1u << 30) ? (1u << 30) : (uInt)in_left;
+      zs.next_in = (Bytef *)(uintptr_t)src;
+      src += zs.avail_in;
+      in_left -= zs.avail_in;
+    }
+    zr = inflate(&zs, Z_NO_FLUSH);
+  }
+  *got = (size_t)zs.total_out;
+  const char *zmsg = zs.msg;
+  inflateEnd(&zs);
+  if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+    return rlz_fail(e, zr == Z_MEM_ERROR ? RICHETA_ERR_NOMEM : RICHETA_ERR_FORMAT,
+                    "%s: corrupt deflate data in member %s: %s", zname, member,
+                    zmsg ? zmsg : "zlib error");
+  return RICHETA_OK;
+}

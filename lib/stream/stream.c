@@ -131,8 +131,7 @@ static richeta_status file_stream_new(richeta_stream **out, const richeta_config
   if (st != RICHETA_OK)
     return st;
   s->seed = (uint64_t)rlz_config_int(cfg, RICHETA_PARAM_DATA_SEED);
-  st = rlz_stream_file_open(&s->alloc, NULL, rlz_config_string(cfg, RICHETA_PARAM_DATA_PATH), s->D,
-                            s->C, &s->ds, &s->ds_test);
+  st = rlz_stream_file_open(&s->alloc, NULL, cfg, &s->ds, &s->ds_test);
   if (st != RICHETA_OK) {
     stream_destroy(s);
     return st;

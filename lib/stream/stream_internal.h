@@ -13,10 +13,11 @@ richeta_status rlz_stream_batch(richeta_stream *s, int64_t step, richeta_dtype d
 /* The stream's error buffer (for copying messages into a trainer). */
 const char *rlz_stream_msg(const richeta_stream *s);
 
-/* Open a file stream's training split (standardized) and, when the spec
- * names one, its test split (NULL otherwise), checking D and C. */
-richeta_status rlz_stream_file_open(const rlz_alloc *a, rlz_err *e, const char *spec, int64_t D,
-                                    int64_t C, richeta_dataset **train, richeta_dataset **test);
+/* Open a file stream's training split (data_path of cfg, standardized by
+ * its data_norm) and, when the spec names one, its held-out split (NULL
+ * otherwise), checking D, C and any image shape of cfg. */
+richeta_status rlz_stream_file_open(const rlz_alloc *a, rlz_err *e, const richeta_config *cfg,
+                                    richeta_dataset **train, richeta_dataset **test);
 
 /* ---- function tasks (tasks.c): single/multi-index, staircase, parity ---- */
 

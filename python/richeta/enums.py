@@ -63,6 +63,7 @@ class Param(enum.IntEnum):
     TASK_DEGREE = 307
     TASK_INDICES = 308
     TASK_INPUTS = 309
+    DATA_NORM = 310
     STEPS = 400
     LOG_PER_DECADE = 401
     BLOWUP = 402
