@@ -1,5 +1,6 @@
 /* richeta sweep: a gamma x eta0 x seed sweep into a SQLite store, then the
  * eta* report, the fits and (optionally) the plots. */
+#include "cli_data.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "sweep_cli.h"
@@ -165,7 +166,9 @@ static void help(FILE *f) {
           "final loss is above R x its initial loss (dead units, plateau not escaped) is\n"
           "'stalled', not converged.\n"
           "The sweep is resumable: run the same command again after an interruption (even\n"
-          "kill -9) and it skips the stored runs. Results do not depend on --workers.\n\n"
+          "kill -9) and it skips the stored runs. Results do not depend on --workers.\n"
+          "File tasks: --task file --data SPEC fills in D, C and, for --arch cnn, the image\n"
+          "shape from the data set, as `richeta train` does (see its --help).\n\n"
           "Output (stdout): the report of `richeta fit` (see richeta fit --help).\n"
           "  --json: first one object per run with keys gamma, eta0, seed, status\n"
           "    (converged|diverged|stalled|failed), final_loss, cached (true when found stored),\n"
@@ -278,6 +281,11 @@ int rlz_cmd_sweep(int argc, char **argv) {
   if (pr != RLZ_CLI_OK) {
     richeta_config_free(cfg);
     return RLZ_EXIT_USAGE;
+  }
+  int fill = rlz_cli_fill_data_shape(&p, argc, argv);
+  if (fill != RLZ_EXIT_OK) {
+    richeta_config_free(cfg);
+    return fill;
   }
   if (richeta_sweep_new(&sw, cfg) != RICHETA_OK) {
     rlz_cli_error("sweep", "%s", richeta_last_error());

@@ -1,8 +1,9 @@
 /* richeta train: one run through the trainer API, printed as a loss curve. */
+#include "cli_data.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "train_diag.h"
 #include "train/train_internal.h"
+#include "train_diag.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,8 +32,7 @@ static const rlz_cli_opt train_opts[] = {
     {"threads", 1, "K", "set the BLAS thread count to K (default: leave it)", OPT_THREADS},
     {"show-config", 0, NULL, "print the effective spec string and exit", OPT_SHOW_CONFIG},
     {"diag", 1, "LIST",
-     "record diagnostics at logged steps: sharpness,gn,alignment,movement,preact or all",
-     OPT_DIAG},
+     "record diagnostics at logged steps: sharpness,gn,alignment,movement,preact or all", OPT_DIAG},
     {"diag-probe", 1, "N", "held-out samples in the diagnostics' probe batch (default 128)",
      OPT_DIAG_PROBE},
     {NULL, 0, NULL, NULL, 0}};
@@ -45,7 +45,7 @@ typedef struct train_args {
   const char *resume;
   int64_t threads;
   int64_t max_steps; /* 0: no limit */
-  unsigned diag;      /* RLZ_DIAG_* mask, 0: none */
+  unsigned diag;     /* RLZ_DIAG_* mask, 0: none */
   int64_t diag_probe;
 } train_args;
 
@@ -122,6 +122,11 @@ static void help(FILE *f) {
              "  status S: done (all T steps), diverged (stopped early on a NaN/Inf or\n"
              "    blown-up loss; final_loss is null/nan), running (stopped by --max-steps).\n"
              "Divergence (NaN/Inf or a blown-up loss) is a result: status 'diverged', exit 0.\n"
+             "File tasks: --task file --data SPEC fills in D and C from the data set, and for\n"
+             "  --arch cnn the image shape (image_channels, image_height, image_width) as it\n"
+             "  presents its samples (C x H x W, or H x W as one channel); values given on\n"
+             "  the command line must agree with it. A run that goes past the end of the\n"
+             "  data set reuses samples and says so on stderr.\n"
              "Exit status: 0 done or diverged, 1 runtime error, 2 usage error.\n"
              "A progress bar is drawn on stderr when it is a terminal.\n\n"
              "command flags:\n");
@@ -243,7 +248,6 @@ out:
   return rc;
 }
 
-
 int rlz_cmd_train(int argc, char **argv) {
   train_args a = {0};
   richeta_config *cfg = NULL;
@@ -263,6 +267,11 @@ int rlz_cmd_train(int argc, char **argv) {
   if (pr != RLZ_CLI_OK) {
     richeta_config_free(cfg);
     return RLZ_EXIT_USAGE;
+  }
+  int fill = rlz_cli_fill_data_shape(&p, argc, argv);
+  if (fill != RLZ_EXIT_OK) {
+    richeta_config_free(cfg);
+    return fill;
   }
   if (a.ckpt_every > 0 && !a.checkpoint) {
     rlz_cli_error("train", "--checkpoint-every needs --checkpoint FILE");
@@ -395,8 +404,9 @@ int rlz_cmd_train(int argc, char **argv) {
   int64_t epoch = 0;
   if (step > 0 && richeta_stream_epoch(richeta_trainer_stream(t), step - 1, &epoch) == RICHETA_OK &&
       epoch > 0)
-    rlz_cli_error("train", "warning: the run reused training samples (%lld full passes over "
-                           "the data set): not an online run past the first pass",
+    rlz_cli_error("train",
+                  "warning: the run reused training samples (%lld full passes over "
+                  "the data set): not an online run past the first pass",
                   (long long)epoch);
   if (rc == RLZ_EXIT_OK)
     rc = print_log(t, a.json, gamma, eta0, state, use_diag ? &diag : NULL);

@@ -8,7 +8,9 @@
  * filled. Batches come from an endless sequence of epochs, each epoch a
  * seeded random permutation of the samples that can be computed for any
  * step without replaying earlier ones, so a run gives the same batches
- * however it is split or resumed.
+ * however it is split or resumed. Chunked NPZ directories (`npzdir:`, as
+ * CIFAR-5M ships) are streamed instead: read in file order, one part in
+ * memory at a time (see richeta_dataset_open()).
  */
 #ifndef RICHLAZY_DATA_H
 #define RICHLAZY_DATA_H
@@ -60,18 +62,56 @@ typedef enum richeta_norm {
  * - `npy:X.npy,Y.npy`: NPY files (format 1 to 3, C order, little-endian,
  *   dtypes uint8, int8..int64, float32, float64).
  * - `npz:FILE.npz[;FILE.npz...][,XKEY,YKEY]`: NPZ archives (stored or
- *   deflated members); keys default to `x`/`y`, else `arr_0`/`arr_1`.
+ *   deflated members); keys default to `x`/`y`, else `X`/`Y`, else
+ *   `arr_0`/`arr_1`.
+ * - `npzdir:DIR[,XKEY,YKEY]` (since 1.1): a directory of NPZ parts named
+ *   `PREFIXpart0.npz`, `PREFIXpart1.npz`, ... (`part0.npz` or CIFAR-5M's
+ *   `cifar5m_part0.npz`; K in decimal without leading zeros; other files
+ *   are ignored), every part present from 0 up, one prefix, the same
+ *   per-sample shape and types in every part (keys as for `npz`, chosen
+ *   from part 0). Opening reads only each part's zip directory, the NPY
+ *   header of its inputs and its targets; the inputs of one part at a time
+ *   are resident (read or mapped by the budget below) and are released
+ *   when a sample of another part is needed. Samples are numbered across
+ *   the parts in order, and every epoch reads them in that order (no
+ *   shuffling: the seed of the batch functions is ignored), so batch t of
+ *   size B holds samples tB .. tB+B-1 modulo the total: one pass over the
+ *   directory, then the same pass again, each later pass counted as an
+ *   epoch. Statistics (richeta_dataset_normalize(),
+ *   richeta_dataset_raw_stats()) are those of part 0. Random access
+ *   (richeta_dataset_get_input(), richeta_dataset_label()) works but
+ *   reloads parts. A part that changed or became unreadable after opening
+ *   makes the fill that needs it fail, naming the file.
  *
  * Targets: integer labels give a classification set whose number of
  * classes is the largest label + 1 (at most 65536; fixed at 10 for the
  * named data sets); floating-point Y gives regression targets with one
  * value per trailing element of Y.
  *
- * Options may follow a `?`, separated by `&`: `budget=BYTES` (suffix K, M,
- * G allowed; default 1G) is the memory budget per file: uncompressed
- * files larger than it are memory-mapped rather than read, and
- * decompressed data larger than it is kept in a mapped temporary file.
- * A mapped file must not be truncated while the data set is open.
+ * Options may follow a `?`, separated by `&`:
+ * - `budget=BYTES` (suffix K, M, G allowed; default 1G) is the memory
+ *   budget per file: uncompressed files larger than it are memory-mapped
+ *   rather than read, and decompressed data larger than it is kept in a
+ *   mapped temporary file. A mapped file must not be truncated while the
+ *   data set is open.
+ * - `layout=hwc` (since 1.1): the samples are stored as H x W x C images
+ *   (channels last, numpy's and CIFAR-5M's order) and are presented as
+ *   C x H x W, the order of CIFAR-10, PyTorch and the model's image inputs:
+ *   input coordinate c*H*W + h*W + w is stored element (h*W + w)*C + c of
+ *   the sample, so rows equal `torch.from_numpy(X).permute(0, 3, 1, 2)`
+ *   flattened. richeta_dataset_sample_shape() then reports (C, H, W), the
+ *   channel axis is 0, and per-channel statistics are per C. Needs samples
+ *   of three axes; not for `cifar10` (CHW planes already). `layout=chw`
+ *   (the default) presents samples as stored.
+ * - `parts=K` (`npzdir` only, since 1.1): use parts 0 .. K-1 and ignore the
+ *   others (to hold a part out as a test set).
+ * - `test=FILES` (since 1.1): the held-out split used by file streams
+ *   (task=file, see stream.h): a spec of the same kind with FILES in place
+ *   of the training files (for `npzdir`, an `npz` file), the same keys and
+ *   the other options except `parts`. This function only checks that it is
+ *   not empty and, for `npzdir`, that it is not one of the training parts;
+ *   `fashion-mnist` refuses it (its held-out split is `fashion-mnist:test`).
+ * - `dir=PATH`: the directory of `fashion-mnist`.
  *
  * @param[out] out Receives the data set, or NULL on failure.
  * @param[in] spec NUL-terminated spec string.
@@ -90,7 +130,9 @@ typedef enum richeta_norm {
  * @retval RICHETA_ERR_MISMATCH Inputs and labels (or several files)
  *         disagree in sample count, shape or type.
  * @retval RICHETA_ERR_NOMEM Allocation failed.
- * @since 1.0 @par Thread safety: safe; the message is in richeta_last_error().
+ * @since 1.0 (`npzdir`, `layout`, `parts`, `test` and the `X`/`Y` keys
+ *        since 1.1) @par Thread safety: safe; the message is in
+ *        richeta_last_error().
  */
 RICHETA_API richeta_status richeta_dataset_open(richeta_dataset **out, const char *spec,
                                                 const richeta_allocator *allocator);
@@ -131,7 +173,8 @@ RICHETA_API richeta_status richeta_dataset_num_samples(const richeta_dataset *ds
 RICHETA_API richeta_status richeta_dataset_input_dim(const richeta_dataset *ds, int64_t *dim);
 
 /**
- * @brief Per-sample shape of the inputs (e.g. 28, 28).
+ * @brief Per-sample shape of the inputs as presented (e.g. 28, 28; with
+ *        `layout=hwc`, C, H, W).
  * @param[in] ds Data set.
  * @param[out] dims Buffer of @p cap entries (may be NULL when @p cap is 0).
  * @param[in] cap Capacity of @p dims.
@@ -188,6 +231,8 @@ RICHETA_API richeta_status richeta_dataset_target_dim(const richeta_dataset *ds,
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_RANGE @p index out of range.
  * @retval RICHETA_ERR_UNSUPPORTED @p ds has regression targets.
+ * @retval RICHETA_ERR_IO The `npzdir` part of the sample cannot be read
+ *         (or another status of a part that changed since opening).
  * @since 1.0 @par Thread safety: read-only.
  */
 RICHETA_API richeta_status richeta_dataset_label(const richeta_dataset *ds, int64_t index,
@@ -203,6 +248,8 @@ RICHETA_API richeta_status richeta_dataset_label(const richeta_dataset *ds, int6
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_RANGE @p index out of range.
  * @retval RICHETA_ERR_BUFFER_TOO_SMALL @p cap too small.
+ * @retval RICHETA_ERR_IO The `npzdir` part of the sample cannot be read
+ *         (or another status of a part that changed since opening).
  * @since 1.0 @par Thread safety: read-only.
  */
 RICHETA_API richeta_status richeta_dataset_get_input(const richeta_dataset *ds, int64_t index,
@@ -243,6 +290,8 @@ RICHETA_API richeta_status richeta_dataset_set_channel_axis(richeta_dataset *ds,
  *
  * Population standard deviations; a standard deviation below 1e-12 (a
  * constant feature) is replaced by 1 so that the feature is only centered.
+ * For an `npzdir` set the statistics are those of its first part (the
+ * whole directory is not read for them).
  * @param[in,out] ds Data set (normally the training split).
  * @param[in] mode How statistics are pooled; ::RICHETA_NORM_NONE removes
  *            any normalization.
@@ -310,7 +359,8 @@ RICHETA_API richeta_status richeta_dataset_copy_normalization(richeta_dataset *d
 
 /**
  * @brief Mean and population standard deviation of all raw input values
- *        (before normalization), for checks against published figures.
+ *        (before normalization), for checks against published figures
+ *        (of the first part for an `npzdir` set).
  * @param[in] ds Data set.
  * @param[out] mean Receives the mean.
  * @param[out] std Receives the standard deviation.
@@ -326,8 +376,9 @@ RICHETA_API richeta_status richeta_dataset_raw_stats(const richeta_dataset *ds, 
  *
  * Batch @p step holds samples step*B .. step*B+B-1 of an endless sequence
  * of epochs, each a random permutation of the samples keyed by (@p seed,
- * epoch). Targets are one-hot rows of K for classification (usable for
- * MSE and cross-entropy alike) or the regression values.
+ * epoch); for an `npzdir` set, the samples in file order in every epoch.
+ * Targets are one-hot rows of K for classification (usable for MSE and
+ * cross-entropy alike) or the regression values.
  * @param[in] ds Data set.
  * @param[in] seed Permutation seed.
  * @param[in] step Batch index, >= 0.
@@ -343,6 +394,9 @@ RICHETA_API richeta_status richeta_dataset_raw_stats(const richeta_dataset *ds, 
  * @retval RICHETA_ERR_RANGE @p step < 0 or @p batch < 1.
  * @retval RICHETA_ERR_OVERFLOW step * batch overflows.
  * @retval RICHETA_ERR_BUFFER_TOO_SMALL A capacity is too small.
+ * @retval RICHETA_ERR_IO An `npzdir` part the batch needs cannot be read
+ *         (other statuses of richeta_dataset_open() when it is malformed
+ *         or changed since opening; the message names the file).
  * @since 1.0 @par Thread safety: read-only; several threads may fill
  *        batches from one data set at once.
  */
@@ -367,6 +421,9 @@ RICHETA_API richeta_status richeta_dataset_batch_f64(const richeta_dataset *ds, 
  * @retval RICHETA_ERR_RANGE @p step < 0 or @p batch < 1.
  * @retval RICHETA_ERR_OVERFLOW step * batch overflows.
  * @retval RICHETA_ERR_BUFFER_TOO_SMALL A capacity is too small.
+ * @retval RICHETA_ERR_IO An `npzdir` part the batch needs cannot be read
+ *         (other statuses of richeta_dataset_open() when it is malformed
+ *         or changed since opening; the message names the file).
  * @since 1.0 @par Thread safety: read-only.
  */
 RICHETA_API richeta_status richeta_dataset_batch_f32(const richeta_dataset *ds, uint64_t seed,

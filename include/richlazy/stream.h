@@ -35,6 +35,21 @@
  * (x ~ N(0, I_D)) or `sign` (x_i = sign of the Gaussian draw, uniform on
  * {-1,+1}). Targets are computed in double precision; single-precision
  * batches are the double batches rounded once.
+ *
+ * File streams (task=file) open the data set named by RICHETA_PARAM_DATA_PATH
+ * (spec forms in data.h): its input dimension and targets must be D and C,
+ * and when image_channels, image_height and image_width are set, its
+ * samples as presented must be C x H x W (or H x W with one channel:
+ * channels-last files need `?layout=hwc`). Inputs are standardized with
+ * statistics of the training split as RICHETA_PARAM_DATA_NORM says
+ * (default global: one mean and std; a streamed `npzdir` uses its first
+ * part). The held-out set is the first eval_n samples, in file order, of
+ * the split named by the spec: `fashion-mnist:test` for `fashion-mnist`,
+ * the file of a `test=` option otherwise (none without one), standardized
+ * with the training split's statistics and given the training split's
+ * number of classes. Batch t holds samples t*B .. t*B+B-1 of consecutive
+ * epochs (random permutations of the data set, or the file order of an
+ * `npzdir`); see richeta_stream_epoch() for the reuse count.
  */
 #ifndef RICHLAZY_STREAM_H
 #define RICHLAZY_STREAM_H
@@ -188,7 +203,8 @@ RICHETA_API richeta_status richeta_stream_eval_f64(richeta_stream *stream, int64
  *        times the stream has gone through its finite data set before it.
  *
  * File streams draw batch t from samples t*B .. t*B+B-1 of consecutive
- * epochs (each a fresh permutation of the data set), so a result > 0 means
+ * epochs (each a fresh permutation of the data set, or the file order of
+ * an `npzdir` directory: epoch e is its (e+1)-th pass), so a result > 0 means
  * the run is reusing samples and is no longer online. Synthetic streams
  * draw fresh samples at every step and callback streams cannot tell: both
  * give 0.
