@@ -2,8 +2,8 @@
 #include "cli_data.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "train/train_internal.h"
 #include "train_diag.h"
+#include "train/train_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -32,7 +32,8 @@ static const rlz_cli_opt train_opts[] = {
     {"threads", 1, "K", "set the BLAS thread count to K (default: leave it)", OPT_THREADS},
     {"show-config", 0, NULL, "print the effective spec string and exit", OPT_SHOW_CONFIG},
     {"diag", 1, "LIST",
-     "record diagnostics at logged steps: sharpness,gn,alignment,movement,preact or all", OPT_DIAG},
+     "record diagnostics at logged steps: sharpness,gn,alignment,movement,preact or all",
+     OPT_DIAG},
     {"diag-probe", 1, "N", "held-out samples in the diagnostics' probe batch (default 128)",
      OPT_DIAG_PROBE},
     {NULL, 0, NULL, NULL, 0}};
@@ -45,7 +46,7 @@ typedef struct train_args {
   const char *resume;
   int64_t threads;
   int64_t max_steps; /* 0: no limit */
-  unsigned diag;     /* RLZ_DIAG_* mask, 0: none */
+  unsigned diag;      /* RLZ_DIAG_* mask, 0: none */
   int64_t diag_probe;
 } train_args;
 
@@ -248,6 +249,7 @@ out:
   return rc;
 }
 
+
 int rlz_cmd_train(int argc, char **argv) {
   train_args a = {0};
   richeta_config *cfg = NULL;
@@ -404,9 +406,8 @@ int rlz_cmd_train(int argc, char **argv) {
   int64_t epoch = 0;
   if (step > 0 && richeta_stream_epoch(richeta_trainer_stream(t), step - 1, &epoch) == RICHETA_OK &&
       epoch > 0)
-    rlz_cli_error("train",
-                  "warning: the run reused training samples (%lld full passes over "
-                  "the data set): not an online run past the first pass",
+    rlz_cli_error("train", "warning: the run reused training samples (%lld full passes over "
+                           "the data set): not an online run past the first pass",
                   (long long)epoch);
   if (rc == RLZ_EXIT_OK)
     rc = print_log(t, a.json, gamma, eta0, state, use_diag ? &diag : NULL);
