@@ -5,56 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Apply argv's configuration flags (not the command's own options, nor
- * positional arguments) to cfg, as rlz_cli_parse() did. */
-static void replay_config_flags(const rlz_cli_parser *p, int argc, char **argv,
-                                richeta_config *cfg) {
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--"))
-      break;
-    if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-      continue;
-    char name[128];
-    const char *eq = strchr(a + 2, '=');
-    size_t len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-    if (len >= sizeof name)
-      continue;
-    memcpy(name, a + 2, len);
-    name[len] = '\0';
-    const rlz_cli_opt *o = NULL;
-    for (const rlz_cli_opt *q = p->opts; q && q->name; q++)
-      if (!strcmp(q->name, name))
-        o = q;
-    if (o) {
-      if (o->has_arg && !eq)
-        i++;
-      continue;
-    }
-    const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-    if (value)
-      rlz_cli_apply_config_flag(p->cmd, cfg, name, value); /* it succeeded once already */
-  }
-}
-
-int rlz_cli_param_given(const rlz_cli_parser *p, int argc, char **argv, richeta_param param) {
-  double lo = 0, hi = 0;
-  if (richeta_param_bounds(param, &lo, &hi, NULL) != RICHETA_OK || hi < lo + 1)
-    return 0;
-  richeta_config *c[2] = {NULL, NULL};
-  int64_t v[2] = {-1, -2};
-  for (int k = 0; k < 2; k++) {
-    if (richeta_config_new(&c[k], NULL) != RICHETA_OK ||
-        richeta_config_set_int(c[k], param, (int64_t)lo + k) != RICHETA_OK)
-      break;
-    replay_config_flags(p, argc, argv, c[k]);
-    richeta_config_get_int(c[k], param, &v[k]);
-  }
-  richeta_config_free(c[0]);
-  richeta_config_free(c[1]);
-  return v[0] == v[1];
-}
-
 /* The image shape the data set presents: C x H x W, or H x W as one
  * channel. 0 when its samples are not images, with the reason in why. */
 static int image_shape(const richeta_dataset *ds, int64_t chw[3], char *why, size_t cap) {

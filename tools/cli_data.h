@@ -21,9 +21,4 @@
  * (one line printed on stderr in both cases). */
 int rlz_cli_fill_data_shape(const rlz_cli_parser *p, int argc, char **argv);
 
-/* Whether the command line sets integer key `param` (through its flag, an
- * alias, --set or --config): the configuration flags of argv replayed on
- * two configurations that differ only in param leave it equal. */
-int rlz_cli_param_given(const rlz_cli_parser *p, int argc, char **argv, richeta_param param);
-
 #endif

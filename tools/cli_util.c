@@ -212,15 +212,15 @@ int rlz_cli_apply_config_flag(const char *cmd, richeta_config *cfg, const char *
   return 1;
 }
 
-/* Whether argv gives the depth L: a depth flag, or an L key in --set or a
- * --config file (which may). */
-static bool depth_given(int argc, char **argv) {
-  int depth_row = rlz_param_index(RICHETA_PARAM_DEPTH);
+/* Apply argv's configuration flags (not the command's own options, nor
+ * positional arguments) to cfg, as rlz_cli_parse() did. */
+static void replay_config_flags(const rlz_cli_parser *p, int argc, char **argv,
+                                richeta_config *cfg) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--"))
       break;
-    if (strncmp(a, "--", 2) != 0)
+    if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
       continue;
     char name[128];
     const char *eq = strchr(a + 2, '=');
@@ -229,32 +229,48 @@ static bool depth_given(int argc, char **argv) {
       continue;
     memcpy(name, a + 2, len);
     name[len] = '\0';
-    const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : "");
-    if (!strcmp(name, "config") || flag_param_row(name) == depth_row)
-      return true;
-    if (!strcmp(name, "set")) {
-      for (const char *q = value; (q = strstr(q, "L")) != NULL; q++) {
-        bool starts = q == value || q[-1] == ',' || q[-1] == ' ';
-        const char *r = q + 1;
-        while (*r == ' ')
-          r++;
-        if (starts && *r == '=')
-          return true;
-      }
+    const rlz_cli_opt *o = NULL;
+    for (const rlz_cli_opt *q = p->opts; q && q->name; q++)
+      if (!strcmp(q->name, name))
+        o = q;
+    if (o) {
+      if (o->has_arg && !eq)
+        i++;
+      continue;
     }
+    const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+    if (value)
+      rlz_cli_apply_config_flag(p->cmd, cfg, name, value); /* it succeeded once already */
   }
-  return false;
+}
+
+int rlz_cli_param_given(const rlz_cli_parser *p, int argc, char **argv, richeta_param param) {
+  double lo = 0, hi = 0;
+  if (richeta_param_bounds(param, &lo, &hi, NULL) != RICHETA_OK || hi < lo + 1)
+    return 0;
+  richeta_config *c[2] = {NULL, NULL};
+  int64_t v[2] = {-1, -2};
+  for (int k = 0; k < 2; k++) {
+    if (richeta_config_new(&c[k], NULL) != RICHETA_OK ||
+        richeta_config_set_int(c[k], param, (int64_t)lo + k) != RICHETA_OK)
+      break;
+    replay_config_flags(p, argc, argv, c[k]);
+    richeta_config_get_int(c[k], param, &v[k]);
+  }
+  richeta_config_free(c[0]);
+  richeta_config_free(c[1]);
+  return v[0] == v[1];
 }
 
 /* Architecture defaults: the CNN is labelled L = 4 for the gamma rule, so
  * --arch cnn sets L=4 unless the command line gives L. */
-static int arch_defaults(const char *cmd, richeta_config *cfg, int argc, char **argv) {
+static int arch_defaults(const rlz_cli_parser *p, int argc, char **argv) {
   int64_t arch = 0;
-  if (richeta_config_get_int(cfg, RICHETA_PARAM_ARCH, &arch) != RICHETA_OK ||
-      arch != RICHETA_ARCH_CNN || depth_given(argc, argv))
+  if (richeta_config_get_int(p->cfg, RICHETA_PARAM_ARCH, &arch) != RICHETA_OK ||
+      arch != RICHETA_ARCH_CNN || rlz_cli_param_given(p, argc, argv, RICHETA_PARAM_DEPTH))
     return RLZ_CLI_OK;
-  if (richeta_config_set_int(cfg, RICHETA_PARAM_DEPTH, 4) != RICHETA_OK) {
-    rlz_cli_error(cmd, "cannot set L=4 for --arch cnn: %s", richeta_config_last_error(cfg));
+  if (richeta_config_set_int(p->cfg, RICHETA_PARAM_DEPTH, 4) != RICHETA_OK) {
+    rlz_cli_error(p->cmd, "cannot set L=4 for --arch cnn: %s", richeta_config_last_error(p->cfg));
     return RLZ_CLI_USAGE;
   }
   return RLZ_CLI_OK;
@@ -333,7 +349,7 @@ int rlz_cli_parse(const rlz_cli_parser *p, int argc, char **argv, char **pos, in
   }
   if (npos)
     *npos = np;
-  return p->cfg ? arch_defaults(cmd, p->cfg, argc, argv) : RLZ_CLI_OK;
+  return p->cfg ? arch_defaults(p, argc, argv) : RLZ_CLI_OK;
 }
 
 static void print_row(FILE *f, const char *head, const char *help);

@@ -94,6 +94,12 @@ int rlz_cli_parse(const rlz_cli_parser *p, int argc, char **argv, char **pos, in
 int rlz_cli_apply_config_flag(const char *cmd, richeta_config *cfg, const char *name,
                               const char *value);
 
+/* After rlz_cli_parse(p, argc, argv, ...): whether the command line sets
+ * integer key `param` (through its flag, an alias, --set or --config): the
+ * configuration flags of argv replayed on two configurations that differ
+ * only in param leave it equal. */
+int rlz_cli_param_given(const rlz_cli_parser *p, int argc, char **argv, richeta_param param);
+
 /* Print "richeta <cmd>: <formatted reason>\n" on stderr. */
 void rlz_cli_error(const char *cmd, const char *fmt, ...)
 #ifdef __GNUC__

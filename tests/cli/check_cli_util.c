@@ -4,8 +4,10 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *capture(void (*fn)(FILE *, void *), void *arg) {
   char *buf = NULL;
@@ -160,6 +162,65 @@ START_TEST(config_flags_aliases_and_command_options) {
 }
 END_TEST
 
+/* rlz_cli_param_given on argv (the options table above: --out takes a value). */
+static int given(richeta_param key, int argc, char **argv) {
+  richeta_config *cfg = NULL;
+  ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
+  seen s = {0, NULL};
+  rlz_cli_parser p = {"test", opts, on_opt, &s, cfg, 1};
+  char *pos[1];
+  int npos = 0;
+  ck_assert_int_eq(rlz_cli_parse(&p, argc, argv, pos, &npos), RLZ_CLI_OK);
+  int g = rlz_cli_param_given(&p, argc, argv, key);
+  richeta_config_free(cfg);
+  return g;
+}
+
+START_TEST(a_key_is_given_by_its_flag_an_alias_set_or_config_even_at_its_default) {
+  char cfg_with[64], cfg_without[64];
+  snprintf(cfg_with, sizeof cfg_with, "/tmp/rlz_cli_given_%d_a.cfg", (int)getpid());
+  snprintf(cfg_without, sizeof cfg_without, "/tmp/rlz_cli_given_%d_b.cfg", (int)getpid());
+  FILE *f = fopen(cfg_with, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("# shapes\nD=16\n", f); /* the default value: still given */
+  fclose(f);
+  f = fopen(cfg_without, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("gamma=2\n", f);
+  fclose(f);
+  char *a1[] = {"t", "--D", "7"}, *a2[] = {"t", "--input-dim=16"},
+       *a3[] = {"t", "--set", "L=3,D=16"}, *a4[] = {"t", "--config", cfg_with},
+       *a5[] = {"t", "--config", cfg_without, "--N", "8"},
+       *a6[] = {"t", "--out", "--D", "--gamma", "2"}, *a7[] = {"t", "--", "--D"};
+  ck_assert(given(RICHETA_PARAM_INPUT_DIM, 3, a1));
+  ck_assert(given(RICHETA_PARAM_INPUT_DIM, 2, a2));
+  ck_assert(given(RICHETA_PARAM_INPUT_DIM, 3, a3));
+  ck_assert(given(RICHETA_PARAM_DEPTH, 3, a3));
+  ck_assert(!given(RICHETA_PARAM_WIDTH, 3, a3));
+  ck_assert(given(RICHETA_PARAM_INPUT_DIM, 3, a4));
+  ck_assert(!given(RICHETA_PARAM_INPUT_DIM, 5, a5));
+  ck_assert(given(RICHETA_PARAM_WIDTH, 5, a5));
+  ck_assert(!given(RICHETA_PARAM_INPUT_DIM, 5, a6)); /* "--D" is the value of --out here */
+  ck_assert(!given(RICHETA_PARAM_INPUT_DIM, 3, a7)); /* a positional argument */
+  /* --arch cnn sets L = 4 unless L is given; a --config file without L does not give it */
+  richeta_config *cfg = NULL;
+  richeta_config_new(&cfg, NULL);
+  seen s = {0, NULL};
+  char *a8[] = {"t", "--arch", "cnn", "--config", cfg_without};
+  ck_assert_int_eq(parse(cfg, &s, 5, a8), RLZ_CLI_OK);
+  int64_t v;
+  richeta_config_get_int(cfg, RICHETA_PARAM_DEPTH, &v);
+  ck_assert_int_eq(v, 4);
+  char *a9[] = {"t", "--arch", "cnn", "--config", cfg_with, "--set", "L=3"};
+  ck_assert_int_eq(parse(cfg, &s, 7, a9), RLZ_CLI_OK);
+  richeta_config_get_int(cfg, RICHETA_PARAM_DEPTH, &v);
+  ck_assert_int_eq(v, 3);
+  richeta_config_free(cfg);
+  unlink(cfg_with);
+  unlink(cfg_without);
+}
+END_TEST
+
 START_TEST(bad_flags_are_usage_errors_and_help_wins) {
   richeta_config *cfg = NULL;
   ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
@@ -222,6 +283,7 @@ Suite *cli_util_suite(void) {
   tcase_add_test(tc, strict_number_parsing);
   tcase_add_test(tc, lists_parse_explicit_and_geometric);
   tcase_add_test(tc, config_flags_aliases_and_command_options);
+  tcase_add_test(tc, a_key_is_given_by_its_flag_an_alias_set_or_config_even_at_its_default);
   tcase_add_test(tc, bad_flags_are_usage_errors_and_help_wins);
   tcase_add_test(tc, config_help_lists_every_parameter_with_default);
   suite_add_tcase(s, tc);

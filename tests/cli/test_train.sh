@@ -6,17 +6,7 @@
 set -u
 R=$1
 PY=${2:-python3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { # check NAME COMMAND...: the command's exit status decides
-  name=$1
-  shift
-  if "$@" >"$tmp/check.out" 2>&1; then ok "$name"; else notok "$name"; sed 's/^/# /' "$tmp/check.out"; fi
-}
+. "$(dirname "$0")/tap.sh"
 SMALL="--input-dim 4 --width 16 --depth 2 --batch 8 --steps 40 --eta0 0.05 --seed 3 --eval_n 64"
 
 # usage errors: exit 2, exactly one line on stderr, nothing on stdout
