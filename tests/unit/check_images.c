@@ -5,6 +5,7 @@
  * files are written here. */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <richlazy/richeta.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,6 +539,98 @@ START_TEST(file_streams_check_the_image_shape_and_the_held_out_file) {
 }
 END_TEST
 
+/* Two threads filling batches from one npzdir set: each fill holds the
+ * set's lock, so parts swap under neither; every row must be right. */
+typedef struct fill_job {
+  const richeta_dataset *ds;
+  int dir; /* +1: steps upwards, -1: downwards */
+  int bad; /* wrong rows or failed fills */
+} fill_job;
+
+static void *fill_worker(void *arg) {
+  fill_job *j = arg;
+  double x[4 * PD];
+  for (int k = 0; k < 60; k++) {
+    int64_t t = j->dir > 0 ? k : 59 - k;
+    if (richeta_dataset_batch_f64(j->ds, 0, t, 4, x, 4 * PD, NULL, 0, NULL) != RICHETA_OK) {
+      j->bad++;
+      continue;
+    }
+    for (int r = 0; r < 4; r++) {
+      int64_t g = (t * 4 + r) % 12;
+      for (int c = 0; c < PC; c++)
+        j->bad += x[r * PD + c * 4 + 3] != part_val(g, 1, 1, c);
+    }
+  }
+  return NULL;
+}
+
+START_TEST(npzdir_fills_from_two_threads_are_correct) {
+  write_three_parts("parts");
+  snprintf(spec, sizeof spec, "npzdir:%s?layout=hwc&budget=0", dir_path("parts"));
+  richeta_dataset *ds = open_ok(spec);
+  fill_job jobs[2] = {{ds, 1, 0}, {ds, -1, 0}};
+  pthread_t th[2];
+  for (int k = 0; k < 2; k++)
+    ck_assert_int_eq(pthread_create(&th[k], NULL, fill_worker, &jobs[k]), 0);
+  for (int k = 0; k < 2; k++)
+    pthread_join(th[k], NULL);
+  ck_assert_int_eq(jobs[0].bad, 0);
+  ck_assert_int_eq(jobs[1].bad, 0);
+  richeta_dataset_free(ds);
+}
+END_TEST
+
+/* An allocator that fails its k-th allocation and counts live blocks. */
+typedef struct failing {
+  long calls, fail_at, live;
+} failing;
+
+static void *failing_alloc(void *user, size_t size, size_t alignment) {
+  failing *f = user;
+  if (f->calls++ == f->fail_at)
+    return NULL;
+  void *p = NULL;
+  if (posix_memalign(&p, alignment < sizeof(void *) ? sizeof(void *) : alignment,
+                     size ? size : 1) != 0)
+    return NULL;
+  f->live++;
+  return p;
+}
+
+static void failing_free(void *user, void *p) {
+  ((failing *)user)->live--;
+  free(p);
+}
+
+START_TEST(npzdir_fails_cleanly_at_every_allocation) {
+  write_three_parts("parts");
+  /* a small budget: the deflated part 1 goes through a temporary file */
+  snprintf(spec, sizeof spec, "npzdir:%s?layout=hwc&budget=64", dir_path("parts"));
+  long k = 0;
+  for (;; k++) {
+    failing f = {0, k, 0};
+    richeta_allocator al = {sizeof al, failing_alloc, failing_free, &f};
+    richeta_dataset *ds = NULL;
+    richeta_status st = richeta_dataset_open(&ds, spec, &al);
+    if (st == RICHETA_OK)
+      st = richeta_dataset_normalize(ds, RICHETA_NORM_PER_CHANNEL);
+    double x[4 * PD];
+    for (int64_t t = 0; st == RICHETA_OK && t < 4; t++)
+      st = richeta_dataset_batch_f64(ds, 0, t, 4, x, 4 * PD, NULL, 0, NULL);
+    bool failed_here = f.calls > k;
+    ck_assert_msg(st == RICHETA_OK || st == RICHETA_ERR_NOMEM,
+                  "allocation %ld failing gives status %d: %s", k, (int)st, richeta_last_error());
+    ck_assert_msg(st != RICHETA_OK || !failed_here, "allocation %ld failed unnoticed", k);
+    richeta_dataset_free(ds);
+    ck_assert_msg(f.live == 0, "allocation %ld failing leaks %ld blocks", k, f.live);
+    if (!failed_here)
+      break;
+  }
+  ck_assert_int_gt(k, 10); /* the path really allocates */
+}
+END_TEST
+
 /* ---------- hostile npzdir inputs ---------- */
 
 START_TEST(npzdir_hostile_directories_give_clear_errors_naming_the_file) {
@@ -689,6 +782,8 @@ Suite *images_suite(void) {
   tcase_add_test(dir, npzdir_parts_option_holds_later_parts_out);
   tcase_add_test(dir, npzdir_stream_reads_the_pass_then_counts_epochs_and_holds_out_the_test_file);
   tcase_add_test(dir, file_streams_check_the_image_shape_and_the_held_out_file);
+  tcase_add_test(dir, npzdir_fills_from_two_threads_are_correct);
+  tcase_add_test(dir, npzdir_fails_cleanly_at_every_allocation);
   suite_add_tcase(s, dir);
   TCase *bad = tcase_create("hostile");
   tcase_add_checked_fixture(bad, setup, teardown);
