@@ -138,6 +138,8 @@ static richeta_status scan_part(richeta_dataset *ds, rlz_npzdir *z, int k, uint8
   snprintf(yname, sizeof yname, "%s[%s]", f->path, z->ymember);
   rlz_zip_member mx, my;
   rlz_array x, y;
+  memset(&x, 0, sizeof x);
+  memset(&y, 0, sizeof y);
   size_t got = 0, off = 0;
   int64_t ydim = 0;
   st = rlz_zip_find(e, f->path, zb.data, zb.len, z->xmember, &mx);
@@ -267,6 +269,8 @@ static richeta_status load_part(const richeta_dataset *ds, rlz_npzdir *z, rlz_er
   release_resident(ds, z);
   const rlz_npzdir_file *f = &z->files[k];
   rlz_array x, y;
+  memset(&x, 0, sizeof x);
+  memset(&y, 0, sizeof y);
   richeta_status st = rlz_buf_read_file(&z->zbuf, &ds->alloc, e, f->path, z->budget);
   if (st == RICHETA_OK)
     st = load_member(ds, z, e, f, z->xmember, &z->xbuf, &x);
