@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/config_internal.h"
 #include "data_files.h"
 #include "io/dataset_impl.h"
 
@@ -539,6 +540,22 @@ START_TEST(file_streams_check_the_image_shape_and_the_held_out_file) {
 }
 END_TEST
 
+START_TEST(data_norm_enters_the_sweep_hash_only_when_not_the_default) {
+  richeta_config *cfg = NULL;
+  ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
+  char text[8192];
+  ck_assert_int_eq(rlz_config_hash_text(cfg, text, sizeof text, NULL), RICHETA_OK);
+  ck_assert_ptr_null(strstr(text, "data_norm")); /* 1.0 stores keep their hashes */
+  ck_assert_int_eq(richeta_config_parse(cfg, "data_norm=global"), RICHETA_OK);
+  ck_assert_int_eq(rlz_config_hash_text(cfg, text, sizeof text, NULL), RICHETA_OK);
+  ck_assert_ptr_null(strstr(text, "data_norm"));
+  ck_assert_int_eq(richeta_config_parse(cfg, "data_norm=per_channel"), RICHETA_OK);
+  ck_assert_int_eq(rlz_config_hash_text(cfg, text, sizeof text, NULL), RICHETA_OK);
+  ck_assert_ptr_nonnull(strstr(text, "data_norm=per_channel"));
+  richeta_config_free(cfg);
+}
+END_TEST
+
 /* Two threads filling batches from one npzdir set: each fill holds the
  * set's lock, so parts swap under neither; every row must be right. */
 typedef struct fill_job {
@@ -783,6 +800,7 @@ Suite *images_suite(void) {
   tcase_add_test(dir, npzdir_stream_reads_the_pass_then_counts_epochs_and_holds_out_the_test_file);
   tcase_add_test(dir, file_streams_check_the_image_shape_and_the_held_out_file);
   tcase_add_test(dir, npzdir_fills_from_two_threads_are_correct);
+  tcase_add_test(dir, data_norm_enters_the_sweep_hash_only_when_not_the_default);
   tcase_add_test(dir, npzdir_fails_cleanly_at_every_allocation);
   suite_add_tcase(s, dir);
   TCase *bad = tcase_create("hostile");
