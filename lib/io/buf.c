@@ -4,6 +4,8 @@
  * a full disk is an error, not a SIGBUS). */
 #include "io_internal.h"
 
+#include "core/fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,14 +22,11 @@
 richeta_status rlz_buf_read_file(rlz_buf *b, const rlz_alloc *a, rlz_err *e, const char *path,
                                  uint64_t budget) {
   memset(b, 0, sizeof *b);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return rlz_fail(e, RICHETA_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+  int fd;
   struct stat sb;
-  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    close(fd);
-    return rlz_fail(e, RICHETA_ERR_IO, "%s is not a regular file", path);
-  }
+  richeta_status st = rlz_open_regular(e, path, &fd, &sb); /* never blocks on a FIFO */
+  if (st != RICHETA_OK)
+    return st;
   if ((uint64_t)sb.st_size > SIZE_MAX) {
     close(fd);
     return rlz_fail(e, RICHETA_ERR_OVERFLOW, "%s is too large for this address space", path);
@@ -115,9 +114,10 @@ void rlz_buf_release(rlz_buf *b, const rlz_alloc *a) {
 }
 
 bool rlz_file_is_gzip(const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
+  int fd;
+  rlz_err scratch;
+  if (rlz_open_regular(&scratch, path, &fd, NULL) != RICHETA_OK)
+    return false; /* the reader that follows reports why */
   uint8_t m[2] = {0, 0};
   ssize_t r = read(fd, m, 2);
   close(fd);
@@ -158,11 +158,15 @@ richeta_status rlz_idx_read_gz(rlz_buf *b, const rlz_alloc *a, rlz_err *e, const
                                uint64_t budget) {
   memset(b, 0, sizeof *b);
   struct stat sb;
-  if (stat(path, &sb) != 0)
-    return rlz_fail(e, RICHETA_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-  gzFile g = gzopen(path, "rb");
-  if (!g)
-    return rlz_fail(e, RICHETA_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+  int fd;
+  richeta_status ost = rlz_open_regular(e, path, &fd, &sb);
+  if (ost != RICHETA_OK)
+    return ost;
+  gzFile g = gzdopen(fd, "rb"); /* owns fd from here */
+  if (!g) {
+    close(fd);
+    return rlz_fail(e, RICHETA_ERR_NOMEM, "cannot open %s: out of memory for zlib", path);
+  }
   uint8_t hdr[4 + 4 * RLZ_MAX_DIMS];
   size_t have = 0, need = 4, total = 0, got = 0;
   richeta_status st = RICHETA_OK;
