@@ -2,6 +2,8 @@
  * run (row + curve), so a killed sweep loses only the runs in flight. */
 #include "sweep_internal.h"
 
+#include "store_check.h"
+
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 struct rlz_store {
   rlz_alloc alloc;
   sqlite3 *db;
+  char *path; /* for messages */
   sqlite3_stmt *ins_run, *ins_curve;
 };
 
@@ -29,7 +32,10 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS curves("
     " run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL,"
     " loss REAL, test_loss REAL, test_accuracy REAL, eta REAL, PRIMARY KEY (run_id, step))"
-    " WITHOUT ROWID;";
+    " WITHOUT ROWID;"
+    /* since 1.1 (store_check.h); stores of 1.0 get it on their next write */
+    "CREATE TABLE IF NOT EXISTS run_checksums("
+    " run_id INTEGER PRIMARY KEY, points INTEGER NOT NULL, digest INTEGER NOT NULL);";
 
 const char *rlz_run_status_name(int status) {
   switch (status) {
@@ -66,50 +72,57 @@ void rlz_store_close(rlz_store *s) {
   sqlite3_finalize(s->ins_curve);
   sqlite3_close(s->db);
   rlz_alloc a = s->alloc;
+  rlz_free(&a, s->path);
   rlz_free(&a, s);
 }
 
 void *rlz_store_db(rlz_store *s) { return s->db; }
 
+/* The vetting (store_check.c) comes before anything is written: a file
+ * that is not a sweep database of a known version is left untouched. */
 richeta_status rlz_store_open(rlz_store **out, const char *path, int readonly, const rlz_alloc *a,
                               rlz_err *e) {
   *out = NULL;
+  richeta_status st = rlz_store_vet_file(path, !readonly, e);
+  if (st != RICHETA_OK)
+    return st;
   /* sqlite3 itself allocates with its own allocator (documented) */
   rlz_store *s = rlz_calloc(a, 1, sizeof *s);
-  if (!s)
+  if (!s || !(s->path = rlz_strdup(a, path))) {
+    rlz_free(a, s);
     return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
+  }
   s->alloc = *a;
-  int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  flags |= SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-    richeta_status st = rlz_fail(e, RICHETA_ERR_DATABASE, "results store: cannot open '%s': %s",
-                                 path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+  if (readonly) {
+    st = rlz_store_connect_readonly(&s->db, path, e);
+  } else if (sqlite3_open_v2(path, &s->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL) != SQLITE_OK) {
+    st = rlz_fail(e, RICHETA_ERR_DATABASE, "results store: cannot open '%s': %s", path,
+                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+  } else {
+    sqlite3_busy_timeout(s->db, 10000);
+  }
+  int fresh = 0;
+  if (st == RICHETA_OK)
+    st = rlz_store_vet_schema(s->db, path, !readonly, &fresh, e);
+  if (st != RICHETA_OK) {
     rlz_store_close(s);
     return st;
   }
-  sqlite3_busy_timeout(s->db, 10000);
   const char *setup =
       readonly ? "PRAGMA query_only=1;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
-  /* a non-database file fails here or at the first query */
   if (sqlite3_exec(s->db, setup, NULL, NULL, NULL) != SQLITE_OK ||
       (!readonly && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
-    richeta_status st =
-        rlz_fail(e, RICHETA_ERR_DATABASE, "results store: '%s': %s", path, sqlite3_errmsg(s->db));
+    st = rlz_fail(e, RICHETA_ERR_DATABASE, "results store: '%s': %s", path, sqlite3_errmsg(s->db));
     rlz_store_close(s);
     return st;
   }
-  if (readonly) {
-    sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q,
-                                NULL);
-    bool ok = rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1;
-    sqlite3_finalize(q);
-    if (!ok) {
-      rlz_store_close(s);
-      return rlz_fail(e, RICHETA_ERR_DATABASE,
-                      "results store: '%s' is not a richeta sweep database (version 1)", path);
-    }
-  } else {
+  if (!readonly && (st = rlz_store_claim(s->db, path, e)) != RICHETA_OK) {
+    rlz_store_close(s);
+    return st;
+  }
+  if (!readonly) {
     const char *ins =
         "INSERT OR IGNORE INTO runs(config_hash, gamma, eta0, seed, eta, status, steps,"
         " initial_loss, final_loss, best_loss, test_initial_loss, test_final_loss,"
@@ -120,13 +133,24 @@ richeta_status rlz_store_open(rlz_store **out, const char *path, int readonly, c
                            "INSERT INTO curves(run_id, step, loss, test_loss, eta, test_accuracy)"
                            " VALUES (?1,?2,?3,?4,?5,?6)",
                            -1, &s->ins_curve, NULL) != SQLITE_OK) {
-      richeta_status st = db_fail(e, s->db, "prepare");
+      st = db_fail(e, s->db, "prepare");
       rlz_store_close(s);
       return st;
     }
   }
   *out = s;
   return RICHETA_OK;
+}
+
+richeta_status rlz_store_set_durable(rlz_store *s, int durable, rlz_err *e) {
+  if (sqlite3_exec(s->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+                   NULL, NULL) != SQLITE_OK)
+    return db_fail(e, s->db, "synchronous");
+  return RICHETA_OK;
+}
+
+richeta_status rlz_store_verify_hash(rlz_store *s, const char *hash, rlz_err *e) {
+  return rlz_store_verify(s->db, s->path, hash, e);
 }
 
 richeta_status rlz_store_register(rlz_store *s, const char *hash, const char *config, int64_t depth,
@@ -201,6 +225,11 @@ richeta_status rlz_store_commit(rlz_store *s, const char *hash, const char *run_
       if (sqlite3_step(c) != SQLITE_DONE)
         goto fail;
     }
+    richeta_status sst = rlz_store_seal_run(s->db, id, e);
+    if (sst != RICHETA_OK) {
+      sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+      return sst;
+    }
   }
   if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     goto fail;
@@ -217,11 +246,25 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
   *runs = NULL;
   *n = 0;
   sqlite3_stmt *q = NULL;
+  /* NOT INDEXED: the values come from the table rows, the ones the
+   * checksums cover (an index holds copies of gamma, eta0, seed). The
+   * check and the read are one snapshot. */
   const char *sql = "SELECT gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
                     " best_loss, test_initial_loss, test_final_loss, test_best_loss, wall_time,"
-                    " test_accuracy FROM runs WHERE config_hash = ?1 ORDER BY gamma, eta0, seed";
-  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+                    " test_accuracy FROM runs NOT INDEXED WHERE config_hash = ?1"
+                    " ORDER BY gamma, eta0, seed";
+  if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
     return db_fail(e, s->db, "load runs");
+  richeta_status vst = rlz_store_verify(s->db, s->path, hash, e);
+  if (vst != RICHETA_OK) {
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return vst;
+  }
+  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+    richeta_status st = db_fail(e, s->db, "load runs");
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return st;
+  }
   sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
   int64_t cap = 0, cnt = 0;
   rlz_run *v = NULL;
@@ -233,6 +276,7 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
       if (!nv) {
         rlz_free(a, v);
         sqlite3_finalize(q);
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
       }
       if (v)
@@ -260,8 +304,11 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
   sqlite3_finalize(q);
   if (rc != SQLITE_DONE) {
     rlz_free(a, v);
-    return db_fail(e, s->db, "load runs");
+    richeta_status st = db_fail(e, s->db, "load runs");
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return st;
   }
+  sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
   *runs = v;
   *n = cnt;
   return RICHETA_OK;

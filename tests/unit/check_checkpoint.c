@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "file_bytes.h"
+
 Suite *checkpoint_suite(void);
 
 #define SPEC "D=5,N=6,L=2,B=8,T=120,eval_n=16,eta0=0.1,momentum=0.5,task=mlp,noise=0.05"
@@ -76,26 +78,6 @@ static void take(richeta_trainer *t, snap *s) {
 }
 
 static int same(const snap *a, const snap *b) { return memcmp(a, b, sizeof *a) == 0; }
-
-static unsigned char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  ck_assert_ptr_nonnull(f);
-  fseek(f, 0, SEEK_END);
-  long len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = malloc((size_t)len + 1);
-  ck_assert_int_eq(fread(b, 1, (size_t)len, f), (size_t)len);
-  fclose(f);
-  *n = (size_t)len;
-  return b;
-}
-
-static void spit(const char *path, const unsigned char *b, size_t n) {
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  ck_assert_int_eq(fwrite(b, 1, n, f), n);
-  fclose(f);
-}
 
 static void fix_crc(unsigned char *b, size_t n) {
   uint32_t c = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b, (uInt)(n - 4));
@@ -351,6 +333,32 @@ START_TEST(failed_saves_leave_the_previous_file_intact) {
 }
 END_TEST
 
+START_TEST(a_checkpoint_records_the_blas_thread_count_it_was_saved_with) {
+  make_dir();
+  richeta_trainer *t = trainer_of(TINY);
+  int saved = -1;
+  ck_assert_int_eq(richeta_trainer_saved_blas_threads(t, &saved), RICHETA_OK);
+  ck_assert_int_eq(saved, 0); /* not restored from anything */
+  ck_assert_int_eq(richeta_trainer_saved_blas_threads(NULL, &saved), RICHETA_ERR_NULL);
+  ck_assert_int_eq(richeta_trainer_saved_blas_threads(t, NULL), RICHETA_ERR_NULL);
+  int before = richeta_blas_get_threads();
+  int want = richeta_blas_set_threads(1) == RICHETA_OK ? 1 : before;
+  ck_assert_int_eq(richeta_trainer_run(t, 5, NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_trainer_save(t, path_in("th.ckpt")), RICHETA_OK);
+  richeta_blas_set_threads(before);
+  richeta_trainer *r = NULL;
+  ck_assert_int_eq(richeta_trainer_resume(&r, path_in("th.ckpt"), NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_trainer_saved_blas_threads(r, &saved), RICHETA_OK);
+  ck_assert_int_eq(saved, want);
+  ck_assert_int_eq(richeta_trainer_load(t, path_in("th.ckpt")), RICHETA_OK);
+  ck_assert_int_eq(richeta_trainer_saved_blas_threads(t, &saved), RICHETA_OK);
+  ck_assert_int_eq(saved, want);
+  richeta_trainer_free(r);
+  richeta_trainer_free(t);
+  remove_dir();
+}
+END_TEST
+
 Suite *checkpoint_suite(void) {
   Suite *su = suite_create("checkpoint");
   TCase *tc = tcase_create("core");
@@ -362,6 +370,7 @@ Suite *checkpoint_suite(void) {
   tcase_add_test(tc, unknown_version_and_bad_sections_are_refused_even_with_a_valid_crc);
   tcase_add_test(tc, a_checkpoint_of_another_configuration_is_a_mismatch);
   tcase_add_test(tc, failed_saves_leave_the_previous_file_intact);
+  tcase_add_test(tc, a_checkpoint_records_the_blas_thread_count_it_was_saved_with);
   suite_add_tcase(su, tc);
   return su;
 }
