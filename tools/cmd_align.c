@@ -3,8 +3,10 @@
  * empirical time rescalings, the power-law fit of the empirical time scales
  * against gamma, and the collapse quality of each rescaling. Optionally
  * writes the curves resampled on common log-spaced tau grids for plotting. */
+#include "cli_store.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "core/fileio.h"
 
 #include <richlazy/timewarp.h>
 
@@ -12,6 +14,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CMD "align"
 
@@ -256,8 +259,15 @@ static curve_buf *find_or_add(curve_list *l, const char *name, int64_t *last) {
 
 /* Read FILE into l. Returns 0, or -1 after printing one line. */
 static int read_csv(const char *path, curve_list *l) {
-  FILE *f = fopen(path, "r");
+  int fd;
+  rlz_err e;
+  if (rlz_open_regular(&e, path, &fd, NULL) != RICHETA_OK) { /* never blocks on a FIFO */
+    rlz_cli_error(CMD, "%s", e.msg);
+    return -1;
+  }
+  FILE *f = fdopen(fd, "r");
   if (!f) {
+    close(fd);
     rlz_cli_error(CMD, "cannot open %s", path);
     return -1;
   }
@@ -352,13 +362,12 @@ out:
 /* Read one curve per gamma from a sweep database (schema in sweep.h).
  * Returns 0, or -1 after printing one line. */
 static int read_db(const char *path, const char *hash, double eta0_pick, curve_list *l) {
-  sqlite3 *h = NULL;
+  rlz_store *store = NULL;
   sqlite3_stmt *q = NULL, *qc = NULL;
   int rc = -1;
-  if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    rlz_cli_error(CMD, "cannot open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+  sqlite3 *h = rlz_cli_store_open(CMD, path, hash, &store);
+  if (!h)
     goto out;
-  }
   if (!hash) { /* the only sweep of the database */
     if (sqlite3_prepare_v2(h, "SELECT DISTINCT config_hash FROM runs", -1, &q, NULL) != SQLITE_OK) {
       rlz_cli_error(CMD, "%s: %s", path, sqlite3_errmsg(h));
@@ -377,7 +386,8 @@ static int read_db(const char *path, const char *hash, double eta0_pick, curve_l
   /* candidates in order of preference within each gamma: lowest final
    * loss, then lowest seed; with --eta0 the nearest eta0 in log wins and
    * the order breaks ties */
-  const char *sql = "SELECT r.id, r.gamma, r.eta0, r.eta, s.depth FROM runs r JOIN sweeps s ON"
+  const char *sql = "SELECT r.id, r.gamma, r.eta0, r.eta, s.depth FROM runs r NOT INDEXED JOIN"
+                    " sweeps s ON"
                     " s.config_hash = r.config_hash WHERE r.status = 'converged' AND"
                     " (?1 IS NULL OR r.config_hash = ?1) AND r.eta > 0 AND r.eta0 > 0"
                     " ORDER BY r.gamma, r.final_loss, r.seed";
@@ -441,7 +451,7 @@ static int read_db(const char *path, const char *hash, double eta0_pick, curve_l
 out:
   sqlite3_finalize(q);
   sqlite3_finalize(qc);
-  sqlite3_close(h);
+  rlz_cli_store_close(store);
   return rc;
 }
 
@@ -542,11 +552,10 @@ static void print_json(const curve_list *l, const curve_stats *st, int64_t ref, 
 
 /* Resampled curves for plotting, one log-spaced grid per mapping. */
 static int write_out(richeta_curveset *cs, const curve_list *l, const char *path, int64_t points) {
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    rlz_cli_error(CMD, "cannot write %s", path);
+  rlz_cli_out file; /* atomic: a failure leaves no partial file */
+  if (rlz_cli_out_begin(CMD, path, &file) != 0)
     return RLZ_EXIT_FAIL;
-  }
+  FILE *f = file.f;
   double *tau = malloc((size_t)points * sizeof *tau), *loss = malloc((size_t)points * sizeof *loss);
   int rc = RLZ_EXIT_FAIL;
   if (!tau || !loss) {
@@ -593,10 +602,9 @@ static int write_out(richeta_curveset *cs, const curve_list *l, const char *path
 out:
   free(tau);
   free(loss);
-  if (fclose(f) != 0 && rc == RLZ_EXIT_OK) {
-    rlz_cli_error(CMD, "error writing %s", path);
+  if (rc == RLZ_EXIT_OK && rlz_cli_out_commit(CMD, &file) != 0)
     rc = RLZ_EXIT_FAIL;
-  }
+  rlz_cli_out_abort(&file);
   return rc;
 }
 

@@ -1,5 +1,6 @@
 /* richeta export: the runs (or their loss curves) of a sweep database as
  * CSV or JSON lines. */
+#include "cli_store.h"
 #include "cli_util.h"
 #include "commands.h"
 
@@ -15,7 +16,8 @@ static const rlz_cli_opt export_opts[] = {
     {"hash", 1, "H", "only the sweep with this configuration hash (default: all)", OPT_HASH},
     {"format", 1, "FMT", "csv (default) or jsonl", OPT_FORMAT},
     {"json", 0, NULL, "same as --format jsonl", OPT_JSON},
-    {"out", 1, "FILE", "write to FILE instead of stdout", OPT_OUT},
+    {"out", 1, "FILE", "write to FILE instead of stdout (replaced atomically: all or nothing)",
+     OPT_OUT},
     {"curves", 0, NULL, "export the loss curves (one row per logged step) instead of runs",
      OPT_CURVES},
     {NULL, 0, NULL, NULL, 0}};
@@ -62,11 +64,13 @@ static const char runs_sql[] =
     "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
     " best_loss, test_initial_loss, test_final_loss, test_best_loss, test_accuracy, wall_time,"
     " message, config"
-    " FROM runs WHERE ?1 IS NULL OR config_hash = ?1 ORDER BY config_hash, gamma, eta0, seed";
+    " FROM runs NOT INDEXED WHERE ?1 IS NULL OR config_hash = ?1"
+    " ORDER BY config_hash, gamma, eta0, seed";
 static const char curves_sql[] =
     "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss, c.test_loss,"
     " c.test_accuracy, c.eta"
-    " FROM runs r JOIN curves c ON c.run_id = r.id WHERE ?1 IS NULL OR r.config_hash = ?1"
+    " FROM runs r NOT INDEXED JOIN curves c ON c.run_id = r.id"
+    " WHERE ?1 IS NULL OR r.config_hash = ?1"
     " ORDER BY r.config_hash, r.gamma, r.eta0, r.seed, c.step";
 
 static void help(FILE *f) {
@@ -83,6 +87,9 @@ static void help(FILE *f) {
              "  seed, status, step, loss, test_loss, test_accuracy, eta.\n"
              "Non-finite numbers: CSV nan/inf, JSON null. Rows ordered by hash, gamma,\n"
              "eta0, seed (and step).\n"
+             "Every exported run is first checked against its checksum (docs/store.md): a\n"
+             "damaged, truncated, foreign or newer-version database is refused (exit 1)\n"
+             "and nothing is written; `richeta check --db FILE` tells what is wrong.\n"
              "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
              "flags:\n");
   rlz_cli_print_options(f, export_opts);
@@ -114,21 +121,27 @@ int rlz_cmd_export(int argc, char **argv) {
   }
   if (pr != RLZ_CLI_OK)
     return RLZ_EXIT_USAGE;
-  sqlite3 *h = NULL;
+  /* The values come from the table rows (NOT INDEXED), the ones whose
+   * checksums rlz_cli_store_open verified, in the same snapshot. */
+  rlz_store *store = NULL;
   sqlite3_stmt *q = NULL;
+  rlz_cli_out file = {0};
   FILE *out = stdout;
   int rc = RLZ_EXIT_FAIL;
-  if (sqlite3_open_v2(a.db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(h, a.curves ? curves_sql : runs_sql, -1, &q, NULL) != SQLITE_OK) {
-    rlz_cli_error("export", "%s: %s", a.db, h ? sqlite3_errmsg(h) : "cannot open (out of memory)");
+  sqlite3 *h = rlz_cli_store_open("export", a.db, a.hash, &store);
+  if (!h)
+    goto done;
+  if (sqlite3_prepare_v2(h, a.curves ? curves_sql : runs_sql, -1, &q, NULL) != SQLITE_OK) {
+    rlz_cli_error("export", "%s: %s", a.db, sqlite3_errmsg(h));
     goto done;
   }
   if (a.hash)
     sqlite3_bind_text(q, 1, a.hash, -1, SQLITE_STATIC);
-  if (a.out && !(out = fopen(a.out, "w"))) {
-    out = stdout;
-    rlz_cli_error("export", "--out %s: cannot write", a.out);
-    goto done;
+  /* --out is written atomically: a failed export leaves no partial file */
+  if (a.out) {
+    if (rlz_cli_out_begin("export", a.out, &file) != 0)
+      goto done;
+    out = file.f;
   }
   int ncol = sqlite3_column_count(q);
   if (!a.json) {
@@ -175,13 +188,18 @@ int rlz_cmd_export(int argc, char **argv) {
     rlz_cli_error("export", "%s: %s", a.db, sqlite3_errmsg(h));
     goto done;
   }
+  if (a.out) {
+    out = stdout;
+    if (rlz_cli_out_commit("export", &file) != 0)
+      goto done;
+  } else if (fflush(stdout) != 0) {
+    rlz_cli_error("export", "writing the output failed");
+    goto done;
+  }
   rc = RLZ_EXIT_OK;
 done:
-  if (out != stdout && fclose(out) != 0 && rc == RLZ_EXIT_OK) {
-    rlz_cli_error("export", "--out %s: write failed", a.out);
-    rc = RLZ_EXIT_FAIL;
-  }
+  rlz_cli_out_abort(&file);
   sqlite3_finalize(q);
-  sqlite3_close(h);
+  rlz_cli_store_close(store);
   return rc;
 }

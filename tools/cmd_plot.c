@@ -2,6 +2,7 @@
  * masked, eta_max and eta_opt marked, guide lines of slopes 2 and 2/L) and
  * the loss curves at each gamma's best eta0, as PNG and SVG through
  * gnuplot (run as a child process on a script written to a temp dir). */
+#include "cli_store.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "sweep_cli.h"
@@ -104,12 +105,10 @@ static int run_gnuplot(const char *cmd, const char *gp, const char *script) {
  * or stalled, with its kind) and each gamma's curve at its best grid eta0. */
 static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const char *dir,
                       const rlz_eta_star *es, int64_t ng, int *ncurves) {
-  sqlite3 *h = NULL;
-  if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    rlz_cli_error(cmd, "cannot open %s: %s", db, h ? sqlite3_errmsg(h) : "out of memory");
-    sqlite3_close(h);
+  rlz_store *store = NULL;
+  sqlite3 *h = rlz_cli_store_open(cmd, db, sw->hash, &store);
+  if (!h)
     return -1;
-  }
   char path[4200];
   snprintf(path, sizeof path, "%s/cells.dat", dir);
   FILE *fc = fopen(path, "w");
@@ -125,7 +124,7 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
   }
   const char *sql = "SELECT gamma, eta0, min(status = 'converged'),"
                     " avg(coalesce(test_final_loss, final_loss)),"
-                    " max(status IN ('diverged', 'failed')) FROM runs"
+                    " max(status IN ('diverged', 'failed')) FROM runs NOT INDEXED"
                     " WHERE config_hash = ?1 GROUP BY gamma, eta0 ORDER BY gamma, eta0";
   if (sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK) {
     rlz_cli_error(cmd, "%s: %s", db, sqlite3_errmsg(h));
@@ -152,7 +151,8 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
     fprintf(fc, "1e9 1e9 0\n");
   if (!nm)
     fprintf(fm, "1e9 1e9 0\n");
-  const char *csql = "SELECT c.step, coalesce(c.test_loss, c.loss) FROM runs r JOIN curves c"
+  const char *csql = "SELECT c.step, coalesce(c.test_loss, c.loss) FROM runs r NOT INDEXED"
+                     " JOIN curves c"
                      " ON c.run_id = r.id WHERE r.config_hash = ?1 AND r.gamma = ?2"
                      " AND r.eta0 = ?3 AND r.seed = (SELECT min(seed) FROM runs WHERE"
                      " config_hash = ?1 AND gamma = ?2 AND eta0 = ?3) ORDER BY c.step";
@@ -187,7 +187,7 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
 out:
   sqlite3_finalize(q);
   sqlite3_finalize(qc);
-  sqlite3_close(h);
+  rlz_cli_store_close(store);
   if (fc)
     fclose(fc);
   if (fm)
@@ -298,7 +298,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           "  } else {\n"
           "    set terminal svg size 900,700 enhanced font ',10'\n"
           "  }\n"
-          "  set output '%s-heatmap.'.fmt\n"
+          "  set output D.'/heatmap.'.fmt\n"
           "  reset\n"
           "  set title sprintf('final loss over the {/Symbol g} - {/Symbol h}_0 plane (L = %%d);"
           " grey: diverged, light grey: stalled', L)\n"
@@ -319,7 +319,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           "       lazy(x) with lines dt 2 lw 2 lc rgb 'black' title '{/Symbol g}^2', \\\n"
           "       rich(x) with lines dt 4 lw 2 lc rgb 'black' title sprintf('{/Symbol g}^{2/%%d}',"
           " L)\n"
-          "  set output '%s-curves.'.fmt\n"
+          "  set output D.'/curves.'.fmt\n"
           "  reset\n"
           "  set title 'loss curves at each {/Symbol g}''s best {/Symbol h}_0'\n"
           "  set logscale xy\n"
@@ -330,7 +330,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           "  unset colorbox\n"
           "  plot \\\n",
           /* boxes overlap a little so that no hairlines show between them */
-          prefix, xlo, xhi, ylo, yhi, dx * 1.04, dy * 1.04, dx * 1.04, dy * 1.04, prefix);
+          xlo, xhi, ylo, yhi, dx * 1.04, dy * 1.04, dx * 1.04, dy * 1.04);
   /* one term per curve, coloured along the gamma axis */
   int k = 0;
   for (int64_t i = 0; i < ng; i++) {
@@ -349,12 +349,26 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
   fclose(f);
   if (run_gnuplot(cmd, gp, path) != 0)
     goto out;
+  /* gnuplot wrote into the private directory (the user's prefix never goes
+   * into its script); each image replaces its destination atomically */
+  static const char *const images[] = {"heatmap.png", "heatmap.svg", "curves.png", "curves.svg"};
+  for (size_t i = 0; i < sizeof images / sizeof images[0]; i++) {
+    char src[4200], dest[4200];
+    snprintf(src, sizeof src, "%s/%s", dir, images[i]);
+    if (snprintf(dest, sizeof dest, "%s-%s", prefix, images[i]) >= (int)sizeof dest) {
+      rlz_cli_error(cmd, "output prefix too long");
+      goto out;
+    }
+    if (rlz_cli_copy_out(cmd, src, dest) != 0)
+      goto out;
+  }
   printf("wrote %s-heatmap.png %s-heatmap.svg %s-curves.png %s-curves.svg\n", prefix, prefix,
          prefix, prefix);
   rc = RLZ_EXIT_OK;
 out:
   if (have_dir && !getenv("RICHETA_KEEP_PLOT_DATA")) {
-    const char *names[] = {"cells.dat", "masked.dat", "curves.dat", "etastar.dat", "plot.gp"};
+    const char *names[] = {"cells.dat",   "masked.dat",  "curves.dat", "etastar.dat", "plot.gp",
+                           "heatmap.png", "heatmap.svg", "curves.png", "curves.svg"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
       snprintf(path, sizeof path, "%s/%s", dir, names[i]);
       unlink(path);

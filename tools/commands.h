@@ -9,5 +9,6 @@ int rlz_cmd_fit(int argc, char **argv);
 int rlz_cmd_align(int argc, char **argv);
 int rlz_cmd_plot(int argc, char **argv);
 int rlz_cmd_export(int argc, char **argv);
+int rlz_cmd_check(int argc, char **argv);
 
 #endif

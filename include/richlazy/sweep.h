@@ -53,7 +53,15 @@
  *   the final held-out accuracy (NULL unless C >= 2 with a held-out set);
  * - `curves(run_id, step, loss, test_loss, test_accuracy, eta)`: the
  *   trainer's log, at
- *   log-spaced steps.
+ *   log-spaced steps;
+ * - since 1.1, `run_checksums(run_id, points, digest)`: a 64-bit digest of
+ *   each run's rows (its sweep, itself, its curve) written in the run's
+ *   transaction and checked by every reader; runs stored by 1.0 have none
+ *   (readers accept them as unverified). SQLite's application_id of the
+ *   file is 0x524c5a53 ("RLZS") since 1.1.
+ * An existing file that is not such a database, or a database of a newer
+ * schema version, is neither read nor written. What survives a crash, a
+ * power loss and a damaged file is written in docs/store.md.
  */
 #ifndef RICHLAZY_SWEEP_H
 #define RICHLAZY_SWEEP_H
@@ -89,7 +97,13 @@ typedef enum richeta_sweep_mode {
 typedef enum richeta_sweep_option {
   /** ::richeta_sweep_mode (default adaptive). */
   RICHETA_SWEEP_OPT_MODE = 1,
-  /** Worker threads in [0, 1024]; 0 = one per online core (default 0). */
+  /**
+   * Worker threads in [0, 1024]; 0 = one per online core (default 0). At
+   * most as many train at once as the linked BLAS takes concurrent callers
+   * (`blas_max_threads` of richeta_build_info(): OpenBLAS's compiled limit,
+   * 64 for Debian's 0.3.21, beyond which it crashes); the other workers
+   * wait for a free slot.
+   */
   RICHETA_SWEEP_OPT_WORKERS = 2,
   /** Adaptive: decades scanned below the first convergent eta0, in [0, 100] (default 2). */
   RICHETA_SWEEP_OPT_DECADES_BELOW = 3,
@@ -108,7 +122,17 @@ typedef enum richeta_sweep_option {
    * plateau not escaped within T steps). 0 = no test, the reference protocol
    * (default 0). A value other than 0 is part of the sweep's hash.
    */
-  RICHETA_SWEEP_OPT_PROGRESS = 5
+  RICHETA_SWEEP_OPT_PROGRESS = 5,
+  /**
+   * Durability of each stored run (docs/store.md): 0 (default) commits with
+   * SQLite `synchronous=NORMAL`: a killed process loses nothing stored, a
+   * power loss or OS crash may lose the last runs committed (the database
+   * stays consistent and the sweep redoes them when resumed); 1 commits with
+   * `synchronous=FULL`: a committed run survives a power loss too, for one
+   * more fsync per run.
+   * @since 1.1
+   */
+  RICHETA_SWEEP_OPT_DURABLE = 6
 } richeta_sweep_option;
 
 /** Status of a stored run. */
@@ -169,7 +193,14 @@ RICHETA_API richeta_status richeta_sweep_new(richeta_sweep **out, const richeta_
  * @param[in] allocator Allocator hooks, or NULL.
  * @retval RICHETA_OK Opened; grids are the gamma and eta0 values seen in the runs.
  * @retval RICHETA_ERR_NULL @p out or @p db_path is NULL.
- * @retval RICHETA_ERR_DATABASE The file is not a sweep database, or cannot be read.
+ * @retval RICHETA_ERR_DATABASE The file is not a sweep database (not a regular
+ *         file, not SQLite, another application's database, truncated), or
+ *         cannot be read.
+ * @retval RICHETA_ERR_VERSION The store has a schema version this build does
+ *         not know (written by a newer richeta). @since 1.1
+ * @retval RICHETA_ERR_CHECKSUM A run of the sweep does not match its checksum
+ *         or lost curve points (the file is damaged; `richeta check --db`
+ *         lists what). @since 1.1
  * @retval RICHETA_ERR_INVALID No such sweep, or several and @p config_hash is NULL.
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0 @par Thread safety: safe.
@@ -290,7 +321,7 @@ RICHETA_API richeta_status richeta_sweep_set_seeds(richeta_sweep *sweep, const i
  * @brief Set a numeric option.
  * @param[in,out] sweep Sweep.
  * @param[in] option ::richeta_sweep_option.
- * @param[in] value New value (integers for MODE, WORKERS and BLAS_SINGLE).
+ * @param[in] value New value (integers for MODE, WORKERS, BLAS_SINGLE and DURABLE).
  * @retval RICHETA_OK Set.
  * @retval RICHETA_ERR_NULL @p sweep is NULL.
  * @retval RICHETA_ERR_UNSUPPORTED Unknown option.
@@ -342,7 +373,14 @@ RICHETA_API richeta_status richeta_sweep_hash(const richeta_sweep *sweep, char *
  * @retval RICHETA_OK Every cell the mode asks for is stored.
  * @retval RICHETA_ERR_NULL @p sweep or @p db_path is NULL.
  * @retval RICHETA_ERR_INVALID @c struct_size of @p callbacks too small.
- * @retval RICHETA_ERR_DATABASE The database cannot be opened or written.
+ * @retval RICHETA_ERR_DATABASE The database cannot be opened or written, or
+ *         the file is not a sweep database: an existing file that is not
+ *         one (another application's SQLite database, a device, a FIFO...)
+ *         is refused and left untouched.
+ * @retval RICHETA_ERR_VERSION The store has a schema version this build does
+ *         not know: it is not written. @since 1.1
+ * @retval RICHETA_ERR_CHECKSUM A stored run of this sweep is damaged (see
+ *         richeta_sweep_open()): nothing is written. @since 1.1
  * @retval RICHETA_ERR_ABORTED The callback asked to stop (finished runs are stored).
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @retval RICHETA_ERR_INTERNAL Worker threads could not be started.
@@ -360,7 +398,9 @@ RICHETA_API richeta_status richeta_sweep_run(richeta_sweep *sweep, const char *d
  * @param[in] db_path SQLite database file.
  * @retval RICHETA_OK Loaded (possibly zero runs).
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
- * @retval RICHETA_ERR_DATABASE The database cannot be read.
+ * @retval RICHETA_ERR_DATABASE The database cannot be read, or is not a sweep database.
+ * @retval RICHETA_ERR_VERSION Unknown store schema version. @since 1.1
+ * @retval RICHETA_ERR_CHECKSUM A stored run is damaged. @since 1.1
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0
  */

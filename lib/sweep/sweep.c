@@ -22,6 +22,7 @@ static const opt_row opt_rows[] = {
     {0, 100, 2, false},                   /* DECADES_BELOW */
     {0, 1, 0, true},                      /* BLAS_SINGLE */
     {0, 1e6, 0, false},                   /* PROGRESS */
+    {0, 1, 0, true},                      /* DURABLE */
 };
 #define NOPT ((int)(sizeof opt_rows / sizeof opt_rows[0]))
 
@@ -288,6 +289,9 @@ richeta_status richeta_sweep_set_option(richeta_sweep *sw, richeta_sweep_option 
   case RICHETA_SWEEP_OPT_PROGRESS:
     sw->progress = value;
     return rlz_sweep_refresh_hash(sw);
+  case RICHETA_SWEEP_OPT_DURABLE:
+    sw->durable = (int)value;
+    break;
   }
   rlz_err_clear(&sw->err);
   return RICHETA_OK;
@@ -313,6 +317,9 @@ richeta_status richeta_sweep_get_option(const richeta_sweep *sw, richeta_sweep_o
     return RICHETA_OK;
   case RICHETA_SWEEP_OPT_PROGRESS:
     *value = sw->progress;
+    return RICHETA_OK;
+  case RICHETA_SWEEP_OPT_DURABLE:
+    *value = sw->durable;
     return RICHETA_OK;
   }
   return rlz_fail((rlz_err *)&sw->err, RICHETA_ERR_UNSUPPORTED,

@@ -62,6 +62,7 @@ struct richeta_sweep {
   double decades_below;
   int blas_single;
   double progress; /* 0 = off */
+  int durable;     /* 1: synchronous=FULL commits */
   char hash[17];
   char *config_text; /* canonical base configuration with gamma/eta0/seed normalised */
   /* loaded runs, sorted by (gamma, eta0, seed) */
@@ -127,6 +128,11 @@ richeta_status rlz_store_find_sweep(rlz_store *s, const char *want, char hash[17
                                     int64_t *nsweeps, rlz_err *e);
 /* The raw connection (sqlite3 *) for read-only queries by the tools. */
 void *rlz_store_db(rlz_store *s);
+/* synchronous=FULL (1) or NORMAL (0) for the commits that follow. */
+richeta_status rlz_store_set_durable(rlz_store *s, int durable, rlz_err *e);
+/* Checksums and curves of the runs of hash (all when NULL): the first
+ * damaged run gives RICHETA_ERR_CHECKSUM (RICHETA_ERR_DATABASE when it has no checksum). */
+richeta_status rlz_store_verify_hash(rlz_store *s, const char *hash, rlz_err *e);
 const char *rlz_run_status_name(int status);
 
 /* fit.c */
