@@ -1,8 +1,12 @@
 /* richeta: command line front end. Dispatches `richeta <command> ...`. */
 #include "commands.h"
+#include "startup.h"
+
+#include "numeric/numeric.h"
 
 #include <richlazy/richeta.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct command {
@@ -15,6 +19,19 @@ static int cmd_version(int argc, char **argv) {
   (void)argc;
   (void)argv;
   printf("richeta %s\n%s\n", richeta_version_string(), richeta_build_info());
+  const char *core = rlz_blas_core_name();
+  if (core) {
+    const char *fixed = getenv("RICHETA_CORETYPE_FIXED");
+    const char *better = rlz_blas_better_core(core, rlz_cpu_features());
+    printf("blas core: %s", core);
+    if (fixed && *fixed)
+      printf(" (set by richeta through OPENBLAS_CORETYPE; OpenBLAS alone chose %s)", fixed);
+    else if (getenv("OPENBLAS_CORETYPE"))
+      printf(" (OPENBLAS_CORETYPE=%s)", getenv("OPENBLAS_CORETYPE"));
+    if (better)
+      printf("; this CPU runs faster %s kernels (OPENBLAS_CORETYPE=%s)", better, better);
+    putchar('\n');
+  }
   return 0;
 }
 
@@ -38,6 +55,9 @@ static const command commands[] = {
 #ifdef RLZ_HAVE_CMD_EXPORT
     {"export", rlz_cmd_export, "export sweep results as CSV or JSON lines"},
 #endif
+#ifdef RLZ_HAVE_CMD_CHECK
+    {"check", rlz_cmd_check, "check a sweep database (integrity, checksums, complete curves)"},
+#endif
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
@@ -49,6 +69,7 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  rlz_cli_fix_coretype(argv); /* may re-execute the program (startup.h) */
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -122,6 +122,16 @@ RICHETA_API int richeta_abi_version(void);
 /**
  * @brief Build description: version, BLAS vendor and core, integer width,
  *        compiler, as one line of `key=value` pairs separated by spaces.
+ *
+ * Keys: `version`, `abi`, `blas` (quoted: vendor, version, kernel set,
+ * threading), `blas_int` (32 or 64), and since 1.1 `blas_core` (the kernel
+ * set OpenBLAS chose, "none" for another BLAS), `blas_core_advice` (the
+ * `OPENBLAS_CORETYPE` this CPU runs faster, "none" when the chosen kernels
+ * are as good: OpenBLAS 0.3.21 falls back to "Prescott" kernels on CPUs it
+ * does not know, about 5x slower for sgemm than "SkylakeX"; the library
+ * never sets the variable, the richeta program and the Python binding do
+ * when it is unset), `blas_max_threads` (threads that may call the BLAS at
+ * once, OpenBLAS's compiled limit; 0 when unknown), and `compiler`.
  * @return Static string.
  * @since 1.0 @par Thread safety: safe.
  */

@@ -13,10 +13,15 @@ int richeta_abi_version(void) { return RICHETA_ABI_VERSION; }
 
 const char *richeta_build_info(void) {
   /* Computed once per thread: the BLAS description does not change. */
-  static _Thread_local char info[256];
+  static _Thread_local char info[384];
+  const char *core = rlz_blas_core_name();
+  const char *better = rlz_blas_better_core(core, rlz_cpu_features());
   if (!info[0])
-    snprintf(info, sizeof info, "version=%s abi=%d blas=\"%s\" blas_int=%d compiler=%s",
+    snprintf(info, sizeof info,
+             "version=%s abi=%d blas=\"%s\" blas_int=%d blas_core=%s blas_core_advice=%s "
+             "blas_max_threads=%d compiler=%s",
              RICHETA_VERSION_STRING, RICHETA_ABI_VERSION, rlz_blas_vendor(), rlz_blas_int_bits(),
+             core && *core ? core : "none", better ? better : "none", rlz_blas_max_callers(),
 #if defined(__clang__)
              "clang-" __clang_version__
 #elif defined(__GNUC__)

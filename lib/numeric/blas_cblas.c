@@ -20,6 +20,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(OPENBLAS_VERSION)
@@ -34,6 +35,16 @@ typedef int rlz_blasint;
 #define LAPACK_LIMIT_RAW (sizeof(lapack_int) >= 8 ? INT64_MAX : (int64_t)INT32_MAX)
 /* LAPACK calls go through both integer types (LAPACK calls BLAS inside). */
 #define LAPACK_LIMIT (LAPACK_LIMIT_RAW < BLAS_LIMIT ? LAPACK_LIMIT_RAW : BLAS_LIMIT)
+
+/* A BLAS call that may need a work buffer (see rlz_blas_enter). */
+#define BLAS_GUARDED(call)                                                                         \
+  do {                                                                                             \
+    richeta_status guard_ = rlz_blas_enter();                                                      \
+    if (guard_ != RICHETA_OK)                                                                      \
+      return guard_;                                                                               \
+    call;                                                                                          \
+    rlz_blas_leave();                                                                              \
+  } while (0)
 
 static enum CBLAS_TRANSPOSE cblas_trans(rlz_trans t) {
   return t == RLZ_TRANS ? CblasTrans : CblasNoTrans;
@@ -66,9 +77,9 @@ richeta_status rlz_gemm_f32(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, in
     rlz_num_scale_f32(m, n, beta, C, ldc);
     return RICHETA_OK;
   }
-  cblas_sgemm(CblasRowMajor, cblas_trans(ta), cblas_trans(tb), (rlz_blasint)m, (rlz_blasint)n,
-              (rlz_blasint)k, alpha, A, (rlz_blasint)lda, B, (rlz_blasint)ldb, beta, C,
-              (rlz_blasint)ldc);
+  BLAS_GUARDED(cblas_sgemm(CblasRowMajor, cblas_trans(ta), cblas_trans(tb), (rlz_blasint)m,
+                           (rlz_blasint)n, (rlz_blasint)k, alpha, A, (rlz_blasint)lda, B,
+                           (rlz_blasint)ldb, beta, C, (rlz_blasint)ldc));
   return RICHETA_OK;
 }
 
@@ -83,9 +94,9 @@ richeta_status rlz_gemm_f64(rlz_trans ta, rlz_trans tb, int64_t m, int64_t n, in
     rlz_num_scale_f64(m, n, beta, C, ldc);
     return RICHETA_OK;
   }
-  cblas_dgemm(CblasRowMajor, cblas_trans(ta), cblas_trans(tb), (rlz_blasint)m, (rlz_blasint)n,
-              (rlz_blasint)k, alpha, A, (rlz_blasint)lda, B, (rlz_blasint)ldb, beta, C,
-              (rlz_blasint)ldc);
+  BLAS_GUARDED(cblas_dgemm(CblasRowMajor, cblas_trans(ta), cblas_trans(tb), (rlz_blasint)m,
+                           (rlz_blasint)n, (rlz_blasint)k, alpha, A, (rlz_blasint)lda, B,
+                           (rlz_blasint)ldb, beta, C, (rlz_blasint)ldc));
   return RICHETA_OK;
 }
 
@@ -101,8 +112,8 @@ richeta_status rlz_gemv_f32(rlz_trans ta, int64_t m, int64_t n, float alpha, con
     rlz_num_scale_f32(1, ylen, beta, y, ylen);
     return RICHETA_OK;
   }
-  cblas_sgemv(CblasRowMajor, cblas_trans(ta), (rlz_blasint)m, (rlz_blasint)n, alpha, A,
-              (rlz_blasint)lda, x, 1, beta, y, 1);
+  BLAS_GUARDED(cblas_sgemv(CblasRowMajor, cblas_trans(ta), (rlz_blasint)m, (rlz_blasint)n, alpha, A,
+                           (rlz_blasint)lda, x, 1, beta, y, 1));
   return RICHETA_OK;
 }
 
@@ -118,8 +129,8 @@ richeta_status rlz_gemv_f64(rlz_trans ta, int64_t m, int64_t n, double alpha, co
     rlz_num_scale_f64(1, ylen, beta, y, ylen);
     return RICHETA_OK;
   }
-  cblas_dgemv(CblasRowMajor, cblas_trans(ta), (rlz_blasint)m, (rlz_blasint)n, alpha, A,
-              (rlz_blasint)lda, x, 1, beta, y, 1);
+  BLAS_GUARDED(cblas_dgemv(CblasRowMajor, cblas_trans(ta), (rlz_blasint)m, (rlz_blasint)n, alpha, A,
+                           (rlz_blasint)lda, x, 1, beta, y, 1));
   return RICHETA_OK;
 }
 
@@ -128,7 +139,8 @@ richeta_status rlz_ger_f32(int64_t m, int64_t n, float alpha, const float *x, co
   richeta_status st = rlz_num_check_ger(BLAS_LIMIT, sizeof(float), m, n, x, y, A, lda);
   if (st != RICHETA_OK || m == 0 || n == 0 || alpha == 0.0f)
     return st;
-  cblas_sger(CblasRowMajor, (rlz_blasint)m, (rlz_blasint)n, alpha, x, 1, y, 1, A, (rlz_blasint)lda);
+  BLAS_GUARDED(cblas_sger(CblasRowMajor, (rlz_blasint)m, (rlz_blasint)n, alpha, x, 1, y, 1, A,
+                          (rlz_blasint)lda));
   return RICHETA_OK;
 }
 
@@ -137,7 +149,8 @@ richeta_status rlz_ger_f64(int64_t m, int64_t n, double alpha, const double *x, 
   richeta_status st = rlz_num_check_ger(BLAS_LIMIT, sizeof(double), m, n, x, y, A, lda);
   if (st != RICHETA_OK || m == 0 || n == 0 || alpha == 0.0)
     return st;
-  cblas_dger(CblasRowMajor, (rlz_blasint)m, (rlz_blasint)n, alpha, x, 1, y, 1, A, (rlz_blasint)lda);
+  BLAS_GUARDED(cblas_dger(CblasRowMajor, (rlz_blasint)m, (rlz_blasint)n, alpha, x, 1, y, 1, A,
+                          (rlz_blasint)lda));
   return RICHETA_OK;
 }
 
@@ -255,9 +268,11 @@ richeta_status rlz_syev_f64(bool vectors, int64_t n, double *A, int64_t lda, dou
   const bool dc_fits = !vectors || n <= (limit - 1 - 6 * n) / (2 * n);
   lapack_int info;
   if (dc_fits)
-    info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, jobz, 'L', (lapack_int)n, A, (lapack_int)lda, w);
+    BLAS_GUARDED(
+        info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, jobz, 'L', (lapack_int)n, A, (lapack_int)lda, w));
   else
-    info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, jobz, 'L', (lapack_int)n, A, (lapack_int)lda, w);
+    BLAS_GUARDED(
+        info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, jobz, 'L', (lapack_int)n, A, (lapack_int)lda, w));
   return lapack_status(info);
 }
 
@@ -268,8 +283,9 @@ richeta_status rlz_stev_f64(int64_t n, double *d, double *e, double *z, int64_t 
   if (!rlz_num_all_finite(1, n, d, n) || !rlz_num_all_finite(1, n - 1, e, n))
     return RICHETA_ERR_NONFINITE;
   double e_dummy = 0.0; /* LAPACKE reads e even when n == 1 */
-  lapack_int info = LAPACKE_dstev(LAPACK_ROW_MAJOR, z ? 'V' : 'N', (lapack_int)n, d,
-                                  n > 1 ? e : &e_dummy, z, z ? (lapack_int)ldz : (lapack_int)n);
+  lapack_int info;
+  BLAS_GUARDED(info = LAPACKE_dstev(LAPACK_ROW_MAJOR, z ? 'V' : 'N', (lapack_int)n, d,
+                                    n > 1 ? e : &e_dummy, z, z ? (lapack_int)ldz : (lapack_int)n));
   return lapack_status(info);
 }
 
@@ -282,11 +298,14 @@ richeta_status rlz_posv_f64(int64_t n, int64_t nrhs, double *A, int64_t lda, dou
     return RICHETA_ERR_NONFINITE;
   if (nrhs == 0) { /* still factor, so that a non-SPD A is reported */
     double dummy = 0.0;
-    return lapack_status(
-        LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, 0, A, (lapack_int)lda, &dummy, 1));
+    lapack_int info0;
+    BLAS_GUARDED(info0 = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, 0, A, (lapack_int)lda,
+                                       &dummy, 1));
+    return lapack_status(info0);
   }
-  lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, (lapack_int)nrhs, A,
-                                  (lapack_int)lda, B, (lapack_int)ldb);
+  lapack_int info;
+  BLAS_GUARDED(info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, (lapack_int)nrhs, A,
+                                    (lapack_int)lda, B, (lapack_int)ldb));
   return lapack_status(info);
 }
 
@@ -296,8 +315,9 @@ richeta_status rlz_gels_f64(int64_t m, int64_t n, double *A, int64_t lda, double
     return st;
   if (!rlz_num_all_finite(m, n, A, lda) || !rlz_num_all_finite(1, m, b, m))
     return RICHETA_ERR_NONFINITE;
-  lapack_int info = LAPACKE_dgels(LAPACK_ROW_MAJOR, 'N', (lapack_int)m, (lapack_int)n, 1, A,
-                                  (lapack_int)lda, b, 1);
+  lapack_int info;
+  BLAS_GUARDED(info = LAPACKE_dgels(LAPACK_ROW_MAJOR, 'N', (lapack_int)m, (lapack_int)n, 1, A,
+                                    (lapack_int)lda, b, 1));
   return lapack_status(info);
 }
 
@@ -344,12 +364,32 @@ richeta_status rlz_blas_set_threads_impl(int threads) {
   return RICHETA_OK;
 }
 
+const char *rlz_blas_core_name(void) { return openblas_get_corename(); }
+
+int rlz_blas_maps_buffers(void) { return 1; }
+
+int rlz_blas_max_callers(void) {
+  /* openblas_get_config() names the compiled limit: "... MAX_THREADS=64" */
+  const char *cfg = openblas_get_config();
+  const char *p = cfg ? strstr(cfg, "MAX_THREADS=") : NULL;
+  if (!p)
+    return 0;
+  long v = strtol(p + strlen("MAX_THREADS="), NULL, 10);
+  return v > 0 && v < 1 << 20 ? (int)v : 0;
+}
+
 int rlz_blas_get_threads_impl(void) {
   int t = openblas_get_num_threads();
   return t < 1 ? 1 : t;
 }
 #else
 const char *rlz_blas_vendor(void) { return "CBLAS (generic)"; }
+
+const char *rlz_blas_core_name(void) { return NULL; }
+
+int rlz_blas_maps_buffers(void) { return 0; }
+
+int rlz_blas_max_callers(void) { return 0; }
 
 /* A generic CBLAS has no portable thread control. */
 richeta_status rlz_blas_set_threads_impl(int threads) {

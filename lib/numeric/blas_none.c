@@ -82,6 +82,12 @@ richeta_status rlz_gels_f64(int64_t m, int64_t n, double *A, int64_t lda, double
 
 const char *rlz_blas_vendor(void) { return "reference (no BLAS)"; }
 
+const char *rlz_blas_core_name(void) { return NULL; }
+
+int rlz_blas_maps_buffers(void) { return 0; }
+
+int rlz_blas_max_callers(void) { return 0; }
+
 /* The reference loops use int64_t sizes throughout. */
 int rlz_blas_int_bits(void) { return 64; }
 

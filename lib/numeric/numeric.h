@@ -118,6 +118,42 @@ richeta_status rlz_ref_posv_f64(int64_t n, int64_t nrhs, double *A, int64_t lda,
                                 int64_t ldb);
 richeta_status rlz_ref_gels_f64(int64_t m, int64_t n, double *A, int64_t lda, double *b);
 
+/* The linked BLAS's limits and kernels (blas_limits.c; the OpenBLAS
+ * queries in blas_cblas.c).
+ * - rlz_blas_core_name: the kernel set OpenBLAS chose ("Prescott",
+ *   "SkylakeX", ...), NULL for another BLAS.
+ * - rlz_cpu_features: RLZ_CPU_* bits this CPU and OS support.
+ * - rlz_blas_better_core: the OPENBLAS_CORETYPE worth setting when OpenBLAS
+ *   chose `chosen` on a CPU with features `cpu` ("SkylakeX" for AVX-512
+ *   F/BW/VL/DQ/CD, "Haswell" for AVX2+FMA), or NULL when the choice is as
+ *   good (or an AMD core OpenBLAS picked on purpose). Pure: tests inject.
+ * - rlz_blas_max_callers: threads that may be inside the BLAS at once
+ *   without crashing it (OpenBLAS: its compiled MAX_THREADS; its 2 x
+ *   MAX_THREADS buffer slots overflow into a crash above that), 0 for no
+ *   known limit.
+ * - rlz_blas_enter / rlz_blas_leave bracket every BLAS call that may need a
+ *   work buffer: enter returns RICHETA_ERR_NOMEM (and does not count the
+ *   call) when the call could make OpenBLAS map a new buffer and the
+ *   address-space limit leaves no room for it (OpenBLAS would spin
+ *   forever). The only mutable state of the seam: two atomic counters. */
+enum {
+  RLZ_CPU_AVX2 = 1,
+  RLZ_CPU_FMA = 2,
+  RLZ_CPU_AVX512F = 4,
+  RLZ_CPU_AVX512BW = 8,
+  RLZ_CPU_AVX512VL = 16,
+  RLZ_CPU_AVX512DQ = 32,
+  RLZ_CPU_AVX512CD = 64
+};
+const char *rlz_blas_core_name(void);
+unsigned rlz_cpu_features(void);
+const char *rlz_blas_better_core(const char *chosen, unsigned cpu);
+int rlz_blas_max_callers(void);
+int rlz_blas_maps_buffers(void); /* 1 when the backend is OpenBLAS */
+richeta_status rlz_blas_enter(void);
+void rlz_blas_leave(void);
+const char *rlz_blas_nomem_reason(void);
+
 /* BLAS identity and threads. */
 const char *rlz_blas_vendor(void); /* e.g. "OpenBLAS 0.3.21 Haswell", "reference" */
 int rlz_blas_int_bits(void);       /* 32 (LP64) or 64 (ILP64) */

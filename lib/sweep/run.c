@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/config_internal.h"
+#include "numeric/numeric.h"
 
 typedef struct task {
   int64_t gi, ei, si;
@@ -46,6 +47,10 @@ typedef struct sched {
   bool quit;
   int64_t inflight; /* issued tasks not yet taken back from `done` */
   int64_t nworkers;
+  /* workers training now, and how many may at once: the threads the BLAS
+   * takes concurrently (OpenBLAS crashes beyond its compiled limit); the
+   * other workers wait for a slot. 0: no limit. */
+  int64_t training, slots;
   /* outcome */
   int64_t finished;
   richeta_status st; /* first failure: stop issuing */
@@ -110,14 +115,16 @@ static void *worker_main(void *arg) {
   rlz_runner_fn run = s->sw->runner;
   for (;;) {
     pthread_mutex_lock(&s->mu);
-    while (!s->q_head && !s->quit)
+    while ((!s->q_head || (s->slots > 0 && s->training >= s->slots)) && !s->quit)
       pthread_cond_wait(&s->cv_work, &s->mu);
     if (!s->q_head) {
       pthread_mutex_unlock(&s->mu);
       return NULL;
     }
     task *grp[RLZ_GROUP_MAX];
-    int64_t n = take_group(s, grp, run ? 1 : group_want(s, s->nworkers));
+    int64_t active = s->slots > 0 && s->slots < s->nworkers ? s->slots : s->nworkers;
+    int64_t n = take_group(s, grp, run ? 1 : group_want(s, active));
+    s->training++;
     pthread_mutex_unlock(&s->mu);
     worker_group wg = {s, grp};
     if (run) { /* test seam: one run at a time */
@@ -132,6 +139,11 @@ static void *worker_main(void *arg) {
       }
       rlz_sweep_group_runner(cfgs, outs, n, &s->sw->alloc, hand_back, &wg);
     }
+    pthread_mutex_lock(&s->mu);
+    s->training--;
+    if (s->slots > 0)
+      pthread_cond_signal(&s->cv_work); /* a slot is free */
+    pthread_mutex_unlock(&s->mu);
   }
 }
 
@@ -310,6 +322,7 @@ static richeta_status run_pool(sched *s) {
   if (nw < 1)
     nw = 1;
   s->nworkers = nw;
+  s->slots = rlz_blas_max_callers();
   pthread_t *th = rlz_calloc(&sw->alloc, (size_t)nw, sizeof *th);
   if (!th)
     return rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "richeta_sweep_run: out of memory");
@@ -388,6 +401,10 @@ richeta_status richeta_sweep_run(richeta_sweep *sw, const char *db_path,
   st = rlz_store_open(&s.store, db_path, 0, &sw->alloc, &sw->err);
   if (st != RICHETA_OK)
     return st;
+  if (sw->durable && (st = rlz_store_set_durable(s.store, 1, &sw->err)) != RICHETA_OK) {
+    rlz_store_close(s.store);
+    return st;
+  }
   st = rlz_store_register(s.store, sw->hash, sw->config_text,
                           rlz_config_int(sw->base, RICHETA_PARAM_DEPTH), &sw->err);
   if (st == RICHETA_OK)

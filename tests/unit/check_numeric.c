@@ -4,6 +4,8 @@
  * must fail before anything is computed. */
 #include "numeric/numeric.h"
 
+#include <richlazy/richeta.h>
+
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -741,6 +743,43 @@ END_TEST
 
 /* ---- identity and threads ----------------------------------------------- */
 
+START_TEST(test_better_core_decision_from_cpu_flags_and_the_chosen_core) {
+  const unsigned avx512 = RLZ_CPU_AVX2 | RLZ_CPU_FMA | RLZ_CPU_AVX512F | RLZ_CPU_AVX512BW |
+                          RLZ_CPU_AVX512VL | RLZ_CPU_AVX512DQ | RLZ_CPU_AVX512CD;
+  const unsigned avx2 = RLZ_CPU_AVX2 | RLZ_CPU_FMA;
+  /* the fallback of OpenBLAS 0.3.21 on Intel family 6 model 207 */
+  ck_assert_str_eq(rlz_blas_better_core("Prescott", avx512), "SkylakeX");
+  ck_assert_str_eq(rlz_blas_better_core("Prescott", avx2), "Haswell");
+  ck_assert_str_eq(rlz_blas_better_core("Nehalem", avx2), "Haswell");
+  ck_assert_str_eq(rlz_blas_better_core("Sandybridge", avx512), "SkylakeX");
+  ck_assert_str_eq(rlz_blas_better_core("Haswell", avx512), "SkylakeX");
+  /* nothing better */
+  ck_assert_ptr_null(rlz_blas_better_core("SkylakeX", avx512));
+  ck_assert_ptr_null(rlz_blas_better_core("Cooperlake", avx512));
+  ck_assert_ptr_null(rlz_blas_better_core("SapphireRapids", avx512));
+  ck_assert_ptr_null(rlz_blas_better_core("Haswell", avx2));
+  ck_assert_ptr_null(rlz_blas_better_core("Prescott", 0));
+  /* AVX-512 without all five subsets, or AVX2 without FMA, is not enough */
+  ck_assert_str_eq(rlz_blas_better_core("Prescott", avx512 & ~RLZ_CPU_AVX512CD), "Haswell");
+  ck_assert_ptr_null(rlz_blas_better_core("Prescott", RLZ_CPU_AVX2));
+  /* OpenBLAS's own choice for AMD is kept; no BLAS, no advice */
+  ck_assert_ptr_null(rlz_blas_better_core("Zen", avx512));
+  ck_assert_ptr_null(rlz_blas_better_core(NULL, avx512));
+  ck_assert_ptr_null(rlz_blas_better_core("", avx512));
+  /* the limit the sweeps obey, and the build info that names it all */
+  const char *info = richeta_build_info();
+  ck_assert_ptr_nonnull(strstr(info, "blas_core="));
+  ck_assert_ptr_nonnull(strstr(info, "blas_core_advice="));
+  ck_assert_ptr_nonnull(strstr(info, "blas_max_threads="));
+#if defined(RLZ_BLAS_OPENBLAS)
+  ck_assert_int_gt(rlz_blas_max_callers(), 0);
+  ck_assert_ptr_nonnull(rlz_blas_core_name());
+#else
+  ck_assert_int_eq(rlz_blas_max_callers(), 0);
+#endif
+}
+END_TEST
+
 START_TEST(test_blas_identity_and_thread_control) {
   const char *v = rlz_blas_vendor();
   ck_assert_ptr_nonnull(v);
@@ -799,6 +838,7 @@ Suite *numeric_suite(void) {
   tcase_add_test(args, test_negative_sizes_and_short_leading_dimensions_are_range_errors);
   tcase_add_test(args, test_null_operands_rejected_unless_the_call_is_empty);
   tcase_add_test(args, test_blas_identity_and_thread_control);
+  tcase_add_test(args, test_better_core_decision_from_cpu_flags_and_the_chosen_core);
   suite_add_tcase(s, args);
   return s;
 }
