@@ -1,6 +1,7 @@
 /* Shared helpers of the richeta commands: see cli_util.h. */
 #include "cli_util.h"
 
+#include "core/fileio.h" /* atomic output files */
 #include "core/params.h" /* help line of each parameter (the tool links the static library) */
 
 #include <ctype.h>
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,13 +45,26 @@ void rlz_cli_error(const char *cmd, const char *fmt, ...) {
   va_end(ap);
 }
 
+const char *rlz_cli_nomem_hint(richeta_status s) {
+  static _Thread_local char hint[200];
+  struct rlimit rl;
+  if (s != RICHETA_ERR_NOMEM || getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return "";
+  snprintf(hint, sizeof hint,
+           "; the address-space limit (ulimit -v) is %llu MiB, and OpenBLAS needs a 128 MiB "
+           "buffer per thread that calls it",
+           (unsigned long long)(rl.rlim_cur >> 20));
+  return hint;
+}
+
 int rlz_cli_parse_double(const char *s, double *out) {
   if (!s || !*s || isspace((unsigned char)*s))
     return -1;
   char *end = NULL;
-  errno = 0;
   double v = strtod(s, &end);
-  if (*end != '\0' || !isfinite(v) || errno == ERANGE)
+  /* ERANGE on underflow is not an error: 1e-308 is a (subnormal) finite
+   * number, as the spec parser reads it; overflow gives inf, refused */
+  if (*end != '\0' || !isfinite(v))
     return -1;
   *out = v;
   return 0;
@@ -582,4 +597,89 @@ void rlz_progress_end(rlz_progress *p) {
     fflush(stderr);
   }
   p->drawn = 0;
+}
+
+/* --- output files ------------------------------------------------------ */
+
+int rlz_cli_out_begin(const char *cmd, const char *path, rlz_cli_out *o) {
+  o->f = NULL;
+  o->path = path;
+  rlz_atomic_file *w = malloc(sizeof *w);
+  o->impl = w;
+  if (!w) {
+    rlz_cli_error(cmd, "%s: out of memory", path);
+    return -1;
+  }
+  rlz_err e;
+  if (rlz_atomic_begin(w, &e, path) != RICHETA_OK) {
+    rlz_cli_error(cmd, "%s", e.msg);
+    rlz_cli_out_abort(o);
+    return -1;
+  }
+  int fd = dup(w->fd); /* the stream owns the copy; the writer keeps its own for fsync */
+  if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+    if (fd >= 0)
+      close(fd);
+    rlz_cli_error(cmd, "%s: cannot write: %s", path, strerror(errno));
+    rlz_cli_out_abort(o);
+    return -1;
+  }
+  return 0;
+}
+
+int rlz_cli_out_commit(const char *cmd, rlz_cli_out *o) {
+  rlz_atomic_file *w = o->impl;
+  int bad = !o->f || ferror(o->f);
+  if (o->f && fclose(o->f) != 0)
+    bad = 1;
+  o->f = NULL;
+  rlz_err e;
+  if (bad || !w) {
+    rlz_cli_error(cmd, "%s: write failed (the file is left as it was)", o->path);
+    rlz_cli_out_abort(o);
+    return -1;
+  }
+  if (rlz_atomic_commit(w, &e) != RICHETA_OK) {
+    rlz_cli_error(cmd, "%s (the file is left as it was)", e.msg);
+    rlz_cli_out_abort(o);
+    return -1;
+  }
+  rlz_cli_out_abort(o); /* frees the writer; nothing left to drop */
+  return 0;
+}
+
+void rlz_cli_out_abort(rlz_cli_out *o) {
+  if (o->f)
+    fclose(o->f);
+  o->f = NULL;
+  if (o->impl)
+    rlz_atomic_abort(o->impl);
+  free(o->impl);
+  o->impl = NULL;
+}
+
+int rlz_cli_copy_out(const char *cmd, const char *src, const char *dest) {
+  FILE *in = fopen(src, "rb");
+  if (!in) {
+    rlz_cli_error(cmd, "cannot read %s: %s", src, strerror(errno));
+    return -1;
+  }
+  rlz_cli_out o;
+  if (rlz_cli_out_begin(cmd, dest, &o) != 0) {
+    fclose(in);
+    return -1;
+  }
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, n, o.f) != n)
+      break;
+  int bad = ferror(in);
+  fclose(in);
+  if (bad) {
+    rlz_cli_error(cmd, "cannot read %s", src);
+    rlz_cli_out_abort(&o);
+    return -1;
+  }
+  return rlz_cli_out_commit(cmd, &o);
 }

@@ -114,8 +114,15 @@ void rlz_cli_error(const char *cmd, const char *fmt, ...)
 void rlz_cli_print_options(FILE *f, const rlz_cli_opt *opts);
 void rlz_cli_print_config_help(FILE *f);
 
+/* "" or, for RICHETA_ERR_NOMEM under an address-space limit (ulimit -v),
+ * a hint naming the limit and OpenBLAS's 128 MiB buffer per caller, to
+ * append to the one-line failure message. */
+const char *rlz_cli_nomem_hint(richeta_status s);
+
 /* Strict number parsing for command options: the whole string must be a
- * number; doubles must be finite. Return 0 on success, -1 otherwise. */
+ * number; doubles must be finite (values that underflow to a subnormal or
+ * zero are read as strtod reads them, like the spec parser does). Return 0
+ * on success, -1 otherwise. */
 int rlz_cli_parse_double(const char *s, double *out);
 int rlz_cli_parse_int64(const char *s, int64_t *out);
 
@@ -148,6 +155,28 @@ void rlz_json_end(rlz_json *j);
 void rlz_json_write_string(FILE *f, const char *s);
 /* Write v as a JSON number (%.17g) or null when not finite. */
 void rlz_json_write_number(FILE *f, double v);
+
+/* --- Output files ---------------------------------------------------------
+ * Files a command writes (--out, --save...) are replaced atomically, never
+ * left half-written, and never replace a device, FIFO or directory (links
+ * are written through; core/fileio.h):
+ *   rlz_cli_out o;
+ *   if (rlz_cli_out_begin("export", path, &o) != 0) return 1;   // printed
+ *   fprintf(o.f, ...);
+ *   if (rlz_cli_out_commit("export", &o) != 0) return 1;        // printed
+ * rlz_cli_out_abort() drops the temporary file on an error path (safe after
+ * a failed begin or a commit). */
+typedef struct rlz_cli_out {
+  FILE *f;
+  void *impl; /* the atomic writer (malloc'd) */
+  const char *path;
+} rlz_cli_out;
+int rlz_cli_out_begin(const char *cmd, const char *path, rlz_cli_out *o);
+int rlz_cli_out_commit(const char *cmd, rlz_cli_out *o);
+void rlz_cli_out_abort(rlz_cli_out *o);
+/* Copy the file src into dest through rlz_cli_out (gnuplot output from a
+ * private directory to the user's path). 0 or -1 after one printed line. */
+int rlz_cli_copy_out(const char *cmd, const char *src, const char *dest);
 
 /* --- CSV ----------------------------------------------------------------
  * Write a double with %.17g; NaN and infinities as "nan", "inf", "-inf"

@@ -27,6 +27,7 @@ enum {
   OPT_RICH_MIN,
   OPT_SAVE_RULE,
   OPT_PROGRESS,
+  OPT_DURABLE,
 };
 
 static const rlz_cli_opt sweep_opts[] = {
@@ -39,7 +40,10 @@ static const rlz_cli_opt sweep_opts[] = {
     {"mode", 1, "MODE", "adaptive (default: downward eta0 scan per gamma) or dense", OPT_MODE},
     {"decades-below", 1, "X",
      "adaptive: decades scanned below the first convergent eta0 (default 2)", OPT_DECADES},
-    {"workers", 1, "K", "worker threads (default 0 = one per core)", OPT_WORKERS},
+    {"workers", 1, "K",
+     "worker threads (default 0 = one per core); at most the BLAS's thread limit train at once "
+     "(blas_max_threads in richeta version), the others wait",
+     OPT_WORKERS},
     {"keep-blas-threads", 0, NULL, "do not set BLAS to one thread during the sweep", OPT_KEEP_BLAS},
     {"json", 0, NULL, "JSON lines: one per run, then the eta* and fit lines of `richeta fit`",
      OPT_JSON},
@@ -54,6 +58,10 @@ static const rlz_cli_opt sweep_opts[] = {
      "count a finished run as converged only if final loss <= R x initial (default 0: off);"
      " else it is 'stalled'",
      OPT_PROGRESS},
+    {"durable", 0, NULL,
+     "sync every stored run to disk (SQLite synchronous=FULL): a power loss loses no stored "
+     "run (default: a killed process loses none, a power loss may lose the last ones)",
+     OPT_DURABLE},
     {NULL, 0, NULL, NULL, 0}};
 
 typedef struct sweep_args {
@@ -61,7 +69,7 @@ typedef struct sweep_args {
   int64_t nseeds;
   int mode; /* -1 default */
   double decades, workers, progress;
-  int keep_blas, json, no_report;
+  int keep_blas, json, no_report, durable;
   double lazy_max, rich_min;
 } sweep_args;
 
@@ -102,6 +110,9 @@ static int on_opt(void *user, int id, const char *value) {
     break;
   case OPT_NO_REPORT:
     a->no_report = 1;
+    break;
+  case OPT_DURABLE:
+    a->durable = 1;
     break;
   case OPT_NSEEDS:
     if (rlz_cli_parse_int64(value, &a->nseeds) != 0 || a->nseeds < 1 || a->nseeds > 10000) {
@@ -168,7 +179,10 @@ static void help(FILE *f) {
           "The sweep is resumable: run the same command again after an interruption (even\n"
           "kill -9) and it skips the stored runs. Results do not depend on --workers.\n"
           "File tasks: --task file --data SPEC fills in D, C and, for --arch cnn, the image\n"
-          "shape from the data set, as `richeta train` does (see its --help).\n\n"
+          "shape from the data set, as `richeta train` does (see its --help).\n"
+          "An existing --db that is not a sweep database (another program's SQLite file, a\n"
+          "newer schema version, a damaged or truncated store, a FIFO...) is refused and left\n"
+          "as it is. What survives a crash or a power loss: docs/store.md.\n\n"
           "Output (stdout): the report of `richeta fit` (see richeta fit --help).\n"
           "  --json: first one object per run with keys gamma, eta0, seed, status\n"
           "    (converged|diverged|stalled|failed), final_loss, cached (true when found stored),\n"
@@ -235,15 +249,22 @@ static int parse_seeds(const char *s, int64_t **out, int64_t *n) {
     free(v);
     return -1;
   }
+  /* every comma separates two values: "1,,2", ",1" and "1," are malformed */
   int64_t k = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (char *tok = copy;; k++) {
+    char *comma = strchr(tok, ',');
+    if (comma)
+      *comma = '\0';
     if (k >= cap || rlz_cli_parse_int64(tok, &v[k]) != 0) {
       free(copy);
       free(v);
       return -1;
     }
-    k++;
+    if (!comma) {
+      k++;
+      break;
+    }
+    tok = comma + 1;
   }
   free(copy);
   if (k == 0) {
@@ -328,7 +349,8 @@ int rlz_cmd_sweep(int argc, char **argv) {
       richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, a.decades) ||
       richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, a.workers) ||
       richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_PROGRESS, a.progress) ||
-      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_BLAS_SINGLE, a.keep_blas ? 0 : 1)) {
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_BLAS_SINGLE, a.keep_blas ? 0 : 1) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DURABLE, a.durable)) {
     rlz_cli_error("sweep", "%s", richeta_sweep_last_error(sw));
     goto out;
   }
@@ -345,7 +367,8 @@ int rlz_cmd_sweep(int argc, char **argv) {
   richeta_status st = richeta_sweep_run(sw, a.db, &cb);
   rlz_progress_end(&pc.pr);
   if (st != RICHETA_OK) {
-    rlz_cli_error("sweep", "%s (%s)", richeta_sweep_last_error(sw), richeta_status_string(st));
+    rlz_cli_error("sweep", "%s (%s)%s", richeta_sweep_last_error(sw), richeta_status_string(st),
+                  rlz_cli_nomem_hint(st));
     goto out;
   }
   rc = RLZ_EXIT_OK;

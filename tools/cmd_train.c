@@ -23,17 +23,23 @@ enum {
 
 static const rlz_cli_opt train_opts[] = {
     {"json", 0, NULL, "print JSON lines instead of CSV (keys below)", OPT_JSON},
-    {"checkpoint", 1, "FILE", "save a checkpoint to FILE at the end (atomic)", OPT_CHECKPOINT},
+    {"checkpoint", 1, "FILE",
+     "save a checkpoint to FILE at the end (atomic; a link is written through, a device, FIFO "
+     "or directory refused)",
+     OPT_CHECKPOINT},
     {"checkpoint-every", 1, "K", "also save it every K steps (needs --checkpoint)", OPT_CKPT_EVERY},
-    {"resume", 1, "FILE", "continue the run saved in FILE (flags, if any, must match it)",
+    {"resume", 1, "FILE",
+     "continue the run saved in FILE (flags, if any, must match it) with the BLAS thread count "
+     "it was saved with (unless --threads)",
      OPT_RESUME},
     {"max-steps", 1, "K", "take at most K steps now (then status 'running'; resume later)",
      OPT_MAX_STEPS},
     {"threads", 1, "K", "set the BLAS thread count to K (default: leave it)", OPT_THREADS},
-    {"show-config", 0, NULL, "print the effective spec string and exit", OPT_SHOW_CONFIG},
+    {"show-config", 0, NULL,
+     "print the effective spec string and exit (with a bare --resume: the checkpoint's)",
+     OPT_SHOW_CONFIG},
     {"diag", 1, "LIST",
-     "record diagnostics at logged steps: sharpness,gn,alignment,movement,preact or all",
-     OPT_DIAG},
+     "record diagnostics at logged steps: sharpness,gn,alignment,movement,preact or all", OPT_DIAG},
     {"diag-probe", 1, "N", "held-out samples in the diagnostics' probe batch (default 128)",
      OPT_DIAG_PROBE},
     {NULL, 0, NULL, NULL, 0}};
@@ -153,8 +159,8 @@ static int same_as_default(const richeta_config *cfg) {
 
 /* Failure of a trainer call: one line on stderr, exit 1. */
 static int fail(const richeta_trainer *t, const char *what, richeta_status s) {
-  rlz_cli_error("train", "%s: %s (%s)", what, richeta_trainer_last_error(t),
-                richeta_status_string(s));
+  rlz_cli_error("train", "%s: %s (%s)%s", what, richeta_trainer_last_error(t),
+                richeta_status_string(s), rlz_cli_nomem_hint(s));
   return RLZ_EXIT_FAIL;
 }
 
@@ -280,6 +286,21 @@ int rlz_cmd_train(int argc, char **argv) {
     richeta_config_free(cfg);
     return RLZ_EXIT_USAGE;
   }
+  if (a.show_config && a.resume && same_as_default(cfg)) {
+    /* a bare --resume runs the checkpoint's configuration: show that one */
+    rlz_alloc al;
+    rlz_err e = {{0}};
+    char *spec = NULL;
+    int ok = rlz_alloc_resolve(&al, NULL) == RICHETA_OK &&
+             rlz_checkpoint_config(&al, &e, a.resume, &spec) == RICHETA_OK;
+    if (ok)
+      printf("%s\n", spec);
+    else
+      rlz_cli_error("train", "--resume %s: %s", a.resume, e.msg);
+    rlz_free(&al, spec);
+    richeta_config_free(cfg);
+    return ok ? RLZ_EXIT_OK : RLZ_EXIT_FAIL;
+  }
   if (a.show_config) {
     size_t need = 0;
     richeta_config_to_string(cfg, NULL, 0, &need);
@@ -312,7 +333,8 @@ int rlz_cmd_train(int argc, char **argv) {
   } else {
     s = richeta_trainer_new(&t, cfg);
     if (s != RICHETA_OK) {
-      rlz_cli_error("train", "%s (%s)", richeta_last_error(), richeta_status_string(s));
+      rlz_cli_error("train", "%s (%s)%s", richeta_last_error(), richeta_status_string(s),
+                    rlz_cli_nomem_hint(s));
       richeta_config_free(cfg);
       return RLZ_EXIT_FAIL;
     }
@@ -327,6 +349,23 @@ int rlz_cmd_train(int argc, char **argv) {
     }
   }
 
+  if (a.resume) { /* bit-identical resumption needs the BLAS thread count of the save */
+    int saved = 0;
+    richeta_trainer_saved_blas_threads(t, &saved);
+    int now = richeta_blas_get_threads();
+    if (saved > 0 && saved != now) {
+      if (a.threads > 0)
+        rlz_cli_error("train",
+                      "warning: %s was saved with %d BLAS thread%s, --threads %d differs: the "
+                      "resumed run is not bit-identical to an uninterrupted one",
+                      a.resume, saved, saved == 1 ? "" : "s", (int)a.threads);
+      else if (richeta_blas_set_threads(saved) != RICHETA_OK)
+        rlz_cli_error("train",
+                      "warning: %s was saved with %d BLAS threads and this BLAS cannot be set "
+                      "to that count (%d now): not bit-identical",
+                      a.resume, saved, now);
+    }
+  }
   /* gamma from the model (right for resumed runs too); eta0 and T from the
    * flags (unknown, printed as null, for a bare --resume). */
   double gamma = NAN, eta0 = NAN;

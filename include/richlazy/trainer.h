@@ -55,6 +55,11 @@ typedef struct richeta_train_callbacks {
    * held-out loss (NaN without a held-out set) and the rate eta(t).
    * Return 0 to go on; any other value stops the run with ::RICHETA_ERR_ABORTED
    * (the state stays consistent and may be checkpointed). May be NULL.
+   * The hook may read the trainer and save it (richeta_trainer_save()). It
+   * may also free it: richeta_trainer_free() from inside the hook stops the
+   * run, and richeta_trainer_run() frees the trainer as it returns
+   * ::RICHETA_ERR_ABORTED (the pointer is dangling from then on). Running or
+   * loading the trainer from inside its own hook gives ::RICHETA_ERR_STATE.
    */
   int (*on_log)(void *user, int64_t step, double train_loss, double eval_loss, double eta);
   void *user; ///< Passed unchanged to the hooks.
@@ -93,6 +98,9 @@ RICHETA_API richeta_status richeta_trainer_new_with_stream(richeta_trainer **out
 
 /**
  * @brief Free a trainer and the handles it created; NULL is a no-op.
+ *
+ * From inside the trainer's own on_log hook the free is deferred until
+ * richeta_trainer_run() returns (see richeta_train_callbacks::on_log).
  * @param[in] trainer Trainer or NULL.
  * @since 1.0
  */
@@ -115,7 +123,9 @@ RICHETA_API const char *richeta_trainer_last_error(const richeta_trainer *traine
  * @retval RICHETA_ERR_NULL @p trainer is NULL.
  * @retval RICHETA_ERR_RANGE @p max_steps < 0.
  * @retval RICHETA_ERR_INVALID @c struct_size of @p callbacks too small.
- * @retval RICHETA_ERR_ABORTED A callback asked to stop.
+ * @retval RICHETA_ERR_ABORTED A callback asked to stop, or freed the trainer
+ *         (which is then freed by this call).
+ * @retval RICHETA_ERR_STATE Called from inside this trainer's own on_log hook.
  * @retval RICHETA_ERR_CALLBACK The stream's host callback failed.
  * @since 1.0
  */
@@ -217,11 +227,22 @@ RICHETA_API richeta_stream *richeta_trainer_stream(richeta_trainer *trainer);
 
 /**
  * @brief Write a checkpoint atomically.
+ *
+ * The file is written next to @p path under a temporary name, synced and
+ * renamed over it, so a crash leaves the old or the new checkpoint. A
+ * @p path that is a symbolic link is written through: its final target is
+ * replaced and the link stays. A @p path that is (or links to) anything
+ * but a regular file, such as a device, a FIFO or a directory, is refused
+ * with ::RICHETA_ERR_IO and left as it is. Temporary files of writers that
+ * were killed (`PATH.tmp.XXXXXX`, at least 10 s old and not locked by a
+ * live writer) are removed after a successful save. The BLAS thread count
+ * of the process is recorded (see richeta_trainer_saved_blas_threads()).
  * @param[in] trainer Trainer.
  * @param[in] path Destination file; replaced only when the new file is complete.
  * @retval RICHETA_OK Written and synced.
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
- * @retval RICHETA_ERR_IO Writing failed; the previous file is intact.
+ * @retval RICHETA_ERR_IO Writing failed, or @p path is not a regular file;
+ *         the previous file is intact.
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0
  */
@@ -240,6 +261,7 @@ RICHETA_API richeta_status richeta_trainer_save(const richeta_trainer *trainer,
  * @retval RICHETA_ERR_CHECKSUM The contents do not match their CRC.
  * @retval RICHETA_ERR_MISMATCH Saved with a different configuration (the
  *         canonical spec strings must be identical, T included).
+ * @retval RICHETA_ERR_STATE Called from inside this trainer's own on_log hook.
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0
  */
@@ -264,6 +286,24 @@ RICHETA_API richeta_status richeta_trainer_load(richeta_trainer *trainer, const 
  */
 RICHETA_API richeta_status richeta_trainer_resume(richeta_trainer **out, const char *path,
                                                   const richeta_allocator *allocator);
+
+/**
+ * @brief BLAS thread count recorded in the checkpoint this trainer was last
+ *        restored from.
+ *
+ * A run is bit-reproducible for a given seed and BLAS thread count: resume
+ * with the count the checkpoint was written with (richeta_blas_set_threads())
+ * to continue it bit for bit. The command line program does so for a bare
+ * `--resume` and warns when `--threads` differs.
+ * @param[in] trainer Trainer.
+ * @param[out] threads Receives the count, or 0 when the trainer was not
+ *             restored or the checkpoint predates the record (richeta 1.0).
+ * @retval RICHETA_OK Read.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @since 1.1 @par Thread safety: reads the trainer only.
+ */
+RICHETA_API richeta_status richeta_trainer_saved_blas_threads(const richeta_trainer *trainer,
+                                                              int *threads);
 
 /** @} */
 

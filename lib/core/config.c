@@ -123,8 +123,16 @@ static richeta_status lookup(rlz_err *e, richeta_param p, richeta_param_type wan
   return RICHETA_OK;
 }
 
+/* v < lo or v > hi, compared exactly: (double)v rounds above 2^53, which
+ * let 2^53 + 1 pass a bound of 2^53. */
+static bool int_outside(int64_t v, double lo, double hi) {
+  if (lo > -9.2e18 && v < (int64_t)ceil(lo))
+    return true;
+  return hi < 9.2e18 && v > (int64_t)floor(hi);
+}
+
 static richeta_status check_int(rlz_err *e, const rlz_param_def *d, int64_t v) {
-  if ((double)v < d->lo || (double)v > d->hi)
+  if (int_outside(v, d->lo, d->hi))
     return rlz_fail(e, RICHETA_ERR_RANGE, "%s=%lld is outside [%.17g, %.17g]", d->name,
                     (long long)v, d->lo, d->hi);
   return RICHETA_OK;

@@ -11,7 +11,12 @@
  *   ... section payloads (anywhere between the table and the CRC)
  *   end u32 CRC-32 (zlib polynomial) of every preceding byte
  *
- * Sections: CONFIG (canonical spec string), STATE (fixed record below),
+ * STATE (64 bytes): u32 dtype, u32 run state, u64 parameter count, u64
+ * step, u64 optimizer steps, f64 eta, f64 initial loss, u64 log points, u32
+ * momentum flag, u32 BLAS thread count at save time (0: unknown, files
+ * written before 1.1; results are bit-reproducible for a given count).
+ *
+ * Sections: CONFIG (canonical spec string), STATE (fixed record above),
  * PARAMS, THETA0, MOMENTUM (model dtype; MOMENTUM empty without momentum),
  * LOG (per point: i64 step, f64 train loss, f64 held-out loss, f64 eta),
  * and the optional ACCURACY (per point: f64 held-out accuracy or NaN; added
@@ -215,7 +220,8 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
   put_f64(p + 40, t->init_loss);
   put_u64(p + 48, (uint64_t)t->log_n);
   put_u32(p + 56, vel ? 1u : 0u);
-  put_u32(p + 60, 0);
+  int threads = richeta_blas_get_threads();
+  put_u32(p + 60, threads > 0 ? (uint32_t)threads : 0u);
   put_array(buf + sec_off[SEC_PARAMS], rlz_model_params_const(t->model), t->np, t->dtype);
   put_array(buf + sec_off[SEC_THETA0], rlz_model_initial_params(t->model), t->np, t->dtype);
   if (vel)
@@ -240,7 +246,7 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
 typedef struct ckpt_view {
   const unsigned char *sec[N_SECTIONS + 1];
   uint64_t len[N_SECTIONS + 1];
-  uint32_t dtype, state, has_mom;
+  uint32_t dtype, state, has_mom, blas_threads;
   int64_t np, step, osteps, log_n;
   double eta, init_loss;
 } ckpt_view;
@@ -300,6 +306,7 @@ static richeta_status parse(rlz_err *e, const char *path, const unsigned char *b
   v->init_loss = get_f64(p + 40);
   v->log_n = (int64_t)get_u64(p + 48);
   v->has_mom = get_u32(p + 56);
+  v->blas_threads = get_u32(p + 60);
   if (v->dtype != RICHETA_DTYPE_F32 && v->dtype != RICHETA_DTYPE_F64)
     return rlz_fail(e, RICHETA_ERR_FORMAT, "'%s': bad dtype %u", path, v->dtype);
   if (v->state > RICHETA_RUN_DIVERGED || v->has_mom > 1 || v->np < 0 || v->step < 0 ||
@@ -394,6 +401,7 @@ static richeta_status apply(richeta_trainer *t, rlz_err *e, const char *path, co
   rlz_optim_restore(t->optim, v->osteps, v->eta);
   t->step = v->step;
   t->state = (int)v->state;
+  t->ckpt_blas_threads = v->blas_threads > 1u << 20 ? 0 : (int)v->blas_threads;
   t->init_loss = v->init_loss;
   t->bx_step = -1;
   t->log_n = v->log_n;
@@ -426,6 +434,9 @@ richeta_status richeta_trainer_load(richeta_trainer *trainer, const char *path) 
   if (!trainer || !path)
     return rlz_fail(trainer ? &trainer->err : NULL, RICHETA_ERR_NULL,
                     "richeta_trainer_load: %s is NULL", trainer ? "path" : "trainer");
+  if (trainer->in_callback > 0)
+    return rlz_fail(&trainer->err, RICHETA_ERR_STATE,
+                    "richeta_trainer_load: called from inside the trainer's own log callback");
   unsigned char *buf;
   ckpt_view v;
   richeta_status st = read_view(&trainer->alloc, &trainer->err, path, &buf, &v);
@@ -488,4 +499,30 @@ done:
   rlz_free(&a, spec);
   rlz_free(&a, buf);
   return st;
+}
+
+richeta_status rlz_checkpoint_config(const rlz_alloc *a, rlz_err *e, const char *path,
+                                     char **spec) {
+  *spec = NULL;
+  unsigned char *buf;
+  ckpt_view v;
+  richeta_status st = read_view(a, e, path, &buf, &v);
+  if (st == RICHETA_OK) {
+    *spec = rlz_malloc(a, (size_t)v.len[SEC_CONFIG] + 1);
+    if (!*spec) {
+      st = rlz_fail(e, RICHETA_ERR_NOMEM, "cannot allocate the configuration string");
+    } else {
+      memcpy(*spec, v.sec[SEC_CONFIG], (size_t)v.len[SEC_CONFIG]);
+      (*spec)[v.len[SEC_CONFIG]] = '\0';
+    }
+  }
+  rlz_free(a, buf);
+  return st;
+}
+
+richeta_status richeta_trainer_saved_blas_threads(const richeta_trainer *trainer, int *threads) {
+  if (!trainer || !threads)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_trainer_saved_blas_threads: NULL argument");
+  *threads = trainer->ckpt_blas_threads;
+  return RICHETA_OK;
 }

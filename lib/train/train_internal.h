@@ -37,8 +37,16 @@ struct richeta_trainer {
   int64_t log_cap, log_n;
   int64_t *log_step;
   double *log_train, *log_eval, *log_eta;
-  double *log_acc; /* held-out accuracy, NaN when C < 2 or no held-out set */
+  double *log_acc;       /* held-out accuracy, NaN when C < 2 or no held-out set */
+  int ckpt_blas_threads; /* BLAS threads recorded in the checkpoint last loaded, 0: none */
+  /* lifetime inside the on_log hook (trainer.c): a free there is deferred */
+  int in_callback;
+  bool free_pending;
 };
+
+/* The configuration stored in the checkpoint at path (a new string
+ * allocated with a), without building a trainer. */
+richeta_status rlz_checkpoint_config(const rlz_alloc *a, rlz_err *e, const char *path, char **spec);
 
 /* Smallest logged step >= step (T when none is left below T). */
 int64_t rlz_trainer_next_log_step(const richeta_trainer *t, int64_t step);

@@ -197,7 +197,15 @@ richeta_status richeta_trainer_new_with_stream(richeta_trainer **out, const rich
   return rlz_trainer_create(out, cfg, stream);
 }
 
-void richeta_trainer_free(richeta_trainer *trainer) { trainer_destroy(trainer); }
+void richeta_trainer_free(richeta_trainer *trainer) {
+  if (trainer && trainer->in_callback > 0) {
+    /* inside its own on_log hook: the run still uses it; freed when
+     * richeta_trainer_run returns */
+    trainer->free_pending = true;
+    return;
+  }
+  trainer_destroy(trainer);
+}
 
 const char *richeta_trainer_last_error(const richeta_trainer *trainer) {
   return trainer ? trainer->err.msg : richeta_last_error();
@@ -270,7 +278,13 @@ static richeta_status notify(richeta_trainer *t, const richeta_train_callbacks *
   if (!cb || !cb->on_log)
     return RICHETA_OK;
   int64_t i = t->log_n - 1;
+  t->in_callback++;
   int rc = cb->on_log(cb->user, t->log_step[i], t->log_train[i], t->log_eval[i], t->log_eta[i]);
+  t->in_callback--;
+  if (t->free_pending)
+    return rlz_fail(&t->err, RICHETA_ERR_ABORTED,
+                    "the trainer was freed inside its own log callback at step %lld",
+                    (long long)t->log_step[i]);
   if (rc != 0)
     return rlz_fail(&t->err, RICHETA_ERR_ABORTED, "stopped by the log callback (%d) at step %lld",
                     rc, (long long)t->log_step[i]);
@@ -305,11 +319,28 @@ static richeta_status finish(richeta_trainer *t, const richeta_train_callbacks *
   return notify(t, cb);
 }
 
+static richeta_status run_steps(richeta_trainer *t, int64_t max_steps,
+                                const richeta_train_callbacks *callbacks);
+
 richeta_status richeta_trainer_run(richeta_trainer *trainer, int64_t max_steps,
                                    const richeta_train_callbacks *callbacks) {
   if (!trainer)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_trainer_run: trainer is NULL");
-  richeta_trainer *t = trainer;
+  if (trainer->in_callback > 0)
+    return rlz_fail(&trainer->err, RICHETA_ERR_STATE,
+                    "richeta_trainer_run: called from inside the trainer's own log callback");
+  richeta_status st = run_steps(trainer, max_steps, callbacks);
+  if (trainer->free_pending) { /* freed by its own hook: now it can go */
+    trainer_destroy(trainer);
+    return rlz_fail(NULL, RICHETA_ERR_ABORTED,
+                    "richeta_trainer_run: the trainer was freed inside its own log callback; "
+                    "the run stopped and the trainer is gone");
+  }
+  return st;
+}
+
+static richeta_status run_steps(richeta_trainer *t, int64_t max_steps,
+                                const richeta_train_callbacks *callbacks) {
   if (max_steps < 0)
     return rlz_fail(&t->err, RICHETA_ERR_RANGE, "max_steps %lld < 0", (long long)max_steps);
   if (callbacks &&

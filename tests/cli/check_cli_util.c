@@ -75,6 +75,11 @@ START_TEST(strict_number_parsing) {
   ck_assert_int_eq(rlz_cli_parse_double(" 1", &d), -1);
   ck_assert_int_eq(rlz_cli_parse_double("nan", &d), -1);
   ck_assert_int_eq(rlz_cli_parse_double("1e999", &d), -1);
+  /* underflow is a number, as the spec parser reads it (1e-308 was refused) */
+  ck_assert_int_eq(rlz_cli_parse_double("1e-308", &d), 0);
+  ck_assert_double_eq(d, 1e-308);
+  ck_assert_int_eq(rlz_cli_parse_double("1e-400", &d), 0);
+  ck_assert_double_eq(d, 0.0);
   ck_assert_int_eq(rlz_cli_parse_int64("1e4", &i), 0);
   ck_assert_int_eq(i, 10000);
   ck_assert_int_eq(rlz_cli_parse_int64("-12", &i), 0);

@@ -516,6 +516,23 @@ START_TEST(clone_is_independent_of_its_source) {
 }
 END_TEST
 
+START_TEST(integer_bounds_are_compared_exactly_above_two_to_the_53) {
+  richeta_config *cfg = NULL;
+  ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
+  /* 2^53 + 1 rounds to 2^53 as a double: it used to pass the bound 2^53 */
+  ck_assert_int_eq(richeta_config_set_int(cfg, RICHETA_PARAM_SEED, 9007199254740993LL),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_config_parse(cfg, "seed=9007199254740993"), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_config_set_int(cfg, RICHETA_PARAM_SEED, 9007199254740992LL), RICHETA_OK);
+  ck_assert_int_eq(richeta_config_set_int(cfg, RICHETA_PARAM_SEED, INT64_MAX), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_config_set_int(cfg, RICHETA_PARAM_SEED, -1), RICHETA_ERR_RANGE);
+  int64_t v = 0;
+  ck_assert_int_eq(richeta_config_get_int(cfg, RICHETA_PARAM_SEED, &v), RICHETA_OK);
+  ck_assert_int_eq(v, 9007199254740992LL);
+  richeta_config_free(cfg);
+}
+END_TEST
+
 Suite *config_suite(void); /* called by runner.c */
 Suite *config_suite(void) {
   Suite *s = suite_create("config");
@@ -539,6 +556,7 @@ Suite *config_suite(void) {
   tcase_add_test(tc, failing_allocator_gives_nomem_and_leaks_nothing);
   tcase_add_test(tc, incomplete_allocator_table_is_invalid);
   tcase_add_test(tc, clone_is_independent_of_its_source);
+  tcase_add_test(tc, integer_bounds_are_compared_exactly_above_two_to_the_53);
   suite_add_tcase(s, tc);
   return s;
 }

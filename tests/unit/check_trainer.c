@@ -3,8 +3,10 @@
 #include <check.h>
 #include <math.h>
 #include <richlazy/richeta.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 Suite *trainer_suite(void);
 
@@ -384,6 +386,84 @@ START_TEST(trainer_entry_points_validate_arguments) {
 }
 END_TEST
 
+/* The hook frees its own trainer at its k-th call (the Python binding's
+ * close() inside on_log did this and crashed: a heap use-after-free). */
+typedef struct free_ctx {
+  richeta_trainer *t;
+  int calls, free_at;
+  richeta_status reentrant_run, reentrant_load;
+  int64_t steps_seen_after;
+} free_ctx;
+
+static int free_in_hook(void *user, int64_t step, double tr, double ev, double eta) {
+  (void)tr;
+  (void)ev;
+  (void)eta;
+  free_ctx *c = user;
+  if (c->calls++ == 0) { /* the trainer refuses to be run or reloaded from its hook */
+    c->reentrant_run = richeta_trainer_run(c->t, 1, NULL);
+    c->reentrant_load = richeta_trainer_load(c->t, "/nonexistent/ckpt");
+  }
+  if (c->calls == c->free_at) {
+    richeta_trainer_free(c->t);
+    c->steps_seen_after = step;
+  }
+  return 0;
+}
+
+START_TEST(freeing_the_trainer_inside_its_own_log_hook_stops_the_run_safely) {
+  free_ctx c = {.free_at = 3, .reentrant_run = RICHETA_OK, .reentrant_load = RICHETA_OK};
+  c.t = trainer_of(BASE "T=200,log_per_decade=4,eta0=0.1");
+  richeta_train_callbacks cb = {sizeof cb, free_in_hook, &c};
+  /* under ASan a use of the freed trainer after the hook is a report */
+  ck_assert_int_eq(richeta_trainer_run(c.t, 200, &cb), RICHETA_ERR_ABORTED);
+  ck_assert_int_eq(c.calls, 3); /* stopped at once: no hook call after the free */
+  ck_assert_int_eq(c.reentrant_run, RICHETA_ERR_STATE);
+  ck_assert_int_eq(c.reentrant_load, RICHETA_ERR_STATE);
+  ck_assert_ptr_nonnull(strstr(richeta_last_error(), "freed inside its own log callback"));
+  /* c.t is gone (LeakSanitizer and valgrind check that it was freed) */
+}
+END_TEST
+
+typedef struct final_ctx {
+  richeta_trainer *t;
+  int calls, free_at;
+  char path[64];
+  richeta_status saved;
+} final_ctx;
+
+static int save_then_free(void *user, int64_t step, double tr, double ev, double eta) {
+  (void)step;
+  (void)tr;
+  (void)ev;
+  (void)eta;
+  final_ctx *c = user;
+  if (++c->calls == 1)
+    c->saved = richeta_trainer_save(c->t, c->path);
+  if (c->calls == c->free_at)
+    richeta_trainer_free(c->t);
+  return 0;
+}
+
+START_TEST(freeing_at_the_final_point_and_saving_from_the_hook_work) {
+  final_ctx c = {.free_at = -1, .saved = RICHETA_ERR_INTERNAL};
+  snprintf(c.path, sizeof c.path, "/tmp/check_trainer_hook_%d.ckpt", (int)getpid());
+  c.t = trainer_of(BASE "T=10,log_per_decade=1,eta0=0.1");
+  richeta_train_callbacks cb = {sizeof cb, save_then_free, &c};
+  ck_assert_int_eq(richeta_trainer_run(c.t, 10, &cb), RICHETA_OK);
+  ck_assert_int_eq(c.saved, RICHETA_OK); /* a checkpoint from inside the hook */
+  int points = c.calls;
+  richeta_trainer_free(c.t);
+  /* the last call is the final point at T (finish): free there */
+  c = (final_ctx){.free_at = points, .saved = RICHETA_ERR_INTERNAL};
+  snprintf(c.path, sizeof c.path, "/tmp/check_trainer_hook_%d.ckpt", (int)getpid());
+  c.t = trainer_of(BASE "T=10,log_per_decade=1,eta0=0.1");
+  ck_assert_int_eq(richeta_trainer_run(c.t, 10, &cb), RICHETA_ERR_ABORTED);
+  ck_assert_int_eq(c.calls, points);
+  unlink(c.path);
+}
+END_TEST
+
 Suite *trainer_suite(void) {
   Suite *su = suite_create("trainer");
   TCase *tc = tcase_create("core");
@@ -398,6 +478,8 @@ Suite *trainer_suite(void) {
   tcase_add_test(tc, log_copy_reports_small_buffers);
   tcase_add_test(tc, running_allocates_nothing_and_freeing_releases_everything);
   tcase_add_test(tc, trainer_entry_points_validate_arguments);
+  tcase_add_test(tc, freeing_the_trainer_inside_its_own_log_hook_stops_the_run_safely);
+  tcase_add_test(tc, freeing_at_the_final_point_and_saving_from_the_hook_work);
   suite_add_tcase(su, tc);
   return su;
 }
