@@ -17,7 +17,7 @@ __all__ = [
     "SizeOverflowError", "NonFiniteError", "NoMemoryError", "IOFailure", "FormatError",
     "ChecksumError", "VersionError", "MismatchError", "WrongStateError", "DivergedError",
     "BufferTooSmallError", "CallbackFailedError", "AbortedError", "DatabaseError",
-    "ExternalProgramError", "error_class",
+    "ExternalProgramError", "ConcurrentUseError", "error_class",
 ]
 
 
@@ -157,6 +157,11 @@ class MismatchError(StateError):
 
 class WrongStateError(StateError):
     pass
+
+
+class ConcurrentUseError(WrongStateError):
+    """One handle (or handles sharing state) used from two threads at once:
+    raised by the binding before the C call (the library does not lock)."""
 
 
 class DivergedError(TrainingError):

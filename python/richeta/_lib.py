@@ -191,6 +191,7 @@ SIGNATURES = {
     "richeta_trainer_save": (status, [handle, c_str]),
     "richeta_trainer_load": (status, [handle, c_str]),
     "richeta_trainer_resume": (status, [p_handle, c_str, p_alloc]),
+    "richeta_trainer_saved_blas_threads": (status, [handle, p_int]),
     # timewarp.h
     "richeta_curveset_new": (status, [p_handle, p_alloc]),
     "richeta_curveset_free": (c_void, [handle]),
@@ -356,6 +357,9 @@ def load():
             "libricheta not found; set RICHETA_LIBRARY to the shared library or "
             "LIBRICHETA_PATH to its directory. Tried: " + ", ".join(tried)
         )
+    from . import _coretype
+
+    _coretype.prepare(path)  # OPENBLAS_CORETYPE, before OpenBLAS is loaded
     try:
         lib = ctypes.CDLL(path)
     except OSError as e:

@@ -15,8 +15,13 @@ def _xy(model, x, y=None):
 
 
 def _call(model, name, *args):
-    st = getattr(lib, "richeta_diag_" + name)(model._h, *args)
-    model._check(st, "richeta_diag_" + name)
+    guard = model._guard  # the model is in use, as in its own calls
+    guard.enter("richeta_diag_" + name)
+    try:
+        st = getattr(lib, "richeta_diag_" + name)(model._h, *args)
+        model._check(st, "richeta_diag_" + name)
+    finally:
+        guard.exit()
 
 
 def hvp(model, x, y, v):

@@ -148,7 +148,8 @@ class Sweep(Handle):
     def run(self, db_path, on_run=None):
         """Run (resumably) into ``db_path``. ``on_run(gamma, eta0, seed,
         status, final_loss, cached, finished)`` is called after each stored
-        run; returning True stops the sweep (AbortedError)."""
+        run; returning True stops the sweep (AbortedError), None or False
+        goes on, anything else is a TypeError."""
         cb = None
         if on_run is not None:
             pending = self._pending
@@ -157,7 +158,12 @@ class Sweep(Handle):
                 try:
                     r = on_run(gamma, eta0, seed, RunStatus(status), final_loss, bool(cached),
                                finished)
-                    return 1 if r is True else 0
+                    if r is None or r is False:
+                        return 0
+                    if r is True:
+                        return 1
+                    raise TypeError("on_run must return None, False or True (stop); it "
+                                    "returned a %s" % type(r).__name__)
                 except BaseException as e:  # noqa: B902 - must never unwind into C
                     pending.append(e)
                     return 1

@@ -1,10 +1,11 @@
 """Streams, trainers and the ``train()`` helper."""
 
 import ctypes
+import weakref
 
 from . import _arrays
 from ._arrays import Out
-from ._errors import RichetaError
+from ._errors import AbortedError, RichetaError
 from ._handle import Handle
 from ._lib import FILL_FUNC, ON_LOG_FUNC, StreamCallbacks, TrainCallbacks, lib
 from .config import Config, _fspath, param_key
@@ -100,15 +101,24 @@ def _make_fill(fn, pending):
             x = _arrays.from_pointer(xp, (batch, d))
             y = _arrays.from_pointer(yp, (batch, c))
             ret = fn(step, x, y)
-            if isinstance(ret, tuple) and len(ret) == 2:
+            if isinstance(ret, (tuple, list)) and len(ret) == 2:
                 _copy_into(x, ret[0], batch * d, "x")
                 _copy_into(y, ret[1], batch * c, "y")
+            elif ret is not None:  # a 3-tuple, an array...: a mistake, not a batch
+                raise TypeError("fill must fill x and y in place and return None, or return "
+                                "(x, y); it returned %s" % _describe(ret))
             return 0
         except BaseException as e:  # noqa: B902 - must never unwind into C
             pending.append(e)
             return 1
 
     return fill
+
+
+def _describe(v):
+    if isinstance(v, (tuple, list)):
+        return "a %d-%s" % (len(v), type(v).__name__)
+    return "a %s" % type(v).__name__
 
 
 def _copy_into(dst, src, n, name):
@@ -171,8 +181,11 @@ class Trainer(Handle):
         """Run up to ``max_steps`` more steps (default: to the end).
 
         ``on_log(step, train_loss, eval_loss, eta)`` is called at every logged
-        step; returning True stops the run (AbortedError). An exception in it
-        stops the run and is re-raised. Returns the RunState.
+        step; it returns None or False to go on, True to stop the run
+        (AbortedError); anything else is a TypeError. An exception in it
+        stops the run and is re-raised. ``on_log`` may close the trainer:
+        the run stops, the trainer is closed when the call returns, and
+        ``run`` returns None. Returns the RunState.
         """
         if max_steps is None:
             max_steps = 2 ** 62
@@ -180,15 +193,32 @@ class Trainer(Handle):
         if on_log is not None:
             if not callable(on_log):
                 raise TypeError("on_log must be callable")
-            cfunc = ON_LOG_FUNC(_make_on_log(on_log, self._pending))
+            me = weakref.ref(self)
+            closing = lambda: me() is None or me()._close_pending  # noqa: E731
+            cfunc = ON_LOG_FUNC(_make_on_log(on_log, self._pending, closing))
             table = TrainCallbacks(ctypes.sizeof(TrainCallbacks), cfunc, None)
             self._log_keep = (cfunc, table)  # alive while C may call it
             cb = ctypes.byref(table)
         try:
             self._call("run", int(max_steps), cb)
+        except AbortedError:
+            if not self._close_pending:
+                raise
         finally:
             self._log_keep = None
+        if self._close_pending:  # closed by its own callback
+            return None
         return self.state
+
+    @property
+    def saved_blas_threads(self):
+        """BLAS thread count recorded in the checkpoint this trainer was
+        restored from (0: none or written by richeta 1.0). A resumed run is
+        bit-identical to an uninterrupted one with that count
+        (``richeta.blas_threads(n)``)."""
+        v = ctypes.c_int()
+        self._call("saved_blas_threads", ctypes.byref(v))
+        return v.value
 
     @property
     def step(self):
@@ -258,13 +288,22 @@ class Trainer(Handle):
 
     def close(self):
         Handle.close(self)
-        self._stream = None
+        if self.closed:  # not deferred by a callback
+            self._stream = None
 
 
-def _make_on_log(fn, pending):
+def _make_on_log(fn, pending, closing):
     def on_log(user, step, train_loss, eval_loss, eta):
         try:
-            return 1 if fn(step, train_loss, eval_loss, eta) is True else 0
+            ret = fn(step, train_loss, eval_loss, eta)
+            if closing():  # the callback closed its trainer: stop now
+                return 1
+            if ret is None or ret is False:
+                return 0
+            if ret is True:
+                return 1
+            raise TypeError("on_log must return None, False or True (stop); it returned %s"
+                            % _describe(ret))
         except BaseException as e:  # noqa: B902 - must never unwind into C
             pending.append(e)
             return 1
