@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (fuzz/corpus/<parser>/):
 valid files of each format and a few classic malformations. Standard
-library only; deterministic, so rerunning it reproduces the committed
-files."""
+library only (sqlite3 for the sweep databases); deterministic, so
+rerunning it reproduces the committed files (the databases byte for byte
+with the same SQLite version)."""
 import os
 import struct
 import sys
@@ -58,6 +59,132 @@ def zipfile_bytes(members, zip64_local=False):
     return out + cd + eocd
 
 
+# --- sweep databases (fuzz_store) ----------------------------------------
+STORE_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sweeps(config_hash TEXT PRIMARY KEY, config TEXT NOT NULL, depth INTEGER NOT NULL);
+CREATE TABLE runs(id INTEGER PRIMARY KEY, config_hash TEXT NOT NULL,
+ gamma REAL NOT NULL, eta0 REAL NOT NULL, seed INTEGER NOT NULL, eta REAL,
+ status TEXT NOT NULL CHECK (status IN ('converged', 'diverged', 'failed', 'stalled')),
+ steps INTEGER NOT NULL, initial_loss REAL, final_loss REAL, best_loss REAL,
+ test_initial_loss REAL, test_final_loss REAL, test_best_loss REAL, test_accuracy REAL,
+ wall_time REAL, message TEXT, config TEXT NOT NULL, UNIQUE (config_hash, gamma, eta0, seed));
+CREATE TABLE curves(run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL,
+ loss REAL, test_loss REAL, test_accuracy REAL, eta REAL, PRIMARY KEY (run_id, step))
+ WITHOUT ROWID;
+CREATE TABLE run_checksums(run_id INTEGER PRIMARY KEY, points INTEGER NOT NULL,
+ digest INTEGER NOT NULL);
+"""
+RUN_COLS = ('config_hash', 'gamma', 'eta0', 'seed', 'eta', 'status', 'steps', 'initial_loss',
+            'final_loss', 'best_loss', 'test_initial_loss', 'test_final_loss', 'test_best_loss',
+            'test_accuracy', 'wall_time', 'message', 'config')
+POINT_COLS = ('step', 'loss', 'test_loss', 'test_accuracy', 'eta')
+SQLITE_TYPES = {'integer': 1, 'real': 2, 'text': 3, 'blob': 4, 'null': 5}
+
+
+def fnv(h, data):
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def hash_values(h, db, table, cols, where, args):
+    """The digest of lib/sweep/store_check.c: each value with its type."""
+    sel = ', '.join('typeof(%s), %s' % (c, c) for c in cols)
+    for row in db.execute('SELECT %s FROM %s WHERE %s' % (sel, table, where), args):
+        for t, v in zip(row[0::2], row[1::2]):
+            tag = SQLITE_TYPES[t]
+            h = fnv(h, bytes([tag]))
+            if tag == 1:
+                h = fnv(h, struct.pack('<q', v))
+            elif tag == 2:
+                h = fnv(h, struct.pack('<d', v))
+            elif tag in (3, 4):
+                raw = v.encode() if tag == 3 else bytes(v)
+                h = fnv(h, struct.pack('<Q', len(raw)) + raw)
+    return h
+
+
+def store_bytes(runs=2, version='1', checksums=True, app_id=0x524c5a53, tamper=None):
+    """A small sweep database (512-byte pages) as bytes; tamper(db) may
+    change it after the checksums are written."""
+    import os as _os
+    import sqlite3
+    import tempfile
+    fd, path = tempfile.mkstemp(suffix='.db')
+    _os.close(fd)
+    _os.unlink(path)
+    db = sqlite3.connect(path)
+    db.execute('PRAGMA page_size=512')
+    db.executescript(STORE_SCHEMA)
+    db.execute('PRAGMA application_id=%d' % app_id)
+    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (version,))
+    db.execute("INSERT INTO sweeps VALUES ('00112233aabbccdd', 'D=2,N=4,L=2,T=8', 2)")
+    for i in range(runs):
+        status = 'diverged' if i % 3 == 2 else 'converged'
+        steps = 3 if status == 'diverged' else 8
+        db.execute('INSERT INTO runs(id, config_hash, gamma, eta0, seed, eta, status, steps, '
+                   'initial_loss, final_loss, best_loss, wall_time, config) VALUES '
+                   '(?, ?, ?, ?, 0, ?, ?, ?, 1.0, ?, ?, 0.0, ?)',
+                   (i + 1, '00112233aabbccdd', 10.0 ** (i - 1), 0.1, 0.1, status, steps,
+                    0.5 / (i + 1), 0.5 / (i + 1), 'D=2,N=4,L=2,T=8,gamma=%g' % 10.0 ** (i - 1)))
+        for s in (0, steps):
+            db.execute('INSERT INTO curves(run_id, step, loss, eta) VALUES (?, ?, ?, 0.1)',
+                       (i + 1, s, 1.0 if s == 0 else 0.5 / (i + 1)))
+        if checksums:
+            h = hash_values(0xcbf29ce484222325, db, 'sweeps', ('config', 'depth'),
+                            'config_hash = ?', ('00112233aabbccdd',))
+            h = hash_values(h, db, 'runs', RUN_COLS, 'id = ?', (i + 1,))
+            h = hash_values(h, db, 'curves', POINT_COLS, 'run_id = ? ORDER BY step', (i + 1,))
+            db.execute('INSERT INTO run_checksums VALUES (?, 2, ?)',
+                       (i + 1, struct.unpack('<q', struct.pack('<Q', h))[0]))
+    if not checksums:
+        db.execute('DROP TABLE run_checksums')
+    if tamper:
+        tamper(db)
+    db.commit()
+    db.close()
+    data = open(path, 'rb').read()
+    _os.unlink(path)
+    return data
+
+
+def store_corpus():
+    good = store_bytes(3)
+    put('store', 'sound', good)
+    put('store', 'legacy_no_checksums', store_bytes(3, checksums=False, app_id=0))
+    put('store', 'schema_v2', store_bytes(2, version='2'))
+    put('store', 'schema_junk', store_bytes(1, version='one'))
+    put('store', 'other_app', store_bytes(1, app_id=1234))
+    put('store', 'lost_point', store_bytes(3, tamper=lambda db: db.execute(
+        'DELETE FROM curves WHERE run_id = 2 AND step = 8')))
+    put('store', 'changed_loss', store_bytes(3, tamper=lambda db: db.execute(
+        'UPDATE runs SET final_loss = 0.25000001 WHERE id = 2')))
+    put('store', 'orphan_point', store_bytes(2, tamper=lambda db: db.execute(
+        'INSERT INTO curves(run_id, step, loss) VALUES (99, 0, 1.0)')))
+    put('store', 'no_sweep_row', store_bytes(2, tamper=lambda db: db.execute(
+        'DELETE FROM sweeps')))
+    put('store', 'truncated', good[:len(good) * 9 // 10])
+    flipped = bytearray(good)
+    flipped[len(good) - 100] ^= 0x10
+    put('store', 'flipped_bit', bytes(flipped))
+    put('store', 'text', b'key=value\n')
+    put('store', 'empty', b'')
+    put('store', 'header_only', good[:100])
+    bad_ps = bytearray(good)
+    bad_ps[16:18] = b'\x03\x00'
+    put('store', 'bad_page_size', bytes(bad_ps))
+
+
+def paths_corpus():
+    """fuzz_paths: [scene kind][operation][file bytes]: every kind with every
+    operation, the file a small valid spec (a config line)."""
+    body = b'D=2,N=4\n'
+    for kind in range(13):
+        for op in range(13):
+            put('paths', 'k%02d_op%02d' % (kind, op), bytes([kind, op]) + body)
+
+
 def main():
     px = bytes(range(24))
     put('idx', 'u8_3d', idx(0x08, [2, 3, 4], px))
@@ -101,6 +228,9 @@ def main():
     put('cifar', 'bad_label', bytes([10]) + bytes(3072))
     put('cifar', 'truncated', rec[:1000])
     put('cifar', 'cifar100', bytes(3074 * 2))
+
+    store_corpus()
+    paths_corpus()
     return 0
 
 
