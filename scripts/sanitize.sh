@@ -44,6 +44,14 @@ if [ "${SANITIZE_SKIP_ASAN:-0}" != 1 ]; then
       --no-suite slow --num-processes "$jobs" --timeout-multiplier 4 --print-errorlogs \
       >"$asan/sanitize-tests.log" 2>&1 || rc=$?
     log="$asan/meson-logs/testlog.txt"
+    # ...except one: a Python callback freeing its trainer, with libasan
+    # preloaded into the interpreter and the instrumented library.
+    if [ -x /usr/bin/python3 ] && [ -f "$asan/lib/libricheta.so" ]; then
+      LD_PRELOAD="$(cc -print-file-name=libasan.so) $(cc -print-file-name=libubsan.so)" \
+        ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:exitcode=23" \
+        RICHETA_LIBRARY="$asan/lib/libricheta.so" \
+        /usr/bin/python3 "$src/tests/python/asan_lifetime.py" >>"$log" 2>&1 || rc=$?
+    fi
     reports=$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" || true)
     ok=$(grep -E '^Ok: ' "$asan/sanitize-tests.log" | awk '{print $2}')
     if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then

@@ -66,6 +66,12 @@ static void usage(FILE *f) {
              "commands:\n");
   for (int i = 0; i < ncommands; i++)
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\nenvironment:\n"
+             "  OPENBLAS_CORETYPE        OpenBLAS kernels; when unset and OpenBLAS fell back to\n"
+             "                           slower ones than the CPU runs, richeta re-executes\n"
+             "                           itself once with the best (richeta version shows them)\n"
+             "  RICHETA_NO_CORETYPE_FIX  1: keep OpenBLAS's own choice\n"
+             "  RICHETA_NO_PROGRESS      set: no progress bar on a terminal\n");
 }
 
 int main(int argc, char **argv) {

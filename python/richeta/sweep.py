@@ -26,6 +26,8 @@ class SweepOption(enum.IntEnum):
     WORKERS = 2
     DECADES_BELOW = 3
     BLAS_SINGLE = 4
+    PROGRESS = 5
+    DURABLE = 6  #: 1: every stored run synced to disk (docs/store.md)
 
 
 class RunStatus(enum.IntEnum):
