@@ -7,18 +7,10 @@
 # Prints TAP. usage: test_hostile.sh RICHETA
 set -u
 R=$1
-T=$(mktemp -d /tmp/test_hostile.XXXXXX)
-chmod 755 "$T"
+. "$(dirname "$0")/tap.sh"
+T=$tmp
+chmod 755 "$T" # the read-only media case reads it as another user
 trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { # check NAME COMMAND...: the command's exit status decides
-  name=$1
-  shift
-  if "$@" >"$T/check.out" 2>&1; then ok "$name"; else notok "$name"; sed 's/^/# /' "$T/check.out"; fi
-}
 to() { timeout 60 "$@"; } # a hang becomes exit 124
 SMALL="--input-dim 4 --width 8 --depth 2 --batch 4 --steps 20 --eval_n 16 --seed 1"
 FAST="--D 8 --N 16 --L 2 --B 16 --T 40 --eval_n 32 --act identity"
