@@ -3,7 +3,9 @@
 #include "cli_data.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "shard.h"
 #include "sweep_cli.h"
+#include "sweep_spec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -11,14 +13,7 @@
 #include <unistd.h>
 
 enum {
-  OPT_DB = 1,
-  OPT_GAMMAS,
-  OPT_ETAS,
-  OPT_SEEDS,
-  OPT_NSEEDS,
-  OPT_MODE,
-  OPT_DECADES,
-  OPT_WORKERS,
+  OPT_WORKERS = 1,
   OPT_KEEP_BLAS,
   OPT_JSON,
   OPT_NO_REPORT,
@@ -26,20 +21,14 @@ enum {
   OPT_LAZY_MAX,
   OPT_RICH_MIN,
   OPT_SAVE_RULE,
-  OPT_PROGRESS,
-  OPT_DURABLE,
+  OPT_SHARD,
 };
 
-static const rlz_cli_opt sweep_opts[] = {
-    {"db", 1, "FILE", "results database (default sweep.db); reruns skip stored runs", OPT_DB},
-    {"gamma-grid", 1, "SPEC", "gamma grid: LO:HI:PER_DECADE or V1,V2,... (default 1e-4:1e4:2)",
-     OPT_GAMMAS},
-    {"eta-grid", 1, "SPEC", "eta0 grid, same forms (default 1e-10:1e4:10)", OPT_ETAS},
-    {"seeds", 1, "LIST", "seeds run at each cell, e.g. 0,1,2 (default: --seed)", OPT_SEEDS},
-    {"nseeds", 1, "K", "seeds --seed .. --seed+K-1", OPT_NSEEDS},
-    {"mode", 1, "MODE", "adaptive (default: downward eta0 scan per gamma) or dense", OPT_MODE},
-    {"decades-below", 1, "X",
-     "adaptive: decades scanned below the first convergent eta0 (default 2)", OPT_DECADES},
+static const rlz_cli_opt sweep_only_opts[] = {
+    {"shard", 1, "K/N",
+     "run only shard K of N (0 <= K < N) into --db; 'auto': the Slurm array task"
+     " (SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT)",
+     OPT_SHARD},
     {"workers", 1, "K",
      "worker threads (default 0 = one per core); at most the BLAS's thread limit train at once "
      "(blas_max_threads in richeta version), the others wait",
@@ -54,22 +43,17 @@ static const rlz_cli_opt sweep_opts[] = {
     {"rich-min", 1, "G", "fit the rich side on gamma >= G (default: automatic)", OPT_RICH_MIN},
     {"save-rule", 1, "FILE", "save the calibrated rule (from eta_opt) as a config spec file",
      OPT_SAVE_RULE},
-    {"progress", 1, "R",
-     "count a finished run as converged only if final loss <= R x initial (default 0: off);"
-     " else it is 'stalled'",
-     OPT_PROGRESS},
-    {"durable", 0, NULL,
-     "sync every stored run to disk (SQLite synchronous=FULL): a power loss loses no stored "
-     "run (default: a killed process loses none, a power loss may lose the last ones)",
-     OPT_DURABLE},
     {NULL, 0, NULL, NULL, 0}};
 
+/* the shared sweep flags, then ours (filled by rlz_cmd_sweep) */
+static rlz_cli_opt sweep_opts[32];
+
 typedef struct sweep_args {
-  const char *db, *gammas, *etas, *seeds, *plot, *save_rule;
-  int64_t nseeds;
-  int mode; /* -1 default */
-  double decades, workers, progress;
-  int keep_blas, json, no_report, durable;
+  rlz_sweep_spec spec;
+  const char *plot, *save_rule;
+  double workers;
+  int keep_blas, json, no_report;
+  int64_t shard_k, shard_n;
   double lazy_max, rich_min;
 } sweep_args;
 
@@ -83,19 +67,9 @@ static int positive_number(const char *flag, const char *value, double *out) {
 
 static int on_opt(void *user, int id, const char *value) {
   sweep_args *a = user;
+  if (id >= RLZ_SPEC_OPT_BASE)
+    return rlz_sweep_spec_opt(&a->spec, "sweep", id, value);
   switch (id) {
-  case OPT_DB:
-    a->db = value;
-    break;
-  case OPT_GAMMAS:
-    a->gammas = value;
-    break;
-  case OPT_ETAS:
-    a->etas = value;
-    break;
-  case OPT_SEEDS:
-    a->seeds = value;
-    break;
   case OPT_PLOT:
     a->plot = value;
     break;
@@ -111,41 +85,12 @@ static int on_opt(void *user, int id, const char *value) {
   case OPT_NO_REPORT:
     a->no_report = 1;
     break;
-  case OPT_DURABLE:
-    a->durable = 1;
-    break;
-  case OPT_NSEEDS:
-    if (rlz_cli_parse_int64(value, &a->nseeds) != 0 || a->nseeds < 1 || a->nseeds > 10000) {
-      rlz_cli_error("sweep", "--nseeds %s: expected an integer in [1, 10000]", value);
-      return 1;
-    }
-    break;
-  case OPT_MODE:
-    if (!strcmp(value, "adaptive"))
-      a->mode = RICHETA_SWEEP_ADAPTIVE;
-    else if (!strcmp(value, "dense"))
-      a->mode = RICHETA_SWEEP_DENSE;
-    else {
-      rlz_cli_error("sweep", "--mode %s: expected adaptive or dense", value);
-      return 1;
-    }
-    break;
-  case OPT_DECADES:
-    if (rlz_cli_parse_double(value, &a->decades) != 0 || a->decades < 0 || a->decades > 100) {
-      rlz_cli_error("sweep", "--decades-below %s: expected a number in [0, 100]", value);
-      return 1;
-    }
-    break;
+  case OPT_SHARD:
+    return rlz_parse_shard("sweep", value, &a->shard_k, &a->shard_n);
   case OPT_WORKERS:
     if (rlz_cli_parse_double(value, &a->workers) != 0 || a->workers < 0 || a->workers > 1024 ||
         a->workers != floor(a->workers)) {
       rlz_cli_error("sweep", "--workers %s: expected an integer in [0, 1024]", value);
-      return 1;
-    }
-    break;
-  case OPT_PROGRESS:
-    if (rlz_cli_parse_double(value, &a->progress) != 0 || a->progress < 0 || a->progress > 1e6) {
-      rlz_cli_error("sweep", "--progress %s: expected a number in [0, 1e6]", value);
       return 1;
     }
     break;
@@ -182,7 +127,12 @@ static void help(FILE *f) {
           "shape from the data set, as `richeta train` does (see its --help).\n"
           "An existing --db that is not a sweep database (another program's SQLite file, a\n"
           "newer schema version, a damaged or truncated store, a FIFO...) is refused and left\n"
-          "as it is. What survives a crash or a power loss: docs/store.md.\n\n"
+          "as it is. What survives a crash or a power loss: docs/store.md.\n"
+          "--shard K/N runs a deterministic part of the sweep (adaptive: the gamma columns\n"
+          "i with i mod N = K; dense: the cells (i, j) of gamma i and eta0 j with\n"
+          "(i + j) mod N = K), e.g. one per Slurm array task into its own --db; combine the\n"
+          "stores with `richeta merge`, see what is missing with `richeta status`. A shard\n"
+          "prints no eta* report (fit the merged store) and takes no --plot or --save-rule.\n\n"
           "Output (stdout): the report of `richeta fit` (see richeta fit --help).\n"
           "  --json: first one object per run with keys gamma, eta0, seed, status\n"
           "    (converged|diverged|stalled|failed), final_loss, cached (true when found stored),\n"
@@ -237,56 +187,16 @@ static int on_run(void *user, double gamma, double eta0, int64_t seed, int statu
   return 0;
 }
 
-static int parse_seeds(const char *s, int64_t **out, int64_t *n) {
-  int64_t cap = 1;
-  for (const char *q = s; *q; q++)
-    cap += *q == ',';
-  int64_t *v = calloc((size_t)cap, sizeof *v);
-  if (!v)
-    return -1;
-  char *copy = strdup(s);
-  if (!copy) {
-    free(v);
-    return -1;
-  }
-  /* every comma separates two values: "1,,2", ",1" and "1," are malformed */
-  int64_t k = 0;
-  for (char *tok = copy;; k++) {
-    char *comma = strchr(tok, ',');
-    if (comma)
-      *comma = '\0';
-    if (k >= cap || rlz_cli_parse_int64(tok, &v[k]) != 0) {
-      free(copy);
-      free(v);
-      return -1;
-    }
-    if (!comma) {
-      k++;
-      break;
-    }
-    tok = comma + 1;
-  }
-  free(copy);
-  if (k == 0) {
-    free(v);
-    return -1;
-  }
-  *out = v;
-  *n = k;
-  return 0;
-}
-
 int rlz_cmd_sweep(int argc, char **argv) {
-  sweep_args a = {.db = "sweep.db",
-                  .gammas = "1e-4:1e4:2",
-                  .etas = "1e-10:1e4:10",
-                  .mode = -1,
-                  .decades = 2,
-                  .lazy_max = NAN,
-                  .rich_min = NAN};
+  sweep_args a = {.shard_n = 1, .lazy_max = NAN, .rich_min = NAN};
+  rlz_sweep_spec_init(&a.spec);
+  if (rlz_cli_join_opts(sweep_opts, sizeof sweep_opts / sizeof sweep_opts[0], rlz_sweep_spec_opts,
+                        sweep_only_opts) != 0) {
+    rlz_cli_error("sweep", "internal: option table too small");
+    return RLZ_EXIT_FAIL;
+  }
   richeta_config *cfg = NULL;
   richeta_sweep *sw = NULL;
-  int64_t *seeds = NULL;
   int rc = RLZ_EXIT_FAIL;
   if (richeta_config_new(&cfg, NULL) != RICHETA_OK) {
     rlz_cli_error("sweep", "%s", richeta_last_error());
@@ -308,50 +218,23 @@ int rlz_cmd_sweep(int argc, char **argv) {
     richeta_config_free(cfg);
     return fill;
   }
-  if (richeta_sweep_new(&sw, cfg) != RICHETA_OK) {
-    rlz_cli_error("sweep", "%s", richeta_last_error());
+  int sharded = a.shard_n > 1;
+  if (sharded && (a.plot || a.save_rule)) {
+    rlz_cli_error("sweep", "--%s needs the whole sweep: run it on the merged store",
+                  a.plot ? "plot" : "save-rule");
+    richeta_config_free(cfg);
+    return RLZ_EXIT_USAGE;
+  }
+  int64_t nseeds = 1;
+  rc = rlz_sweep_spec_build("sweep", &a.spec, cfg, &sw, &nseeds);
+  if (rc != RLZ_EXIT_OK)
     goto out;
-  }
-  /* grid and seed mistakes are usage errors */
-  rc = RLZ_EXIT_USAGE;
-  if (richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, a.gammas) != RICHETA_OK) {
-    rlz_cli_error("sweep", "--gamma-grid %s: %s", a.gammas, richeta_sweep_last_error(sw));
-    goto out;
-  }
-  if (richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, a.etas) != RICHETA_OK) {
-    rlz_cli_error("sweep", "--eta-grid %s: %s", a.etas, richeta_sweep_last_error(sw));
-    goto out;
-  }
-  int64_t nseeds = 0;
-  if (a.seeds) {
-    if (parse_seeds(a.seeds, &seeds, &nseeds) != 0) {
-      rlz_cli_error("sweep", "--seeds %s: expected integers separated by commas", a.seeds);
-      goto out;
-    }
-  } else if (a.nseeds > 0) {
-    int64_t s0 = 0;
-    richeta_config_get_int(cfg, RICHETA_PARAM_SEED, &s0);
-    seeds = calloc((size_t)a.nseeds, sizeof *seeds);
-    if (!seeds) {
-      rc = RLZ_EXIT_FAIL;
-      rlz_cli_error("sweep", "out of memory");
-      goto out;
-    }
-    for (int64_t i = 0; i < a.nseeds; i++)
-      seeds[i] = s0 + i;
-    nseeds = a.nseeds;
-  }
-  if (seeds && richeta_sweep_set_seeds(sw, seeds, nseeds) != RICHETA_OK) {
-    rlz_cli_error("sweep", "seeds: %s", richeta_sweep_last_error(sw));
-    goto out;
-  }
-  if ((a.mode >= 0 && richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_MODE, a.mode)) ||
-      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, a.decades) ||
-      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, a.workers) ||
-      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_PROGRESS, a.progress) ||
+  if (richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, a.workers) ||
       richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_BLAS_SINGLE, a.keep_blas ? 0 : 1) ||
-      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DURABLE, a.durable)) {
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, (double)a.shard_n) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_INDEX, (double)a.shard_k)) {
     rlz_cli_error("sweep", "%s", richeta_sweep_last_error(sw));
+    rc = RLZ_EXIT_USAGE;
     goto out;
   }
   rc = RLZ_EXIT_FAIL;
@@ -361,10 +244,10 @@ int rlz_cmd_sweep(int argc, char **argv) {
   progress_ctx pc = {.json = a.json};
   /* adaptive sweeps run an unknown share of the grid: the bar's total grows */
   rlz_progress_init(&pc.pr, "sweep",
-                    a.mode == RICHETA_SWEEP_DENSE ? ng * ne * (nseeds ? nseeds : 1)
-                                                  : ng * (nseeds ? nseeds : 1) * 20);
+                    (a.spec.mode == RICHETA_SWEEP_DENSE ? ng * ne * nseeds : ng * nseeds * 20) /
+                        a.shard_n);
   richeta_sweep_callbacks cb = {sizeof cb, on_run, &pc};
-  richeta_status st = richeta_sweep_run(sw, a.db, &cb);
+  richeta_status st = richeta_sweep_run(sw, a.spec.db, &cb);
   rlz_progress_end(&pc.pr);
   if (st != RICHETA_OK) {
     rlz_cli_error("sweep", "%s (%s)%s", richeta_sweep_last_error(sw), richeta_status_string(st),
@@ -372,19 +255,18 @@ int rlz_cmd_sweep(int argc, char **argv) {
     goto out;
   }
   rc = RLZ_EXIT_OK;
-  if (!a.no_report || a.save_rule) {
+  if (!sharded && (!a.no_report || a.save_rule)) {
     rlz_fit_opts fo = {.lazy_max = a.lazy_max,
                        .rich_min = a.rich_min,
                        .margin = 0.5,
                        .json = a.json,
                        .save = a.save_rule,
-                       .source = a.db};
+                       .source = a.spec.db};
     rc = rlz_fit_report("sweep", sw, &fo);
   }
   if (rc == RLZ_EXIT_OK && a.plot)
-    rc = rlz_plot_sweep("sweep", sw, a.db, a.plot, a.lazy_max, a.rich_min);
+    rc = rlz_plot_sweep("sweep", sw, a.spec.db, a.plot, a.lazy_max, a.rich_min);
 out:
-  free(seeds);
   richeta_sweep_free(sw);
   richeta_config_free(cfg);
   return rc;

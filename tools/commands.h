@@ -10,5 +10,7 @@ int rlz_cmd_align(int argc, char **argv);
 int rlz_cmd_plot(int argc, char **argv);
 int rlz_cmd_export(int argc, char **argv);
 int rlz_cmd_check(int argc, char **argv);
+int rlz_cmd_merge(int argc, char **argv);
+int rlz_cmd_status(int argc, char **argv);
 
 #endif

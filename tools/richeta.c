@@ -58,6 +58,12 @@ static const command commands[] = {
 #ifdef RLZ_HAVE_CMD_CHECK
     {"check", rlz_cmd_check, "check a sweep database (integrity, checksums, complete curves)"},
 #endif
+#ifdef RLZ_HAVE_CMD_MERGE
+    {"merge", rlz_cmd_merge, "merge sweep databases (shards) into one, checking conflicts"},
+#endif
+#ifdef RLZ_HAVE_CMD_STATUS
+    {"status", rlz_cmd_status, "list the sweeps of a database and what is done or missing"},
+#endif
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 

@@ -58,7 +58,14 @@
  *   each run's rows (its sweep, itself, its curve) written in the run's
  *   transaction and checked by every reader; runs stored by 1.0 have none
  *   (readers accept them as unverified). SQLite's application_id of the
- *   file is 0x524c5a53 ("RLZS") since 1.1.
+ *   file is 0x524c5a53 ("RLZS") since 1.1;
+ * - since 1.1, two tables for progress reports (`richeta status`), which
+ *   readers of version 1 ignore: `plans(config_hash, mode, decades_below,
+ *   gamma_grid, eta0_grid, seeds, shard_index, shard_count)`, one row per
+ *   distinct plan a sweep ran with (grids and seeds as comma-separated
+ *   values), and `run_starts(config_hash, gamma, eta0, seed, host, pid, rank,
+ *   started_at)`, written when a run starts: a run started but not stored
+ *   was running when its process stopped.
  * An existing file that is not such a database, or a database of a newer
  * schema version, is neither read nor written. What survives a crash, a
  * power loss and a damaged file is written in docs/store.md.
@@ -132,8 +139,46 @@ typedef enum richeta_sweep_option {
    * more fsync per run.
    * @since 1.1
    */
-  RICHETA_SWEEP_OPT_DURABLE = 6
+  RICHETA_SWEEP_OPT_DURABLE = 6,
+  /**
+   * Shard index K in [0, 99999] (default 0): with ::RICHETA_SWEEP_OPT_SHARD_COUNT
+   * N > 1, richeta_sweep_run() runs only shard K of N, a deterministic part
+   * of the sweep (a Slurm job array runs one shard per task, each into its
+   * own database, then richeta_sweep_merge() combines them). Adaptive sweeps
+   * are sharded by gamma column (grid index i goes to shard i mod N: a
+   * column's downward eta0 scan stays in one process); dense sweeps by cell
+   * (gamma index i, eta0 index j go to shard (i + j) mod N, with every seed
+   * of the cell), so that each shard gets as many cells of each eta0 (cheap
+   * diverging runs at the top) and of each gamma as the others, within one.
+   * K must be < N when the sweep runs. Shards do not change the sweep's
+   * hash: their stores merge into the store of the whole sweep.
+   * @since 1.1
+   */
+  RICHETA_SWEEP_OPT_SHARD_INDEX = 7,
+  /** Shard count N in [1, 100000] (default 1: the whole sweep). @since 1.1 */
+  RICHETA_SWEEP_OPT_SHARD_COUNT = 8,
+  /**
+   * Journal of the results database, a ::richeta_sweep_journal (default
+   * ::RICHETA_SWEEP_JOURNAL_WAL). @since 1.1
+   */
+  RICHETA_SWEEP_OPT_JOURNAL = 9
 } richeta_sweep_option;
+
+/** Journal modes of the results database (values of ::RICHETA_SWEEP_OPT_JOURNAL). */
+typedef enum richeta_sweep_journal {
+  /**
+   * SQLite write-ahead log (the default): readers such as `richeta status`
+   * see a running sweep. Needs shared memory between the processes that
+   * open the file, so keep the database on a local file system.
+   */
+  RICHETA_SWEEP_JOURNAL_WAL = 0,
+  /**
+   * Rollback journal (SQLite `journal_mode=DELETE`) with POSIX locks, no
+   * shared memory: the mode for a database on a network file system (NFS),
+   * with one writing process per database.
+   */
+  RICHETA_SWEEP_JOURNAL_DELETE = 1
+} richeta_sweep_journal;
 
 /** Status of a stored run. */
 typedef enum richeta_sweep_run_status {
@@ -321,7 +366,7 @@ RICHETA_API richeta_status richeta_sweep_set_seeds(richeta_sweep *sweep, const i
  * @brief Set a numeric option.
  * @param[in,out] sweep Sweep.
  * @param[in] option ::richeta_sweep_option.
- * @param[in] value New value (integers for MODE, WORKERS, BLAS_SINGLE and DURABLE).
+ * @param[in] value New value (integers for every option but DECADES_BELOW and PROGRESS).
  * @retval RICHETA_OK Set.
  * @retval RICHETA_ERR_NULL @p sweep is NULL.
  * @retval RICHETA_ERR_UNSUPPORTED Unknown option.
@@ -362,9 +407,14 @@ RICHETA_API richeta_status richeta_sweep_hash(const richeta_sweep *sweep, char *
 /**
  * @brief Run the sweep, storing each run in @p db_path (created if needed).
  *
- * Runs already stored for this configuration hash are not run again. When
- * it returns ::RICHETA_OK, the handle holds every stored run of this sweep
- * (read with richeta_sweep_runs()). Diverged and failed runs are results,
+ * Runs already stored for this configuration hash are not run again. With
+ * ::RICHETA_SWEEP_OPT_SHARD_COUNT N > 1 only shard
+ * ::RICHETA_SWEEP_OPT_SHARD_INDEX runs (possibly nothing, when N exceeds
+ * the number of gamma columns or cells). When it returns ::RICHETA_OK, the
+ * handle holds every stored run of this sweep's hash in @p db_path (read
+ * with richeta_sweep_runs()). The plan (grids, seeds, mode, shard) is
+ * recorded in the database, and each run is marked when it starts, for
+ * progress reports (`richeta status`). Diverged and failed runs are results,
  * not errors. Memory is allocated from the worker threads through the
  * configuration's allocator, which must then be thread-safe.
  * @param[in,out] sweep Sweep.
@@ -373,6 +423,7 @@ RICHETA_API richeta_status richeta_sweep_hash(const richeta_sweep *sweep, char *
  * @retval RICHETA_OK Every cell the mode asks for is stored.
  * @retval RICHETA_ERR_NULL @p sweep or @p db_path is NULL.
  * @retval RICHETA_ERR_INVALID @c struct_size of @p callbacks too small.
+ * @retval RICHETA_ERR_RANGE The shard index is not below the shard count.
  * @retval RICHETA_ERR_DATABASE The database cannot be opened or written, or
  *         the file is not a sweep database: an existing file that is not
  *         one (another application's SQLite database, a device, a FIFO...)
@@ -469,6 +520,44 @@ RICHETA_API richeta_status richeta_sweep_eta_star(richeta_sweep *sweep, double *
  */
 RICHETA_API richeta_status richeta_sweep_eta_resolution(const richeta_sweep *sweep,
                                                         double *decades);
+
+/**
+ * @brief Merge sweep databases (shards of one sweep, or any stores) into one.
+ *
+ * Runs are keyed by (configuration hash, gamma, eta0, seed), never by row
+ * id. A run already in @p out_db, or met in several inputs, with the same
+ * results (every stored column but the wall time and row id, and its whole
+ * curve) is kept once; the same key with different results is a conflict:
+ * nothing is merged and the message names both files and the run. Sweeps
+ * and their plans (grids, seeds, mode, shard) are copied too; progress
+ * markers are not. The merge is one transaction: merging the same inputs
+ * again changes nothing.
+ * @param[in] out_db Database written (created if needed); not one of the inputs.
+ * @param[in] in_dbs @p n input databases, opened read-only.
+ * @param[in] n Number of inputs, 1..100000.
+ * @param[in] journal Journal of @p out_db, a ::richeta_sweep_journal
+ *            (::RICHETA_SWEEP_JOURNAL_DELETE when it lies on NFS).
+ * @param[out] added Receives the number of runs added (may be NULL).
+ * @param[out] identical Receives the number of runs found already present
+ *             with the same results (may be NULL).
+ * @retval RICHETA_OK Merged.
+ * @retval RICHETA_ERR_NULL @p out_db or @p in_dbs (or one of its entries) is NULL.
+ * @retval RICHETA_ERR_RANGE @p n out of range.
+ * @retval RICHETA_ERR_INVALID @p out_db is also an input, or unknown @p journal.
+ * @retval RICHETA_ERR_MISMATCH Conflicting runs, or one hash with two
+ *         configurations; richeta_last_error() names both files and the run.
+ * @retval RICHETA_ERR_DATABASE A database cannot be opened, read or written
+ *         (or is not a sweep database).
+ * @retval RICHETA_ERR_VERSION A database has a schema version this build does not know.
+ * @retval RICHETA_ERR_CHECKSUM A run of an input does not match its checksum
+ *         (a damaged file): nothing is merged. Copied runs get checksums in
+ *         @p out_db.
+ * @retval RICHETA_ERR_NOMEM Allocation failed.
+ * @since 1.1 @par Thread safety: safe (errors are reported per thread).
+ */
+RICHETA_API richeta_status richeta_sweep_merge(const char *out_db, const char *const *in_dbs,
+                                               int64_t n, int journal, int64_t *added,
+                                               int64_t *identical);
 
 /**
  * @brief Least-squares power law y = 10^intercept * x^slope, fitted as a

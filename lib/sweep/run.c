@@ -1,7 +1,8 @@
-/* richeta_sweep_run: the scheduler. The calling thread owns the store and
- * the scan logic; worker threads only train. Adaptive decisions depend on
- * finished runs alone, so the set of runs does not depend on timing or on
- * the number of workers. */
+/* richeta_sweep_run: the scheduler. The calling thread owns the store (or
+ * whatever sink takes the results) and the scan logic; worker threads only
+ * train. Adaptive decisions depend on finished runs alone, so the set of
+ * runs does not depend on timing, on the number of workers, or on which
+ * process runs which unit (shards, MPI ranks). */
 #include "sweep_internal.h"
 
 #include <math.h>
@@ -19,6 +20,7 @@ typedef struct task {
   richeta_config *cfg;
   rlz_run_out out;
   struct task *next;
+  struct task *next_started; /* the scheduler's list of runs workers took */
 } task;
 
 typedef struct cell_state {
@@ -34,16 +36,17 @@ typedef struct chain {
 typedef struct sched {
   richeta_sweep *sw;
   const richeta_sweep_callbacks *cb;
-  rlz_store *store;
-  rlz_run *cache; /* runs stored before this call, sorted */
+  const rlz_sink *sink;
+  const rlz_run *cache; /* runs stored before this call, sorted */
   int64_t ncache;
+  int64_t unit; /* -1: the shard's units */
   int64_t ng, ne;
   cell_state *cells;
   chain *chains;
   /* worker pool */
   pthread_mutex_t mu;
   pthread_cond_t cv_work, cv_done;
-  task *q_head, *q_tail, *done;
+  task *q_head, *q_tail, *done, *started;
   bool quit;
   int64_t inflight; /* issued tasks not yet taken back from `done` */
   int64_t nworkers;
@@ -125,6 +128,11 @@ static void *worker_main(void *arg) {
     int64_t active = s->slots > 0 && s->slots < s->nworkers ? s->slots : s->nworkers;
     int64_t n = take_group(s, grp, run ? 1 : group_want(s, active));
     s->training++;
+    for (int64_t i = 0; i < n; i++) { /* the scheduler marks them started */
+      grp[i]->next_started = s->started;
+      s->started = grp[i];
+    }
+    pthread_cond_signal(&s->cv_done);
     pthread_mutex_unlock(&s->mu);
     worker_group wg = {s, grp};
     if (run) { /* test seam: one run at a time */
@@ -165,13 +173,9 @@ static int64_t chain_next(sched *s, int64_t gi, int64_t ei) {
   if (s->sw->mode != RICHETA_SWEEP_ADAPTIVE)
     return -1;
   chain *c = &s->chains[gi];
-  const double *v = s->sw->grid[RICHETA_SWEEP_AXIS_ETA0].v;
   if (c->first_conv < 0 && s->cells[gi * s->ne + ei].ran) {
     c->first_conv = ei;
-    c->stop = ei;
-    /* go on down while within decades_below of the first convergent eta0 */
-    while (c->stop > 0 && log10(v[ei]) - log10(v[c->stop - 1]) <= s->sw->decades_below + 1e-9)
-      c->stop--;
+    c->stop = rlz_scan_stop(s->sw->grid[RICHETA_SWEEP_AXIS_ETA0].v, ei, s->sw->decades_below);
   }
   int64_t next = ei - 1;
   if (next < 0 || (c->first_conv >= 0 && next < c->stop))
@@ -190,6 +194,15 @@ static void account(sched *s, int64_t gi, int64_t ei, const rlz_run *r, int cach
       s->cb->on_run(s->cb->user, r->gamma, r->eta0, r->seed, r->status, r->final_loss, cached,
                     s->finished) != 0)
     s->st = rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED, "richeta_sweep_run: stopped by callback");
+}
+
+/* Whether unit u (a gamma column when adaptive, a cell when dense) is run
+ * by this call. */
+static bool owns(const sched *s, int64_t u) {
+  if (s->unit >= 0)
+    return u == s->unit;
+  const richeta_sweep *sw = s->sw;
+  return rlz_unit_shard(sw->mode, s->ne, u, sw->shard_count) == sw->shard_index;
 }
 
 /* Issue cell (gi, ei): stored seeds are accounted at once, the others are
@@ -290,7 +303,7 @@ static void finish_task(sched *s, task *t) {
     if (st != RICHETA_OK)
       st = rlz_fail(&sw->err, st, "richeta_sweep_run: cannot write a run's configuration");
     else
-      st = rlz_store_commit(s->store, sw->hash, text, &t->out, &sw->err);
+      st = s->sink->commit(s->sink->ctx, text, &t->out, &sw->err);
     rlz_free(&sw->alloc, text);
     if (st != RICHETA_OK) {
       s->store_failed = true;
@@ -334,13 +347,17 @@ static richeta_status run_pool(sched *s) {
     rlz_free(&sw->alloc, th);
     return rlz_fail(&sw->err, RICHETA_ERR_INTERNAL, "richeta_sweep_run: cannot start threads");
   }
-  /* first cells: the top of each gamma's scan, or every cell when dense */
+  /* first cells: the top of each owned gamma's scan, or every owned cell
+   * when dense */
   for (int64_t gi = 0; gi < s->ng && s->st == RICHETA_OK; gi++) {
-    if (sw->mode == RICHETA_SWEEP_ADAPTIVE)
-      drive_chain(s, gi, s->ne - 1);
-    else
+    if (sw->mode == RICHETA_SWEEP_ADAPTIVE) {
+      if (owns(s, gi))
+        drive_chain(s, gi, s->ne - 1);
+    } else {
       for (int64_t ei = s->ne - 1; ei >= 0 && s->st == RICHETA_OK; ei--)
-        issue_cell(s, gi, ei);
+        if (owns(s, gi * s->ne + ei))
+          issue_cell(s, gi, ei);
+    }
   }
   pthread_mutex_lock(&s->mu);
   while (s->inflight > 0) {
@@ -356,11 +373,16 @@ static richeta_status run_pool(sched *s) {
       if (s->inflight == 0)
         break;
     }
-    while (!s->done)
+    while (!s->done && !s->started)
       pthread_cond_wait(&s->cv_done, &s->mu);
-    task *list = s->done;
-    s->done = NULL;
+    task *list = s->done, *begun = s->started;
+    s->done = s->started = NULL;
     pthread_mutex_unlock(&s->mu);
+    /* a run is reported started before it is finished (a worker pushes
+     * both lists in that order and the tasks are freed only below) */
+    for (; begun; begun = begun->next_started)
+      if (s->sink->started && !s->store_failed)
+        s->sink->started(s->sink->ctx, begun->out.r.gamma, begun->out.r.eta0, begun->out.r.seed);
     while (list) {
       task *t = list;
       list = t->next;
@@ -380,44 +402,31 @@ static richeta_status run_pool(sched *s) {
   return s->st;
 }
 
-richeta_status richeta_sweep_run(richeta_sweep *sw, const char *db_path,
-                                 const richeta_sweep_callbacks *cb) {
-  if (!sw)
-    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_sweep_run: sweep is NULL");
-  if (!db_path)
-    return rlz_fail(&sw->err, RICHETA_ERR_NULL, "richeta_sweep_run: db_path is NULL");
-  if (cb && cb->struct_size < sizeof(size_t) + sizeof(void (*)(void)))
-    return rlz_fail(&sw->err, RICHETA_ERR_INVALID,
-                    "richeta_sweep_run: callbacks struct_size %zu too small", cb->struct_size);
-  richeta_sweep_callbacks cbs = {0};
-  if (cb)
-    memcpy(&cbs, cb, cb->struct_size < sizeof cbs ? cb->struct_size : sizeof cbs);
-  richeta_status st = rlz_sweep_refresh_hash(sw);
-  if (st != RICHETA_OK)
-    return st;
-  sched s = {.sw = sw, .cb = &cbs, .st = RICHETA_OK};
+richeta_status rlz_sweep_exec(richeta_sweep *sw, const rlz_exec *x) {
+  sched s = {.sw = sw,
+             .cb = x->cb,
+             .sink = x->sink,
+             .cache = x->cache,
+             .ncache = x->ncache,
+             .unit = x->unit,
+             .st = RICHETA_OK};
   s.ng = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].n;
   s.ne = sw->grid[RICHETA_SWEEP_AXIS_ETA0].n;
-  st = rlz_store_open(&s.store, db_path, 0, &sw->alloc, &sw->err);
-  if (st != RICHETA_OK)
-    return st;
-  if (sw->durable && (st = rlz_store_set_durable(s.store, 1, &sw->err)) != RICHETA_OK) {
-    rlz_store_close(s.store);
-    return st;
-  }
-  st = rlz_store_register(s.store, sw->hash, sw->config_text,
-                          rlz_config_int(sw->base, RICHETA_PARAM_DEPTH), &sw->err);
-  if (st == RICHETA_OK)
-    st = rlz_store_load(s.store, sw->hash, &sw->alloc, &s.cache, &s.ncache, &sw->err);
+  if (sw->shard_index >= sw->shard_count)
+    return rlz_fail(&sw->err, RICHETA_ERR_RANGE,
+                    "richeta_sweep_run: shard index %lld is not below the shard count %lld",
+                    (long long)sw->shard_index, (long long)sw->shard_count);
   size_t ncells = 0;
-  if (st == RICHETA_OK && !rlz_mul_size((size_t)s.ng, (size_t)s.ne, &ncells))
-    st = rlz_fail(&sw->err, RICHETA_ERR_OVERFLOW, "richeta_sweep_run: grid too large");
-  if (st == RICHETA_OK) {
-    s.cells = rlz_calloc(&sw->alloc, ncells, sizeof *s.cells);
-    s.chains = rlz_calloc(&sw->alloc, (size_t)s.ng, sizeof *s.chains);
-    if (!s.cells || !s.chains)
-      st = rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "richeta_sweep_run: out of memory");
-  }
+  if (!rlz_mul_size((size_t)s.ng, (size_t)s.ne, &ncells))
+    return rlz_fail(&sw->err, RICHETA_ERR_OVERFLOW, "richeta_sweep_run: grid too large");
+  if (x->unit >= rlz_plan_units(sw->mode, s.ng, s.ne))
+    return rlz_fail(&sw->err, RICHETA_ERR_RANGE, "sweep: unit %lld outside the grid",
+                    (long long)x->unit);
+  s.cells = rlz_calloc(&sw->alloc, ncells, sizeof *s.cells);
+  s.chains = rlz_calloc(&sw->alloc, (size_t)s.ng, sizeof *s.chains);
+  richeta_status st = RICHETA_OK;
+  if (!s.cells || !s.chains)
+    st = rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "richeta_sweep_run: out of memory");
   if (st == RICHETA_OK) {
     for (int64_t gi = 0; gi < s.ng; gi++)
       s.chains[gi].first_conv = s.chains[gi].stop = -1;
@@ -434,24 +443,87 @@ richeta_status richeta_sweep_run(richeta_sweep *sw, const char *db_path,
     if (sw->blas_single && prev_threads >= 1)
       richeta_blas_set_threads(prev_threads);
   }
-  /* the handle reflects what is stored, also after a stop */
-  if (s.store) {
-    rlz_err e2 = {{0}};
-    rlz_run *runs = NULL;
-    int64_t n = 0;
-    richeta_status ls = rlz_store_load(s.store, sw->hash, &sw->alloc, &runs, &n, &e2);
-    if (ls == RICHETA_OK) {
-      rlz_free(&sw->alloc, sw->runs);
-      sw->runs = runs;
-      sw->nruns = n;
-    } else if (st == RICHETA_OK) {
-      st = rlz_fail(&sw->err, ls, "%s", e2.msg);
-    }
-  }
-  rlz_store_close(s.store);
-  rlz_free(&sw->alloc, s.cache);
   rlz_free(&sw->alloc, s.cells);
   rlz_free(&sw->alloc, s.chains);
+  return st;
+}
+
+/* The sink of a sweep run in this process: the store, with progress
+ * markers owned by this process. */
+typedef struct store_sink {
+  rlz_store *store;
+  const char *hash;
+  rlz_owner owner;
+} store_sink;
+
+static void store_started(void *ctx, double gamma, double eta0, int64_t seed) {
+  store_sink *k = ctx;
+  rlz_progress_mark_started(k->store, k->hash, gamma, eta0, seed, &k->owner, rlz_unix_time());
+}
+
+static richeta_status store_commit(void *ctx, const char *run_config, const rlz_run_out *o,
+                                   rlz_err *e) {
+  store_sink *k = ctx;
+  return rlz_store_commit(k->store, k->hash, run_config, o, e);
+}
+
+richeta_status richeta_sweep_run(richeta_sweep *sw, const char *db_path,
+                                 const richeta_sweep_callbacks *cb) {
+  if (!sw)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_sweep_run: sweep is NULL");
+  if (!db_path)
+    return rlz_fail(&sw->err, RICHETA_ERR_NULL, "richeta_sweep_run: db_path is NULL");
+  if (cb && cb->struct_size < sizeof(size_t) + sizeof(void (*)(void)))
+    return rlz_fail(&sw->err, RICHETA_ERR_INVALID,
+                    "richeta_sweep_run: callbacks struct_size %zu too small", cb->struct_size);
+  if (sw->shard_index >= sw->shard_count)
+    return rlz_fail(&sw->err, RICHETA_ERR_RANGE,
+                    "richeta_sweep_run: shard index %lld is not below the shard count %lld",
+                    (long long)sw->shard_index, (long long)sw->shard_count);
+  richeta_sweep_callbacks cbs = {0};
+  if (cb)
+    memcpy(&cbs, cb, cb->struct_size < sizeof cbs ? cb->struct_size : sizeof cbs);
+  richeta_status st = rlz_sweep_refresh_hash(sw);
+  if (st != RICHETA_OK)
+    return st;
+  store_sink k = {.hash = sw->hash};
+  rlz_owner_self(&k.owner, -1);
+  st = rlz_store_open_journal(&k.store, db_path, sw->journal, &sw->alloc, &sw->err);
+  if (st != RICHETA_OK)
+    return st;
+  if (sw->durable && (st = rlz_store_set_durable(k.store, 1, &sw->err)) != RICHETA_OK) {
+    rlz_store_close(k.store);
+    return st;
+  }
+  rlz_run *cache = NULL;
+  int64_t ncache = 0;
+  st = rlz_store_register(k.store, sw->hash, sw->config_text,
+                          rlz_config_int(sw->base, RICHETA_PARAM_DEPTH), &sw->err);
+  if (st == RICHETA_OK)
+    st = rlz_progress_prepare(k.store, &sw->err);
+  if (st == RICHETA_OK)
+    st = rlz_progress_record_plan(k.store, sw, &sw->err);
+  if (st == RICHETA_OK)
+    st = rlz_store_load(k.store, sw->hash, &sw->alloc, &cache, &ncache, &sw->err);
+  if (st == RICHETA_OK) {
+    rlz_sink sink = {store_started, store_commit, &k};
+    rlz_exec x = {cache, ncache, &sink, &cbs, -1};
+    st = rlz_sweep_exec(sw, &x);
+  }
+  /* the handle reflects what is stored, also after a stop */
+  rlz_err e2 = {{0}};
+  rlz_run *runs = NULL;
+  int64_t n = 0;
+  richeta_status ls = rlz_store_load(k.store, sw->hash, &sw->alloc, &runs, &n, &e2);
+  if (ls == RICHETA_OK) {
+    rlz_free(&sw->alloc, sw->runs);
+    sw->runs = runs;
+    sw->nruns = n;
+  } else if (st == RICHETA_OK) {
+    st = rlz_fail(&sw->err, ls, "%s", e2.msg);
+  }
+  rlz_store_close(k.store);
+  rlz_free(&sw->alloc, cache);
   if (st == RICHETA_OK)
     rlz_err_clear(&sw->err);
   return st;

@@ -19,6 +19,12 @@ double rlz_now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double rlz_unix_time(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 void rlz_run_out_release(const rlz_alloc *a, rlz_run_out *o) {
   rlz_free(a, o->step);
   rlz_free(a, o->loss);

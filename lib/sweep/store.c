@@ -78,10 +78,23 @@ void rlz_store_close(rlz_store *s) {
 
 void *rlz_store_db(rlz_store *s) { return s->db; }
 
+static richeta_status store_open(rlz_store **out, const char *path, int readonly, int journal,
+                                 const rlz_alloc *a, rlz_err *e);
+
 /* The vetting (store_check.c) comes before anything is written: a file
  * that is not a sweep database of a known version is left untouched. */
 richeta_status rlz_store_open(rlz_store **out, const char *path, int readonly, const rlz_alloc *a,
                               rlz_err *e) {
+  return store_open(out, path, readonly, RICHETA_SWEEP_JOURNAL_WAL, a, e);
+}
+
+richeta_status rlz_store_open_journal(rlz_store **out, const char *path, int journal,
+                                      const rlz_alloc *a, rlz_err *e) {
+  return store_open(out, path, 0, journal, a, e);
+}
+
+static richeta_status store_open(rlz_store **out, const char *path, int readonly, int journal,
+                                 const rlz_alloc *a, rlz_err *e) {
   *out = NULL;
   richeta_status st = rlz_store_vet_file(path, !readonly, e);
   if (st != RICHETA_OK)
@@ -110,8 +123,11 @@ richeta_status rlz_store_open(rlz_store **out, const char *path, int readonly, c
     rlz_store_close(s);
     return st;
   }
-  const char *setup =
-      readonly ? "PRAGMA query_only=1;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+  /* a rollback journal (no shared memory) for network file systems */
+  const char *setup = readonly ? "PRAGMA query_only=1;"
+                      : journal == RICHETA_SWEEP_JOURNAL_DELETE
+                          ? "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;"
+                          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
   if (sqlite3_exec(s->db, setup, NULL, NULL, NULL) != SQLITE_OK ||
       (!readonly && sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)) {
     st = rlz_fail(e, RICHETA_ERR_DATABASE, "results store: '%s': %s", path, sqlite3_errmsg(s->db));

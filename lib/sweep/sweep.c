@@ -16,13 +16,16 @@ typedef struct opt_row {
 
 /* indexed by richeta_sweep_option; row 0 unused */
 static const opt_row opt_rows[] = {
-    {0, 0, 0, false},                     /* unused */
-    {0, 1, RICHETA_SWEEP_ADAPTIVE, true}, /* MODE */
-    {0, 1024, 0, true},                   /* WORKERS */
-    {0, 100, 2, false},                   /* DECADES_BELOW */
-    {0, 1, 0, true},                      /* BLAS_SINGLE */
-    {0, 1e6, 0, false},                   /* PROGRESS */
-    {0, 1, 0, true},                      /* DURABLE */
+    {0, 0, 0, false},                        /* unused */
+    {0, 1, RICHETA_SWEEP_ADAPTIVE, true},    /* MODE */
+    {0, 1024, 0, true},                      /* WORKERS */
+    {0, 100, 2, false},                      /* DECADES_BELOW */
+    {0, 1, 0, true},                         /* BLAS_SINGLE */
+    {0, 1e6, 0, false},                      /* PROGRESS */
+    {0, 1, 0, true},                         /* DURABLE */
+    {0, 99999, 0, true},                     /* SHARD_INDEX */
+    {1, 100000, 1, true},                    /* SHARD_COUNT */
+    {0, 1, RICHETA_SWEEP_JOURNAL_WAL, true}, /* JOURNAL */
 };
 #define NOPT ((int)(sizeof opt_rows / sizeof opt_rows[0]))
 
@@ -99,6 +102,7 @@ richeta_status richeta_sweep_new(richeta_sweep **out, const richeta_config *cfg)
   sw->alloc = *a;
   sw->mode = RICHETA_SWEEP_ADAPTIVE;
   sw->group_max = RLZ_GROUP_MAX;
+  sw->shard_count = 1;
   sw->decades_below = opt_rows[RICHETA_SWEEP_OPT_DECADES_BELOW].def;
   richeta_status st = richeta_config_clone(&sw->base, cfg);
   double g = rlz_config_double(cfg, RICHETA_PARAM_GAMMA);
@@ -292,6 +296,15 @@ richeta_status richeta_sweep_set_option(richeta_sweep *sw, richeta_sweep_option 
   case RICHETA_SWEEP_OPT_DURABLE:
     sw->durable = (int)value;
     break;
+  case RICHETA_SWEEP_OPT_SHARD_INDEX:
+    sw->shard_index = (int64_t)value;
+    break;
+  case RICHETA_SWEEP_OPT_SHARD_COUNT:
+    sw->shard_count = (int64_t)value;
+    break;
+  case RICHETA_SWEEP_OPT_JOURNAL:
+    sw->journal = (int)value;
+    break;
   }
   rlz_err_clear(&sw->err);
   return RICHETA_OK;
@@ -320,6 +333,15 @@ richeta_status richeta_sweep_get_option(const richeta_sweep *sw, richeta_sweep_o
     return RICHETA_OK;
   case RICHETA_SWEEP_OPT_DURABLE:
     *value = sw->durable;
+    return RICHETA_OK;
+  case RICHETA_SWEEP_OPT_SHARD_INDEX:
+    *value = (double)sw->shard_index;
+    return RICHETA_OK;
+  case RICHETA_SWEEP_OPT_SHARD_COUNT:
+    *value = (double)sw->shard_count;
+    return RICHETA_OK;
+  case RICHETA_SWEEP_OPT_JOURNAL:
+    *value = sw->journal;
     return RICHETA_OK;
   }
   return rlz_fail((rlz_err *)&sw->err, RICHETA_ERR_UNSUPPORTED,

@@ -61,8 +61,10 @@ struct richeta_sweep {
   int workers;
   double decades_below;
   int blas_single;
-  double progress; /* 0 = off */
-  int durable;     /* 1: synchronous=FULL commits */
+  double progress;                  /* 0 = off */
+  int durable;                      /* 1: synchronous=FULL commits */
+  int64_t shard_index, shard_count; /* run shard_index of shard_count (1 = all) */
+  int journal;                      /* richeta_sweep_journal */
   char hash[17];
   char *config_text; /* canonical base configuration with gamma/eta0/seed normalised */
   /* loaded runs, sorted by (gamma, eta0, seed) */
@@ -89,6 +91,44 @@ richeta_status rlz_sweep_refresh_hash(richeta_sweep *sw);
 int rlz_run_cmp(const void *a, const void *b);
 void rlz_sweep_set_runner(richeta_sweep *sw, rlz_runner_fn fn, void *user);
 
+/* run.c: the scheduler, with what it runs and where results go as
+ * parameters, so that the MPI runner's ranks reuse it. */
+typedef struct rlz_sink {
+  /* a run starts on a worker (advisory: progress markers; may be NULL) */
+  void (*started)(void *ctx, double gamma, double eta0, int64_t seed);
+  /* keep a finished run (the store, or a message to the writing rank) */
+  richeta_status (*commit)(void *ctx, const char *run_config, const rlz_run_out *o, rlz_err *e);
+  void *ctx;
+} rlz_sink;
+typedef struct rlz_exec {
+  const rlz_run *cache; /* runs stored already, sorted by rlz_run_cmp (skipped) */
+  int64_t ncache;
+  const rlz_sink *sink;
+  const richeta_sweep_callbacks *cb; /* full-size copy, or NULL */
+  int64_t unit;                      /* -1: every unit of the sweep's shard; else that unit only */
+} rlz_exec;
+/* Run the cells of x->unit (or of the shard) with the sweep's grids, seeds
+ * and options; the hash must be fresh (rlz_sweep_refresh_hash). */
+richeta_status rlz_sweep_exec(richeta_sweep *sw, const rlz_exec *x);
+
+/* plan.c: what a sweep runs. A unit is what one process runs on its own: a
+ * gamma column when adaptive (its downward eta0 scan is sequential), a
+ * cell (gamma, eta0, every seed) when dense. */
+int64_t rlz_plan_units(int mode, int64_t ng, int64_t ne);
+/* Cell indices of unit u (adaptive: *ei = -1, the whole column). */
+void rlz_unit_cells(int mode, int64_t ne, int64_t u, int64_t *gi, int64_t *ei);
+/* Shard of unit u among count: adaptive gi mod count, dense (gi + ei) mod count. */
+int64_t rlz_unit_shard(int mode, int64_t ne, int64_t u, int64_t count);
+/* Lowest eta0 index an adaptive scan goes down to once cell ei of eta0
+ * grid v is its first convergent one (decades_below below it). */
+int64_t rlz_scan_stop(const double *v, int64_t ei, double decades_below);
+/* Values as comma-separated %.17g (doubles) or integers, allocated with a;
+ * and back (NULL on a malformed list). */
+char *rlz_format_doubles(const rlz_alloc *a, const double *v, int64_t n);
+char *rlz_format_ints(const rlz_alloc *a, const int64_t *v, int64_t n);
+double *rlz_parse_doubles(const rlz_alloc *a, const char *s, int64_t *n);
+int64_t *rlz_parse_ints(const rlz_alloc *a, const char *s, int64_t *n);
+
 /* runner.c */
 void rlz_sweep_default_runner(void *user, const richeta_config *cfg, const rlz_alloc *a,
                               rlz_run_out *out);
@@ -104,12 +144,16 @@ typedef void (*rlz_run_done_fn)(void *ctx, int64_t i);
  * wall time is the time from the group's start to its end over n. */
 void rlz_sweep_group_runner(const richeta_config *const *cfgs, rlz_run_out *const *outs, int64_t n,
                             const rlz_alloc *a, rlz_run_done_fn done, void *done_ctx);
-double rlz_now(void);
+double rlz_now(void);       /* monotonic seconds */
+double rlz_unix_time(void); /* seconds since 1970 */
 
 /* store.c: one SQLite connection, used by one thread. */
 typedef struct rlz_store rlz_store;
 richeta_status rlz_store_open(rlz_store **out, const char *path, int readonly, const rlz_alloc *a,
                               rlz_err *e);
+/* A writable store with a chosen journal (richeta_sweep_journal). */
+richeta_status rlz_store_open_journal(rlz_store **out, const char *path, int journal,
+                                      const rlz_alloc *a, rlz_err *e);
 void rlz_store_close(rlz_store *s);
 /* Record the sweep (hash, canonical config, depth) if new. */
 richeta_status rlz_store_register(rlz_store *s, const char *hash, const char *config, int64_t depth,
@@ -134,6 +178,57 @@ richeta_status rlz_store_set_durable(rlz_store *s, int durable, rlz_err *e);
  * damaged run gives RICHETA_ERR_CHECKSUM (RICHETA_ERR_DATABASE when it has no checksum). */
 richeta_status rlz_store_verify_hash(rlz_store *s, const char *hash, rlz_err *e);
 const char *rlz_run_status_name(int status);
+
+/* progress.c: the plans and run_starts tables (sweep.h) and the progress
+ * of each sweep of a store (`richeta status`). */
+typedef struct rlz_owner {
+  char host[64];
+  int64_t pid;
+  int64_t rank; /* MPI rank, -1 outside MPI */
+} rlz_owner;
+void rlz_owner_self(rlz_owner *o, int64_t rank);
+/* Create the two tables when missing (writable store). */
+richeta_status rlz_progress_prepare(rlz_store *s, rlz_err *e);
+/* Record the sweep's plan (grids, seeds, mode, decades, shard) if new. */
+richeta_status rlz_progress_record_plan(rlz_store *s, const richeta_sweep *sw, rlz_err *e);
+/* Mark a run as started by o. Advisory: a failure is ignored (the run's
+ * own commit reports a store that cannot be written). */
+void rlz_progress_mark_started(rlz_store *s, const char *hash, double gamma, double eta0,
+                               int64_t seed, const rlz_owner *o, double unix_time);
+
+enum { RLZ_UNIT_DONE = 0, RLZ_UNIT_STARTED = 1, RLZ_UNIT_MISSING = 2 };
+typedef struct rlz_unit_status {
+  int64_t unit, shard;
+  double gamma;
+  double eta0;  /* dense: the cell's; adaptive: first cell of the scan not stored (NaN when done) */
+  int state;    /* RLZ_UNIT_*: STARTED when a run of that cell was started and not stored */
+  int64_t runs; /* stored runs of the unit's scanned cells */
+  int64_t cells;
+  rlz_owner owner; /* STARTED: who started the latest such run */
+  double started_at;
+} rlz_unit_status;
+typedef struct rlz_plan_status {
+  char hash[17];
+  int mode;
+  double decades;
+  int64_t ng, ne, nseeds, shard_count;
+  unsigned char *shard_seen; /* shard_count flags: shard recorded in this store */
+  rlz_unit_status *units;
+  int64_t nunits;
+} rlz_plan_status;
+typedef struct rlz_bare_sweep { /* runs of a hash with no plan recorded */
+  char hash[17];
+  int64_t runs;
+} rlz_bare_sweep;
+typedef struct rlz_store_progress {
+  rlz_plan_status *plans;
+  int64_t nplans;
+  rlz_bare_sweep *bare;
+  int64_t nbare;
+} rlz_store_progress;
+richeta_status rlz_store_progress_read(rlz_store *s, const rlz_alloc *a, rlz_store_progress *out,
+                                       rlz_err *e);
+void rlz_store_progress_free(const rlz_alloc *a, rlz_store_progress *p);
 
 /* fit.c */
 typedef struct rlz_eta_star {

@@ -24,7 +24,7 @@ from .model import Model, Optim, Sched, gamma_rule_theory
 from .training import Stream, Trainer, train
 from .timewarp import CurveSet, align, option_info as curveset_option_info
 from .data import Dataset
-from .sweep import Sweep, sweep, fit_powerlaw, fit_eta_star, Axis, SweepMode, SweepOption, RunStatus, EtaStarFlag
+from .sweep import Sweep, sweep, merge, fit_powerlaw, fit_eta_star, Axis, SweepMode, SweepOption, RunStatus, EtaStarFlag, Journal
 from . import diag
 
 
@@ -80,6 +80,6 @@ __all__ = [
     "Model", "Optim", "Sched", "gamma_rule_theory",
     "Stream", "Trainer", "train",
     "CurveSet", "align", "curveset_option_info", "Dataset",
-    "Sweep", "sweep", "fit_powerlaw", "fit_eta_star", "Axis", "SweepMode", "SweepOption",
+    "Sweep", "sweep", "merge", "Journal", "fit_powerlaw", "fit_eta_star", "Axis", "SweepMode", "SweepOption",
     "RunStatus", "EtaStarFlag", "diag",
 ]

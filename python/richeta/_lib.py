@@ -266,6 +266,7 @@ SIGNATURES = {
     "richeta_sweep_runs": (status, [handle, p_dbl, p_dbl, p_i64, p_i32, p_dbl, c_i64, p_i64]),
     "richeta_sweep_eta_star": (status, [handle, p_dbl, p_dbl, p_dbl, p_dbl, p_i32, c_i64, p_i64]),
     "richeta_sweep_eta_resolution": (status, [handle, p_dbl]),
+    "richeta_sweep_merge": (status, [c_str, p_str, c_i64, c_int, p_i64, p_i64]),
     "richeta_fit_powerlaw": (status, [p_dbl, p_dbl, c_i64, p_dbl, p_dbl, p_dbl]),
     # diag.h
     "richeta_diag_hvp": (status, [handle, p_dbl, p_dbl, c_i64, p_dbl, p_dbl, c_i64]),

@@ -28,6 +28,14 @@ class SweepOption(enum.IntEnum):
     BLAS_SINGLE = 4
     PROGRESS = 5
     DURABLE = 6  #: 1: every stored run synced to disk (docs/store.md)
+    SHARD_INDEX = 7
+    SHARD_COUNT = 8
+    JOURNAL = 9
+
+
+class Journal(enum.IntEnum):
+    WAL = 0
+    DELETE = 1
 
 
 class RunStatus(enum.IntEnum):
@@ -55,13 +63,15 @@ class Sweep(Handle):
 
     ``gamma`` / ``eta0`` take a grid: a spec string ("1e-2:1e2:2" range or
     "0.1,1,10" list), a sequence of values, or a (lo, hi, per_decade) tuple.
+    ``shard=(K, N)`` runs only shard K of N (see ``richeta sweep --shard``);
+    ``journal="delete"`` keeps the database without a write-ahead log (NFS).
     Other keywords are configuration parameters.
     """
 
     _kind = "sweep"
 
     def __init__(self, config=None, gamma=None, eta0=None, seeds=None, mode=None, workers=None,
-                 decades_below=None, blas_single=None, **params):
+                 decades_below=None, blas_single=None, shard=None, journal=None, **params):
         super().__init__()
         self._pending = []
         self._keep = None
@@ -79,6 +89,13 @@ class Sweep(Handle):
                 if opt == "mode" and isinstance(v, str):
                     v = SweepMode[v.upper()]
                 self.set_option(opt, v)
+        if shard is not None:  # (K, N): run shard K of N
+            k, n = shard
+            self.set_option("shard_count", n)
+            self.set_option("shard_index", k)
+        if journal is not None:
+            self.set_option("journal", Journal[journal.upper()] if isinstance(journal, str)
+                            else journal)
 
     @classmethod
     def open(cls, db_path, config_hash=None):
@@ -222,6 +239,21 @@ def fit_powerlaw(x, y):
     check_global(lib.richeta_fit_powerlaw(xi.ptr, yi.ptr, xi.size, ctypes.byref(s), ctypes.byref(se),
                                           ctypes.byref(ic)), "richeta_fit_powerlaw")
     return s.value, se.value, 10.0 ** ic.value
+
+
+def merge(out_db, in_dbs, journal="wal"):
+    """Merge sweep databases into ``out_db`` (runs keyed by configuration
+    hash, gamma, eta0 and seed; identical runs kept once; conflicting results
+    raise, naming both files and the run, and merge nothing). Returns
+    ``(runs_added, runs_identical)``."""
+    paths = [_fspath(p) for p in in_dbs]
+    arr = (ctypes.c_char_p * max(len(paths), 1))(*paths)
+    added, same = ctypes.c_int64(), ctypes.c_int64()
+    j = Journal[journal.upper()] if isinstance(journal, str) else int(journal)
+    check_global(lib.richeta_sweep_merge(_fspath(out_db), arr, len(paths), int(j),
+                                         ctypes.byref(added), ctypes.byref(same)),
+                 "richeta_sweep_merge")
+    return added.value, same.value
 
 
 def sweep(db_path, config=None, on_run=None, **kw):

@@ -58,6 +58,32 @@ class Sweeps(unittest.TestCase):
             with richeta.Sweep.open(db) as again:
                 self.assertEqual(flat(again.runs()["final_loss"]), flat(runs["final_loss"]))
 
+    def test_shards_merge_into_the_whole_sweep(self):
+        grid = dict(gamma=[0.5, 2.0, 8.0], eta0=[0.01, 0.1, 1e4], seeds=[0], mode="dense",
+                    workers=1)
+        with tempfile.TemporaryDirectory() as d:
+            full = richeta.sweep(os.path.join(d, "full.db"), BASE, **grid)
+            parts = []
+            for k in range(2):
+                db = os.path.join(d, "s%d.db" % k)
+                with richeta.Sweep(BASE, shard=(k, 2), journal="delete", **grid) as sw:
+                    self.assertEqual(sw.get_option("shard_index"), k)
+                    sw.run(db)
+                    parts.append(len(flat(sw.runs()["gamma"])))
+                    self.assertEqual(sw.hash, full["hash"])  # shards do not change the hash
+            self.assertEqual(sorted(parts), [4, 5])  # 9 cells, diagonals over 2 shards
+            out = os.path.join(d, "all.db")
+            ins = [os.path.join(d, "s%d.db" % k) for k in range(2)]
+            self.assertEqual(richeta.merge(out, ins), (9, 0))
+            self.assertEqual(richeta.merge(out, ins), (0, 9))  # idempotent
+            with richeta.Sweep.open(out) as m:
+                self.assertEqual(flat(m.runs()["final_loss"]), flat(full["runs"]["final_loss"]))
+            with self.assertRaises(richeta.InvalidArgumentError):
+                richeta.merge(out, [out])
+            with self.assertRaises(richeta.RangeError):
+                with richeta.Sweep(BASE, shard=(2, 2), **grid) as sw:
+                    sw.run(os.path.join(d, "bad.db"))
+
     def test_exception_in_on_run_is_reraised(self):
         with tempfile.TemporaryDirectory() as d:
             def boom(*a):
