@@ -772,6 +772,316 @@ START_TEST(runs_the_trainer_cannot_make_are_recorded_as_failed) {
 }
 END_TEST
 
+/* ---- shards, merge, progress --------------------------------------------- */
+
+static richeta_sweep *fake_sweep(fake *f, const char *gammas, const char *etas, int mode) {
+  richeta_sweep *sw = sweep_of("");
+  rlz_sweep_set_runner(sw, fake_runner, f);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, gammas), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, etas), RICHETA_OK);
+  int64_t seeds[2] = {0, 1};
+  ck_assert_int_eq(richeta_sweep_set_seeds(sw, seeds, 2), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_MODE, mode), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, 2), RICHETA_OK);
+  return sw;
+}
+
+START_TEST(shards_partition_the_sweep_and_merge_into_its_table) {
+  for (int mode = 0; mode < 2; mode++) {
+    const char *gammas = "0.01:100:2", *etas = mode ? "1e-6:1e3:2" : "1e-3:1:1";
+    const int N = mode ? 3 : 4;
+    char full[512], out[512];
+    struct {
+      char p[512];
+    } shard[4];
+    tmp_db(full, sizeof full, "shfull");
+    tmp_db(out, sizeof out, "shout");
+    fake f = {.fail_gamma = -1};
+    richeta_sweep *sw = fake_sweep(&f, gammas, etas, mode);
+    char hash[17];
+    richeta_sweep_hash(sw, hash, sizeof hash);
+    ck_assert_int_eq(richeta_sweep_run(sw, full, NULL), RICHETA_OK);
+    richeta_sweep_free(sw);
+    int64_t total = count_rows(full, "SELECT count(*) FROM runs"), sum = 0;
+    const char *ins[4];
+    int64_t cells[4];
+    for (int k = 0; k < N; k++) {
+      char tag[16];
+      snprintf(tag, sizeof tag, "sh%d", k);
+      tmp_db(shard[k].p, sizeof shard[k].p, tag);
+      ins[k] = shard[k].p;
+      sw = fake_sweep(&f, gammas, etas, mode);
+      ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, N), RICHETA_OK);
+      ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_INDEX, k), RICHETA_OK);
+      char h[17];
+      richeta_sweep_hash(sw, h, sizeof h);
+      ck_assert_str_eq(h, hash); /* a shard is part of the same sweep */
+      ck_assert_int_eq(richeta_sweep_run(sw, shard[k].p, NULL), RICHETA_OK);
+      richeta_sweep_free(sw);
+      sum += count_rows(shard[k].p, "SELECT count(*) FROM runs");
+      cells[k] =
+          count_rows(shard[k].p, "SELECT count(*) FROM (SELECT DISTINCT gamma, eta0 FROM runs)");
+      /* adaptive: whole columns, gamma index k mod N */
+      if (mode == RICHETA_SWEEP_ADAPTIVE) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(DISTINCT gamma) FROM runs");
+        ck_assert_int_eq(count_rows(shard[k].p, sql), k < 9 % N ? 9 / N + 1 : 9 / N);
+      }
+    }
+    ck_assert_int_eq(sum, total);    /* disjoint, and together the whole sweep */
+    if (mode == RICHETA_SWEEP_DENSE) /* 9 x 4 cells over 4 shards: 9 each */
+      for (int k = 0; k < N; k++)
+        ck_assert_int_eq(cells[k], 9);
+    int64_t added = -1, same = -1;
+    ck_assert_msg(richeta_sweep_merge(out, ins, N, RICHETA_SWEEP_JOURNAL_WAL, &added, &same) ==
+                      RICHETA_OK,
+                  "%s", richeta_last_error());
+    ck_assert_int_eq(added, total);
+    ck_assert_int_eq(same, 0);
+    char *a = dump_db(full), *b = dump_db(out);
+    ck_assert_str_eq(a, b);
+    free(b);
+    ck_assert_int_eq(richeta_sweep_merge(out, ins, N, RICHETA_SWEEP_JOURNAL_WAL, &added, &same),
+                     RICHETA_OK);
+    ck_assert_int_eq(added, 0);
+    ck_assert_int_eq(same, total);
+    b = dump_db(out);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    ck_assert_int_eq(count_rows(out, "SELECT count(*) FROM plans"), N);
+    rm_db(full);
+    rm_db(out);
+    for (int k = 0; k < N; k++)
+      rm_db(ins[k]);
+  }
+}
+END_TEST
+
+START_TEST(merge_refuses_conflicts_and_leaves_the_output_as_it_was) {
+  char a[512], b[512], out[512];
+  tmp_db(a, sizeof a, "mga");
+  tmp_db(b, sizeof b, "mgb");
+  tmp_db(out, sizeof out, "mgout");
+  fake f = {.fail_gamma = -1};
+  for (int i = 0; i < 2; i++) {
+    richeta_sweep *sw = fake_sweep(&f, "0.1,10", "1e-3:1:1", RICHETA_SWEEP_ADAPTIVE);
+    ck_assert_int_eq(richeta_sweep_run(sw, i ? b : a, NULL), RICHETA_OK);
+    richeta_sweep_free(sw);
+  }
+  int64_t n = count_rows(a, "SELECT count(*) FROM runs");
+  sqlite3 *h = NULL;
+  ck_assert_int_eq(sqlite3_open(b, &h), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(h,
+                                "UPDATE runs SET steps = steps + 1 WHERE id ="
+                                " (SELECT max(id) FROM runs)",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(h);
+  const char *both[2] = {a, b};
+  int64_t added = -1, same = -1;
+  ck_assert_int_eq(richeta_sweep_merge(out, both, 2, RICHETA_SWEEP_JOURNAL_WAL, &added, &same),
+                   RICHETA_ERR_MISMATCH);
+  const char *msg = richeta_last_error();
+  ck_assert_msg(strstr(msg, a) && strstr(msg, b) && strstr(msg, "steps") && strstr(msg, "seed"),
+                "%s", msg);
+  ck_assert_int_eq(added, 0);
+  ck_assert_int_eq(count_rows(out, "SELECT count(*) FROM runs"), 0);
+  /* a, then b against the output: the message names the output */
+  ck_assert_int_eq(richeta_sweep_merge(out, both, 1, RICHETA_SWEEP_JOURNAL_DELETE, &added, &same),
+                   RICHETA_OK);
+  ck_assert_int_eq(added, n);
+  ck_assert_int_eq(richeta_sweep_merge(out, both + 1, 1, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
+                   RICHETA_ERR_MISMATCH);
+  ck_assert_msg(strstr(richeta_last_error(), out), "%s", richeta_last_error());
+  ck_assert_int_eq(count_rows(out, "SELECT count(*) FROM runs"), n);
+  /* bad arguments */
+  ck_assert_int_eq(richeta_sweep_merge(a, both, 1, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
+                   RICHETA_ERR_INVALID);
+  ck_assert_int_eq(richeta_sweep_merge(NULL, both, 1, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
+                   RICHETA_ERR_NULL);
+  ck_assert_int_eq(richeta_sweep_merge(out, NULL, 1, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
+                   RICHETA_ERR_NULL);
+  ck_assert_int_eq(richeta_sweep_merge(out, both, 0, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_merge(out, both, 1, 7, NULL, NULL), RICHETA_ERR_INVALID);
+  const char *none[1] = {"/nonexistent/dir/x.db"};
+  ck_assert_int_eq(richeta_sweep_merge(out, none, 1, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
+                   RICHETA_ERR_DATABASE);
+  const char *nul[2] = {a, NULL};
+  ck_assert_int_eq(richeta_sweep_merge(out, nul, 2, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
+                   RICHETA_ERR_NULL);
+  rm_db(a);
+  rm_db(b);
+  rm_db(out);
+}
+END_TEST
+
+START_TEST(shard_and_journal_options_are_checked) {
+  char db[512];
+  tmp_db(db, sizeof db, "shopt");
+  fake f = {.fail_gamma = -1};
+  richeta_sweep *sw = fake_sweep(&f, "0.1,10", "1e-3:1:1", RICHETA_SWEEP_DENSE);
+  double v = -1;
+  ck_assert_int_eq(richeta_sweep_get_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, &v), RICHETA_OK);
+  ck_assert_double_eq(v, 1);
+  ck_assert_int_eq(richeta_sweep_get_option(sw, RICHETA_SWEEP_OPT_SHARD_INDEX, &v), RICHETA_OK);
+  ck_assert_double_eq(v, 0);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, 0),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, 1.5),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, 100001),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_INDEX, -1),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_JOURNAL, 2), RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_INDEX, 3), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, 3), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_ERR_RANGE);
+  ck_assert(strstr(richeta_sweep_last_error(sw), "shard"));
+  ck_assert_int_eq(f.calls, 0);
+  /* a shard with nothing to do (9 shards, 2 x 4 cells): an empty, valid result */
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_COUNT, 9), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_SHARD_INDEX, 8), RICHETA_OK);
+  ck_assert_int_eq(
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_JOURNAL, RICHETA_SWEEP_JOURNAL_DELETE),
+      RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  ck_assert_int_eq(f.calls, 0);
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM plans WHERE shard_index = 8"), 1);
+  sqlite3 *h = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *q = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  ck_assert_str_eq((const char *)sqlite3_column_text(q, 0), "delete");
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+static int stop_after_seven(void *user, double g, double e, int64_t seed, int status, double loss,
+                            int cached, int64_t finished) {
+  (void)user, (void)g, (void)e, (void)seed, (void)status, (void)loss, (void)cached;
+  return finished >= 7;
+}
+
+/* The unit states of the only plan of db. */
+static rlz_plan_status *read_plan(const char *db, rlz_store_progress *p) {
+  rlz_alloc a;
+  rlz_alloc_resolve(&a, NULL);
+  rlz_err e = {{0}};
+  rlz_store *s = NULL;
+  ck_assert_int_eq(rlz_store_open(&s, db, 1, &a, &e), RICHETA_OK);
+  ck_assert_msg(rlz_store_progress_read(s, &a, p, &e) == RICHETA_OK, "%s", e.msg);
+  rlz_store_close(s);
+  ck_assert_int_eq(p->nplans, 1);
+  return &p->plans[0];
+}
+
+START_TEST(progress_tells_done_started_and_missing_units) {
+  char db[512];
+  tmp_db(db, sizeof db, "progress");
+  fake f = {.fail_gamma = -1};
+  richeta_sweep *sw = fake_sweep(&f, "0.01,1,100", "1e-6:1e3:2", RICHETA_SWEEP_ADAPTIVE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_WORKERS, 1), RICHETA_OK);
+  richeta_sweep_callbacks cb = {sizeof cb, stop_after_seven, NULL};
+  ck_assert_int_eq(richeta_sweep_run(sw, db, &cb), RICHETA_ERR_ABORTED);
+  /* every stored run was marked started, by this process */
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM runs r WHERE NOT EXISTS (SELECT 1 FROM"
+                                  " run_starts s WHERE s.gamma = r.gamma AND s.eta0 = r.eta0 AND"
+                                  " s.seed = r.seed)"),
+                   0);
+  char sql[128];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM run_starts WHERE pid = %ld AND rank IS NULL",
+           (long)getpid());
+  ck_assert_int_eq(count_rows(db, sql), count_rows(db, "SELECT count(*) FROM run_starts"));
+  rlz_store_progress p;
+  rlz_alloc a;
+  rlz_alloc_resolve(&a, NULL);
+  rlz_plan_status *ps = read_plan(db, &p);
+  ck_assert_int_eq(ps->nunits, 3);
+  ck_assert_int_eq(ps->nseeds, 2);
+  int64_t runs = 0;
+  for (int64_t i = 0; i < 3; i++) {
+    ck_assert_int_ne(ps->units[i].state, RLZ_UNIT_DONE); /* 7 runs cannot end a column */
+    ck_assert(isfinite(ps->units[i].eta0));
+    runs += ps->units[i].runs;
+  }
+  ck_assert_int_eq(runs, count_rows(db, "SELECT count(*) FROM runs"));
+  rlz_store_progress_free(&a, &p);
+  /* a run marked started and never stored: its column was started */
+  sqlite3 *h = NULL;
+  ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(h,
+                                "INSERT OR REPLACE INTO run_starts(config_hash, gamma, eta0, seed,"
+                                " host, pid, rank, started_at) SELECT config_hash, 100, 1000, 1,"
+                                " 'elsewhere', 4242, 3, 5 FROM sweeps",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(h);
+  ps = read_plan(db, &p);
+  const rlz_unit_status *u = &ps->units[2];
+  ck_assert_double_eq(u->gamma, 100);
+  if (u->runs == 0) { /* the column's top cell not stored: seen as started */
+    ck_assert_int_eq(u->state, RLZ_UNIT_STARTED);
+    ck_assert_str_eq(u->owner.host, "elsewhere");
+    ck_assert_int_eq(u->owner.pid, 4242);
+    ck_assert_int_eq(u->owner.rank, 3);
+  }
+  rlz_store_progress_free(&a, &p);
+  /* finish: every column done, one plan whatever the number of calls */
+  cb.on_run = NULL;
+  ck_assert_int_eq(richeta_sweep_run(sw, db, &cb), RICHETA_OK);
+  ps = read_plan(db, &p);
+  for (int64_t i = 0; i < 3; i++) {
+    ck_assert_int_eq(ps->units[i].state, RLZ_UNIT_DONE);
+    ck_assert(isnan(ps->units[i].eta0));
+  }
+  ck_assert_int_eq(ps->shard_count, 1);
+  ck_assert_int_eq(ps->shard_seen[0], 1);
+  rlz_store_progress_free(&a, &p);
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM plans"), 1);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
+START_TEST(plan_lists_round_trip_and_reject_malformed_text) {
+  rlz_alloc a;
+  rlz_alloc_resolve(&a, NULL);
+  double v[4] = {1e-300, 0.1, 1.0 / 3.0, 3.1622776601683795e4};
+  char *t = rlz_format_doubles(&a, v, 4);
+  int64_t n = 0;
+  double *w = rlz_parse_doubles(&a, t, &n);
+  ck_assert_int_eq(n, 4);
+  for (int i = 0; i < 4; i++)
+    ck_assert(w[i] == v[i]); /* exact */
+  rlz_free(&a, t);
+  rlz_free(&a, w);
+  int64_t s[3] = {0, 7, 123456789012LL};
+  t = rlz_format_ints(&a, s, 3);
+  ck_assert_str_eq(t, "0,7,123456789012");
+  int64_t *u = rlz_parse_ints(&a, t, &n);
+  ck_assert_int_eq(n, 3);
+  ck_assert_int_eq(u[2], s[2]);
+  rlz_free(&a, t);
+  rlz_free(&a, u);
+  const char *bad[] = {"", "1,", ",1", "1,,2", "x", "1;2", "1 2"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    ck_assert_msg(rlz_parse_doubles(&a, bad[i], &n) == NULL, "'%s'", bad[i]);
+  ck_assert_ptr_null(rlz_parse_ints(&a, "1.5", &n));
+  /* units and shards */
+  ck_assert_int_eq(rlz_plan_units(RICHETA_SWEEP_ADAPTIVE, 5, 7), 5);
+  ck_assert_int_eq(rlz_plan_units(RICHETA_SWEEP_DENSE, 5, 7), 35);
+  ck_assert_int_eq(rlz_unit_shard(RICHETA_SWEEP_ADAPTIVE, 7, 4, 3), 1);
+  ck_assert_int_eq(rlz_unit_shard(RICHETA_SWEEP_DENSE, 7, 2 * 7 + 3, 4), 1); /* (2 + 3) mod 4 */
+}
+END_TEST
+
 Suite *sweep_suite(void) {
   Suite *s = suite_create("sweep");
   TCase *tc = tcase_create("grid_fit");
@@ -791,6 +1101,11 @@ Suite *sweep_suite(void) {
   tcase_add_test(ts, callback_stop_keeps_finished_runs_and_reports_aborted);
   tcase_add_test(ts, open_reads_back_a_stored_sweep_and_rejects_other_files);
   tcase_add_test(ts, progress_test_marks_runs_that_do_not_learn_as_stalled);
+  tcase_add_test(ts, shards_partition_the_sweep_and_merge_into_its_table);
+  tcase_add_test(ts, merge_refuses_conflicts_and_leaves_the_output_as_it_was);
+  tcase_add_test(ts, shard_and_journal_options_are_checked);
+  tcase_add_test(ts, progress_tells_done_started_and_missing_units);
+  tcase_add_test(ts, plan_lists_round_trip_and_reject_malformed_text);
   suite_add_tcase(s, ts);
   TCase *tr = tcase_create("real");
   tcase_set_timeout(tr, 240);
