@@ -5,9 +5,11 @@ RICHETA_DEBS="meson ninja-build pkg-config gcc g++ libc6-dev binutils libopenbla
 check zlib1g-dev libsqlite3-dev doxygen gnuplot-nox python3 python3-numpy python3-matplotlib cppcheck \
 dataset-fashion-mnist"
 # Test-only extras: the reliability gates (valgrind, clang with its sanitizer
-# runtimes), the ABI check (libabigail), the PyTorch cross-check and the
-# Python API reference (Sphinx).
-RICHETA_TEST_DEBS="valgrind abigail-tools clang libclang-rt-14-dev python3-torch python3-sphinx"
+# runtimes), the ABI check (libabigail), the PyTorch cross-check, the
+# Python API reference (Sphinx), and Open MPI (installed before the build,
+# so that richeta-mpi is built and tested).
+RICHETA_TEST_DEBS="valgrind abigail-tools clang libclang-rt-14-dev python3-torch python3-sphinx \
+libopenmpi-dev openmpi-bin"
 
 # richeta_install_deps [test]: with "test", also the test-only extras.
 richeta_install_deps() {
