@@ -124,6 +124,22 @@ static bool has_table(sqlite3 *db, const char *name) {
   return found;
 }
 
+/* Room for one more element after cnt of *cap in v: v itself, or a larger
+ * copy (v freed); NULL when out of memory (v left as it was). */
+static void *grow(const rlz_alloc *a, void *v, int64_t cnt, int64_t *cap, size_t elem) {
+  if (cnt < *cap)
+    return v;
+  int64_t ncap = *cap ? 2 * *cap : 16;
+  void *nv = rlz_calloc(a, (size_t)ncap, elem);
+  if (!nv)
+    return NULL;
+  if (v)
+    memcpy(nv, v, (size_t)cnt * elem);
+  rlz_free(a, v);
+  *cap = ncap;
+  return nv;
+}
+
 /* Every run start of a hash, sorted. */
 static richeta_status load_starts(sqlite3 *db, const char *hash, const rlz_alloc *a,
                                   start_rec **out, int64_t *n, rlz_err *e) {
@@ -142,20 +158,13 @@ static richeta_status load_starts(sqlite3 *db, const char *hash, const rlz_alloc
   start_rec *v = NULL;
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    if (cnt == cap) {
-      int64_t ncap = cap ? 2 * cap : 64;
-      start_rec *nv = rlz_calloc(a, (size_t)ncap, sizeof *nv);
-      if (!nv) {
-        rlz_free(a, v);
-        sqlite3_finalize(q);
-        return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
-      }
-      if (v)
-        memcpy(nv, v, (size_t)cnt * sizeof *v);
+    start_rec *nv = grow(a, v, cnt, &cap, sizeof *v);
+    if (!nv) {
       rlz_free(a, v);
-      v = nv;
-      cap = ncap;
+      sqlite3_finalize(q);
+      return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
     }
+    v = nv;
     start_rec *r = &v[cnt++];
     r->key.gamma = sqlite3_column_double(q, 0);
     r->key.eta0 = sqlite3_column_double(q, 1);
@@ -351,19 +360,12 @@ static richeta_status read_bare(sqlite3 *db, bool plans, const rlz_alloc *a,
   int rc;
   int64_t cap = 0;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    if (out->nbare == cap) {
-      int64_t ncap = cap ? 2 * cap : 8;
-      rlz_bare_sweep *nv = rlz_calloc(a, (size_t)ncap, sizeof *nv);
-      if (!nv) {
-        sqlite3_finalize(q);
-        return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
-      }
-      if (out->bare)
-        memcpy(nv, out->bare, (size_t)out->nbare * sizeof *nv);
-      rlz_free(a, out->bare);
-      out->bare = nv;
-      cap = ncap;
+    rlz_bare_sweep *nv = grow(a, out->bare, out->nbare, &cap, sizeof *out->bare);
+    if (!nv) {
+      sqlite3_finalize(q);
+      return rlz_fail(e, RICHETA_ERR_NOMEM, "results store: out of memory");
     }
+    out->bare = nv;
     rlz_bare_sweep *b = &out->bare[out->nbare++];
     snprintf(b->hash, sizeof b->hash, "%s", (const char *)sqlite3_column_text(q, 0));
     b->runs = sqlite3_column_int64(q, 1);
