@@ -47,10 +47,15 @@ static const rlz_run *unit_cache(const coord *c, int64_t u, int64_t *n) {
   rlz_unit_cells(sw->mode, ne, u, &gi, &ei);
   double g = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].v[gi];
   double e = ei >= 0 ? sw->grid[RICHETA_SWEEP_AXIS_ETA0].v[ei] : 0;
-  int64_t lo = 0;
-  while (lo < c->ncache &&
-         (c->cache[lo].gamma < g || (ei >= 0 && c->cache[lo].gamma == g && c->cache[lo].eta0 < e)))
-    lo++;
+  int64_t lo = 0, end = c->ncache; /* binary search: first run at or after (g, e) */
+  while (lo < end) {
+    int64_t mid = lo + (end - lo) / 2;
+    const rlz_run *r = &c->cache[mid];
+    if (r->gamma < g || (ei >= 0 && r->gamma == g && r->eta0 < e))
+      lo = mid + 1;
+    else
+      end = mid;
+  }
   int64_t hi = lo;
   while (hi < c->ncache && c->cache[hi].gamma == g && (ei < 0 || c->cache[hi].eta0 == e))
     hi++;
@@ -204,17 +209,17 @@ int rlz_mpi_coordinate(richeta_sweep *sw, const char *db, int ranks, int json, m
   if (open_store(&c, db) == 0)
     st->runs_cached = c.ncache;
   int active = ranks - 1;
-  long nap = 50; /* us, doubled while nothing comes, up to 2 ms */
+  long nap = 20; /* us, doubled while nothing comes, up to 0.5 ms */
   while (active > 0) {
     int flag = 0;
     MPI_Status ms;
     MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &ms);
     if (!flag) {
       sleep_us(nap);
-      nap = nap < 2000 ? 2 * nap : 2000;
+      nap = nap < 500 ? 2 * nap : 500;
       continue;
     }
-    nap = 50;
+    nap = 20;
     double h0 = rlz_now();
     if (handle(&c, &ms))
       active--;

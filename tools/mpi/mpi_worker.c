@@ -5,9 +5,36 @@
 #include "mpi_wire.h"
 
 #include <mpi.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Results in flight to rank 0: sent without waiting for rank 0 to take
+ * them (a large message waits for the receiver), released once delivered. */
+typedef struct pending {
+  MPI_Request req;
+  void *buf;
+  struct pending *next;
+} pending;
+
+static void release(pending **list, bool wait) {
+  for (pending **p = list; *p;) {
+    int done = 0;
+    if (wait)
+      MPI_Wait(&(*p)->req, MPI_STATUS_IGNORE), done = 1;
+    else
+      MPI_Test(&(*p)->req, &done, MPI_STATUS_IGNORE);
+    if (!done) {
+      p = &(*p)->next;
+      continue;
+    }
+    pending *d = *p;
+    *p = d->next;
+    free(d->buf);
+    free(d);
+  }
+}
 
 static void send_started(void *ctx, double gamma, double eta0, int64_t seed) {
   (void)ctx;
@@ -15,21 +42,29 @@ static void send_started(void *ctx, double gamma, double eta0, int64_t seed) {
   MPI_Send(&w, (int)sizeof w, MPI_BYTE, 0, TAG_START, MPI_COMM_WORLD);
 }
 
-/* The run is rank 0's to store; the send returns once the buffer is
- * reusable (a run lost in flight when the job dies is redone on rerun). */
+/* The run is rank 0's to store (a run lost in flight when the job dies is
+ * redone on rerun). MPI delivers the messages of one sender in the order
+ * they were posted, so rank 0 still sees START, RESULT, DONE in order. */
 static richeta_status send_result(void *ctx, const char *run_config, const rlz_run_out *o,
                                   rlz_err *e) {
-  (void)ctx;
+  pending **list = ctx;
+  release(list, false);
   size_t size = 0;
-  void *buf = wire_result_pack(run_config, o, &size);
-  if (!buf)
+  pending *p = calloc(1, sizeof *p);
+  void *buf = p ? wire_result_pack(run_config, o, &size) : NULL;
+  if (!buf) {
+    free(p);
     return rlz_fail(e, RICHETA_ERR_NOMEM, "worker: out of memory");
+  }
   if (size > (size_t)INT32_MAX) {
     free(buf);
+    free(p);
     return rlz_fail(e, RICHETA_ERR_RANGE, "worker: a run's curve is too long to send");
   }
-  MPI_Send(buf, (int)size, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
-  free(buf);
+  p->buf = buf;
+  MPI_Isend(buf, (int)size, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD, &p->req);
+  p->next = *list;
+  *list = p;
   return RICHETA_OK;
 }
 
@@ -47,9 +82,11 @@ static richeta_status run_unit(richeta_sweep *sw, const char *buf, int size, wir
       return rlz_fail(&sw->err, RICHETA_ERR_NOMEM, "worker: out of memory");
     memcpy(cache, buf + sizeof h, (size_t)h.ncache * sizeof *cache);
   }
-  rlz_sink sink = {send_started, send_result, NULL};
+  pending *inflight = NULL;
+  rlz_sink sink = {send_started, send_result, &inflight};
   rlz_exec x = {cache, h.ncache, &sink, NULL, h.unit};
   richeta_status st = rlz_sweep_exec(sw, &x);
+  release(&inflight, true);
   free(cache);
   return st;
 }
