@@ -142,6 +142,16 @@ def main():
         con.close()
         before = count(j("all.db"))
         r = run([cli, "merge", j("all.db"), j("evil.db")])
+        t.check(r.returncode == 1 and "checksum" in r.stderr and count(j("all.db")) == before,
+                "a run changed behind its checksum: the damaged input is refused", r.stderr)
+        # the same change in a run without a checksum (as a 1.0 store has):
+        # valid, and in conflict with the other stores
+        con = sqlite3.connect(j("evil.db"))
+        con.execute("DELETE FROM run_checksums WHERE run_id = (SELECT id FROM runs WHERE"
+                    " gamma = ? AND eta0 = ? AND seed = ?)", (g, e, s))
+        con.commit()
+        con.close()
+        r = run([cli, "merge", j("all.db"), j("evil.db")])
         msg = r.stderr
         t.check(r.returncode == 1 and len(msg.splitlines()) == 1 and "all.db" in msg
                 and "evil.db" in msg and "final_loss" in msg and f"seed {s}" in msg,
@@ -155,9 +165,10 @@ def main():
         con = sqlite3.connect(j("evil.db"))  # a curve point differs, the row does not
         con.execute("UPDATE runs SET final_loss = final_loss / 1.5 WHERE gamma = ? AND eta0 = ?"
                     " AND seed = ?", (g, e, s))
-        con.execute("UPDATE curves SET loss = loss * 2 WHERE run_id = (SELECT max(run_id) FROM"
-                    " curves) AND step = (SELECT max(step) FROM curves WHERE run_id ="
-                    " (SELECT max(run_id) FROM curves))")
+        last = con.execute("SELECT max(run_id) FROM curves").fetchone()[0]
+        con.execute("UPDATE curves SET loss = loss * 2 WHERE run_id = ? AND step ="
+                    " (SELECT max(step) FROM curves WHERE run_id = ?)", (last, last))
+        con.execute("DELETE FROM run_checksums WHERE run_id = ?", (last,))
         con.commit()
         con.close()
         r = run([cli, "merge", j("all.db"), j("evil.db")])
@@ -179,24 +190,30 @@ def main():
         slow = ["--D", "8", "--N", "32", "--L", "3", "--B", "16", "--T", "400", "--eval_n", "32",
                 "--act", "identity", "--gamma-grid", "1e-3:1e3:1", "--eta-grid", "1e-8:1e4:4",
                 "--workers", "1", "--no-report"]
-        # a kill between two runs leaves nothing started: try again (rarely needed)
-        for attempt in range(3):
-            p = subprocess.Popen([cli, "sweep", "--db", j("k.db"), *slow],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 60
-            want = count(j("k.db")) + 20
-            while count(j("k.db")) < want and p.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)
-            p.send_signal(signal.SIGKILL)
-            p.wait()
-            rc, plans, units = status_json(cli, j("k.db"))
-            states = sorted({u["state"] for u in units})
-            if plans and plans[0]["interrupted"] >= 1:
-                break
-        t.check(p.returncode == -signal.SIGKILL and plans and not plans[0]["complete"]
-                and plans[0]["interrupted"] >= 1 and "running" not in states
-                and all(u["pid"] == p.pid for u in units if u["state"] == "interrupted"),
-                f"status after kill -9 names the interrupted column ({states})", units)
+        # freeze the sweep (SIGSTOP) and kill it only while a run it marked
+        # started is not stored: killed inside a run, whatever the timing
+        unstored = ("SELECT count(*) FROM run_starts s WHERE NOT EXISTS (SELECT 1 FROM runs r"
+                    " WHERE r.config_hash = s.config_hash AND r.gamma = s.gamma"
+                    " AND r.eta0 = s.eta0 AND r.seed = s.seed)")
+        p = subprocess.Popen([cli, "sweep", "--db", j("k.db"), *slow],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline, killed = time.monotonic() + 60, False
+        while p.poll() is None and time.monotonic() < deadline and not killed:
+            time.sleep(0.01)
+            if count(j("k.db")) < 20:
+                continue
+            p.send_signal(signal.SIGSTOP)
+            time.sleep(0.05)
+            if count(j("k.db"), unstored) > 0:
+                p.send_signal(signal.SIGKILL)
+                killed = True
+            else:
+                p.send_signal(signal.SIGCONT)
+        if not killed:
+            p.kill()
+        p.wait()
+        rc, plans, units = status_json(cli, j("k.db"))
+        states = sorted({u["state"] for u in units})
         r = run([cli, "sweep", "--db", j("k.db"), *slow])
         rc, plans, units = status_json(cli, j("k.db"))
         t.check(r.returncode == 0 and plans and plans[0]["complete"] and not units,

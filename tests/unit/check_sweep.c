@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sweep/store_check.h"
 #include "sweep/sweep_internal.h"
 
 Suite *sweep_suite(void);
@@ -870,20 +871,33 @@ START_TEST(merge_refuses_conflicts_and_leaves_the_output_as_it_was) {
     richeta_sweep_free(sw);
   }
   int64_t n = count_rows(a, "SELECT count(*) FROM runs");
+  /* b: one run with other results, sealed with its checksum (as a store
+   * computed elsewhere, with other BLAS kernels say, would be) */
   sqlite3 *h = NULL;
   ck_assert_int_eq(sqlite3_open(b, &h), SQLITE_OK);
   ck_assert_int_eq(sqlite3_exec(h,
-                                "UPDATE runs SET steps = steps + 1 WHERE id ="
+                                "UPDATE runs SET message = 'computed elsewhere' WHERE id ="
                                 " (SELECT max(id) FROM runs)",
                                 NULL, NULL, NULL),
                    SQLITE_OK);
-  sqlite3_close(h);
   const char *both[2] = {a, b};
   int64_t added = -1, same = -1;
+  /* not resealed yet: a damaged input, refused before anything is merged */
   ck_assert_int_eq(richeta_sweep_merge(out, both, 2, RICHETA_SWEEP_JOURNAL_WAL, &added, &same),
-                   RICHETA_ERR_MISMATCH);
+                   RICHETA_ERR_CHECKSUM);
+  ck_assert_int_eq(count_rows(out, "SELECT count(*) FROM runs"), 0);
+  rlz_err e = {{0}};
+  sqlite3_stmt *q = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT max(id) FROM runs", -1, &q, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  int64_t id = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  ck_assert_int_eq(rlz_store_seal_run(h, id, &e), RICHETA_OK);
+  sqlite3_close(h);
+  richeta_status mst = richeta_sweep_merge(out, both, 2, RICHETA_SWEEP_JOURNAL_WAL, &added, &same);
+  ck_assert_msg(mst == RICHETA_ERR_MISMATCH, "%d: %s", mst, richeta_last_error());
   const char *msg = richeta_last_error();
-  ck_assert_msg(strstr(msg, a) && strstr(msg, b) && strstr(msg, "steps") && strstr(msg, "seed"),
+  ck_assert_msg(strstr(msg, a) && strstr(msg, b) && strstr(msg, "message") && strstr(msg, "seed"),
                 "%s", msg);
   ck_assert_int_eq(added, 0);
   ck_assert_int_eq(count_rows(out, "SELECT count(*) FROM runs"), 0);
@@ -891,6 +905,7 @@ START_TEST(merge_refuses_conflicts_and_leaves_the_output_as_it_was) {
   ck_assert_int_eq(richeta_sweep_merge(out, both, 1, RICHETA_SWEEP_JOURNAL_DELETE, &added, &same),
                    RICHETA_OK);
   ck_assert_int_eq(added, n);
+  ck_assert_int_eq(count_rows(out, "SELECT count(*) FROM run_checksums"), n); /* sealed */
   ck_assert_int_eq(richeta_sweep_merge(out, both + 1, 1, RICHETA_SWEEP_JOURNAL_WAL, NULL, NULL),
                    RICHETA_ERR_MISMATCH);
   ck_assert_msg(strstr(richeta_last_error(), out), "%s", richeta_last_error());
