@@ -8,7 +8,10 @@ plain SGD at eta0 * N) on a fixed batch.
     perf_cnn_torch.py N C H W B THREADS REPS STEPS FORMAT
 
 FORMAT is nchw or channels_last. Prints one key=value line like perf_cnn:
-the median over REPS repetitions of STEPS steps, wall and CPU time."""
+the median over REPS repetitions of STEPS steps, wall and CPU time. Run it
+with OPENBLAS_NUM_THREADS and OMP_NUM_THREADS set to THREADS (run_cnn.sh
+does): torch's linear layers use OpenBLAS, whose own pool ignores
+torch.set_num_threads."""
 import math
 import resource
 import statistics

@@ -33,7 +33,10 @@ for B in 128 16; do
     "$build/bench/perf_cnn" pair 64 3 32 32 "$B" "$t" "$reps" "$steps" >>"$raw"
     "$build/bench/perf_cnn" train 64 3 32 32 "$B" "$t" 2 "$steps" >>"$raw"
     for f in nchw channels_last; do
-      "$py" "$src/bench/perf_cnn_torch.py" 64 3 32 32 "$B" "$t" "$reps" "$steps" "$f" >>"$raw"
+      # torch's linear layers go to OpenBLAS, its convolutions to oneDNN
+      # (OpenMP): both get the thread count, as libricheta's BLAS does
+      OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t \
+        "$py" "$src/bench/perf_cnn_torch.py" 64 3 32 32 "$B" "$t" "$reps" "$steps" "$f" >>"$raw"
     done
   done
 done
