@@ -7,9 +7,10 @@ dataset-fashion-mnist"
 # Test-only extras: the reliability gates (valgrind, clang with its sanitizer
 # runtimes), the ABI check (libabigail), the PyTorch cross-check, the
 # Python API reference (Sphinx), and Open MPI (installed before the build,
-# so that richeta-mpi is built and tested).
+# so that richeta-mpi is built and tested), pip and venv (the install test
+# of the Python package).
 RICHETA_TEST_DEBS="valgrind abigail-tools clang libclang-rt-14-dev python3-torch python3-sphinx \
-libopenmpi-dev openmpi-bin"
+libopenmpi-dev openmpi-bin python3-pip python3-venv"
 
 # richeta_install_deps [test]: with "test", also the test-only extras.
 richeta_install_deps() {
