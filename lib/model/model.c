@@ -642,10 +642,11 @@ bool rlz_model_grad_finite(richeta_model *m) {
     }
     return isfinite(gsum);
   }
-  /* the dense layers are proven; the convolutions' parameters are read */
+  /* the dense layers are proven; the other layers' (convolutions', batch
+   * normalizations') parameters are read */
   for (int i = 0; i < m->graph.n; i++) {
     const rlz_node *nd = &m->graph.nodes[i];
-    if (nd->op != RLZ_OP_CONV2D)
+    if (nd->layer < 0 || nd->op == RLZ_OP_DENSE)
       continue;
     int64_t n = nd->rows * nd->cols + (nd->boff >= 0 ? nd->rows : 0);
     bool ok = m->dtype == RICHETA_DTYPE_F32

@@ -37,6 +37,7 @@ static rlz_node *append(rlz_graph *g, int in, rlz_op op) {
   *nd = g->nodes[in];
   nd->op = op;
   nd->in = in;
+  nd->in2 = -1;
   nd->layer = -1;
   nd->role = RLZ_ROLE_NONE;
   nd->boff = -1;
@@ -47,6 +48,7 @@ static rlz_node *append(rlz_graph *g, int in, rlz_op op) {
   nd->act = RICHETA_ACTIVATION_IDENTITY;
   nd->k = nd->stride = 1;
   nd->pad = 0;
+  nd->soff = 0;
   return nd;
 }
 
@@ -149,6 +151,48 @@ int rlz_graph_flatten(rlz_graph *g, int in) {
   return g->n++;
 }
 
+int rlz_graph_batchnorm(rlz_graph *g, int in) {
+  rlz_node *nd = append(g, in, RLZ_OP_BATCHNORM);
+  if (!nd || g->nstate > INT64_MAX / 2 - nd->c)
+    return -1;
+  nd->rows = nd->c;
+  nd->cols = 1;
+  if (!place_params(g, nd, 1)) /* beta is always there: BatchNorm2d(affine=True) */
+    return -1;
+  nd->role = RLZ_ROLE_NONE; /* no multipliers: gamma and beta act as they are */
+  nd->soff = g->nstate;
+  g->nstate += 2 * nd->c;
+  return g->n++;
+}
+
+int rlz_graph_add(rlz_graph *g, int a, int b) {
+  if (b < 0 || b >= g->n || a == b)
+    return -1;
+  rlz_node *nd = append(g, a, RLZ_OP_ADD);
+  if (!nd)
+    return -1;
+  const rlz_node *o = &g->nodes[b];
+  if (o->c != nd->c || o->h != nd->h || o->w != nd->w || o->layout != nd->layout)
+    return -1;
+  nd->in2 = b;
+  return g->n++;
+}
+
+void rlz_graph_init_state(const rlz_graph *g, richeta_dtype dt, void *state) {
+  for (int i = 0; i < g->n; i++) {
+    const rlz_node *nd = &g->nodes[i];
+    if (nd->op != RLZ_OP_BATCHNORM)
+      continue;
+    for (int64_t c = 0; c < 2 * nd->c; c++) { /* mean 0, then variance 1 */
+      double v = c < nd->c ? 0.0 : 1.0;
+      if (dt == RICHETA_DTYPE_F64)
+        ((double *)state)[nd->soff + c] = v;
+      else
+        ((float *)state)[nd->soff + c] = (float)v;
+    }
+  }
+}
+
 richeta_status rlz_graph_end(rlz_graph *g, rlz_err *e, double width_mult) {
   if (g->n < 2)
     return rlz_fail(e, RICHETA_ERR_INTERNAL, "model: the network has no layer");
@@ -173,7 +217,7 @@ int rlz_graph_layer_node(const rlz_graph *g, int64_t l) {
 }
 
 static bool node_equal(const rlz_node *x, const rlz_node *y) {
-  return x->op == y->op && x->in == y->in && x->c == y->c && x->h == y->h && x->w == y->w &&
+  return x->op == y->op && x->in == y->in && x->in2 == y->in2 && x->soff == y->soff && x->c == y->c && x->h == y->h && x->w == y->w &&
          x->layout == y->layout && x->act == y->act && x->layer == y->layer && x->rows == y->rows &&
          x->cols == y->cols && x->woff == y->woff && x->boff == y->boff && x->wmul == y->wmul &&
          x->bmul == y->bmul && x->k == y->k && x->stride == y->stride && x->pad == y->pad;

@@ -32,6 +32,8 @@ static size_t plan_add(plan *p, int64_t count, size_t elem) {
 /* A fused activation keeps its pre-activation apart when it needs it for
  * its derivative (gelu), or when asked to (diagnostics). */
 static bool needs_pre(const rlz_node *nd, unsigned flags) {
+  if (nd->op == RLZ_OP_BATCHNORM) /* its normalized input, for the backward pass */
+    return true;
   return (nd->op == RLZ_OP_DENSE || nd->op == RLZ_OP_CONV2D) &&
          (nd->act == RICHETA_ACTIVATION_GELU ||
           ((flags & RLZ_NET_KEEP_PRE) && nd->act != RICHETA_ACTIVATION_IDENTITY));
@@ -49,34 +51,51 @@ static int64_t default_block(const rlz_node *nd, int64_t chunk, size_t elem) {
 }
 
 /* Delta slots for the backward pass, walking it: while node j's backward
- * runs, its output delta and its input's are live, and for a convolution
- * run with its pooling (fuse_pool) the pooling's output delta too; each
- * gets the lowest slot not in use. The output node's delta is the
- * caller's. */
-static void assign_slots(rlz_net *n) {
+ * runs, its output delta is live, so is every delta that a later node
+ * started and whose own node is still to come (a residual block's input),
+ * and for a convolution run with its pooling (fuse_pool) the pooling's
+ * output delta too; each new delta gets the lowest slot not in use. The
+ * output node's delta is the caller's. False when more than RLZ_NET_SLOTS
+ * would be needed. */
+static bool assign_slots(rlz_net *n, bool *started) {
   const rlz_graph *g = n->g;
   n->slot[g->n - 1] = -1;
+  memset(started, 0, (size_t)g->n * sizeof(bool));
   for (int j = g->n - 1; j >= 1; j--) {
-    int in = g->nodes[j].in;
-    if (in < 1)
-      continue;
-    int busy[3] = {n->slot[j], -1, -1};
-    if (g->nodes[j].op == RLZ_OP_CONV2D && j + 1 < g->n && n->fuse_pool[j])
-      busy[1] = n->slot[j + 1];
-    int k = 0;
-    while (k == busy[0] || k == busy[1] || k == busy[2])
-      k++;
-    n->slot[in] = k;
+    const rlz_node *nd = &g->nodes[j];
+    bool busy[RLZ_NET_SLOTS] = {false};
+    if (n->slot[j] >= 0)
+      busy[n->slot[j]] = true;
+    if (nd->op == RLZ_OP_CONV2D && j + 1 < g->n && n->fuse_pool[j] && n->slot[j + 1] >= 0)
+      busy[n->slot[j + 1]] = true;
+    for (int k = 1; k < j; k++)
+      if (started[k])
+        busy[n->slot[k]] = true;
+    int ins[2] = {nd->in, nd->in2};
+    for (int q = 0; q < 2; q++) {
+      int in = ins[q];
+      if (in < 1 || started[in])
+        continue;
+      int s = 0;
+      while (s < RLZ_NET_SLOTS && busy[s])
+        s++;
+      if (s == RLZ_NET_SLOTS)
+        return false;
+      n->slot[in] = s;
+      busy[s] = started[in] = true;
+    }
   }
+  return true;
 }
+
 richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, int64_t chunk,
                            unsigned flags, const rlz_alloc *a, rlz_err *e) {
   *out = NULL;
   if (chunk < 1)
     return rlz_fail(e, RICHETA_ERR_RANGE, "network: %lld samples per run", (long long)chunk);
   for (int i = 1; i < g->n; i++)
-    if (g->nodes[i].in != i - 1)
-      return rlz_fail(e, RICHETA_ERR_INTERNAL, "network: node %d is not fed by node %d", i, i - 1);
+    if (g->nodes[i].in < 0 || g->nodes[i].in >= i || g->nodes[i].in2 >= i)
+      return rlz_fail(e, RICHETA_ERR_INTERNAL, "network: node %d is fed by a later node", i);
   rlz_net *n = rlz_calloc(a, 1, sizeof *n);
   if (!n)
     return rlz_fail(e, RICHETA_ERR_NOMEM, "network: out of memory");
@@ -97,28 +116,51 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   n->slot = rlz_calloc(a, nn, sizeof(int));
   n->rout = rlz_calloc(a, nn, sizeof(void *));
   n->rpre = rlz_calloc(a, nn, sizeof(void *));
+  n->dstarted = rlz_calloc(a, nn, sizeof(bool));
+  n->direct = rlz_calloc(a, nn, sizeof(bool));
+  int *readers = rlz_calloc(a, nn, sizeof(int));
   size_t *o_out = rlz_calloc(a, nn, sizeof(size_t)), *o_pre = rlz_calloc(a, nn, sizeof(size_t));
   size_t *o_rout = rlz_calloc(a, nn, sizeof(size_t)), *o_rpre = rlz_calloc(a, nn, sizeof(size_t));
   richeta_status st = RICHETA_OK;
   if (!n->out || !n->pre || !n->cur || !n->slot || !n->rout || !n->rpre || !n->block ||
-      !n->fuse_pool || !o_out || !o_pre || !o_rout || !o_rpre) {
+      !n->fuse_pool || !n->dstarted || !n->direct || !readers || !o_out || !o_pre || !o_rout ||
+      !o_rpre) {
     st = rlz_fail(e, RICHETA_ERR_NOMEM, "network: out of memory");
     goto done;
   }
   bool train = flags & (RLZ_NET_TRAIN | RLZ_NET_ROP), rop = flags & RLZ_NET_ROP;
+  bool shared = false; /* some node is read by two others */
+  for (int i = 1; i < g->n; i++) {
+    readers[g->nodes[i].in]++;
+    if (g->nodes[i].in2 >= 0)
+      readers[g->nodes[i].in2]++;
+  }
+  for (int i = 1; i < g->n; i++)
+    shared = shared || readers[i] > 1;
+  int64_t bnmax = 0;
   for (int i = 1; i < g->n; i++) {
     const rlz_node *nd = &g->nodes[i];
+    if (nd->op == RLZ_OP_BATCHNORM)
+      bnmax = nd->c > bnmax ? nd->c : bnmax;
     if (nd->op != RLZ_OP_CONV2D)
       continue;
-    n->block[i] = default_block(nd, chunk, n->elem);
+    /* a 1x1 convolution of an HWC node is a product on its pixels as they
+     * are: no im2col, no blocks */
+    n->direct[i] = nd->k == 1 && nd->pad == 0 && g->nodes[nd->in].layout == RLZ_LAYOUT_HWC;
+    n->block[i] = default_block(nd, chunk, n->elem); /* the R-operator's blocks */
     /* a convolution feeding only a pooling node runs with it (not in
      * R-operator nets, whose passes go node by node) */
-    n->fuse_pool[i] = !rop && i + 1 < g->n && g->nodes[i + 1].op == RLZ_OP_AVGPOOL &&
-                      g->nodes[i + 1].in == i;
+    n->fuse_pool[i] = !rop && !n->direct[i] && i + 1 < g->n &&
+                      g->nodes[i + 1].op == RLZ_OP_AVGPOOL && g->nodes[i + 1].in == i &&
+                      readers[i] == 1;
   }
-  assign_slots(n);
+  if (!assign_slots(n, n->dstarted)) {
+    st = rlz_fail(e, RICHETA_ERR_INTERNAL, "network: the backward pass needs more than %d deltas",
+                  RLZ_NET_SLOTS);
+    goto done;
+  }
   plan p = {0, true};
-  int64_t cs[3] = {0, 0, 0}, widest = g->in_size, colmax = 0, wmax = 0, rowsmax = chunk, hwcmax = 0,
+  int64_t cs[RLZ_NET_SLOTS] = {0}, dsmax = 0, widest = g->in_size, colmax = 0, wmax = 0, rowsmax = chunk, hwcmax = 0,
           fdmax = 0;
   for (int i = 1; i < g->n; i++) {
     const rlz_node *nd = &g->nodes[i];
@@ -148,7 +190,13 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     } else if (n->slot[i] >= 0) { /* deltas of the output come from the caller */
       cs[n->slot[i]] = cnt > cs[n->slot[i]] ? cnt : cs[n->slot[i]];
     }
-    if (nd->op == RLZ_OP_CONV2D) {
+    if (readers[i] > 1)
+      dsmax = cnt > dsmax ? cnt : dsmax;
+    if (n->direct[i]) { /* its bias gradient sums all the rows of a run at once */
+      int64_t rows = rlz_conv_rows(nd, chunk);
+      rowsmax = rows > rowsmax ? rows : rowsmax;
+    }
+    if (nd->op == RLZ_OP_CONV2D && (!n->direct[i] || rop)) {
       hwcmax = g->nodes[nd->in].size > hwcmax ? g->nodes[nd->in].size : hwcmax;
       int64_t rows = rlz_conv_rows(nd, n->block[i]), cc, wc;
       if (!rlz_mul_i64(rows, nd->cols, &cc) || !rlz_mul_i64(nd->rows, nd->cols, &wc)) {
@@ -160,11 +208,13 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
       rowsmax = rows > rowsmax ? rows : rowsmax;
     }
   }
-  size_t o_d[3] = {0, 0, 0}, o_rd[3] = {0, 0, 0}, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0,
+  size_t o_d[RLZ_NET_SLOTS] = {0}, o_rd[RLZ_NET_SLOTS] = {0}, o_ds = 0, o_rds = 0, o_bn = 0,
+         o_bnacc = 0, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0,
          o_vp = 0, o_ones = 0, o_tmp = 0, o_hwc = 0, o_fd = 0;
   if (train) {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < RLZ_NET_SLOTS; k++)
       o_d[k] = plan_add(&p, cs[k], n->elem);
+    o_ds = plan_add(&p, shared ? dsmax : 0, n->elem);
     o_dwp = plan_add(&p, wmax, n->elem);
     o_fd = plan_add(&p, fdmax, n->elem);
   }
@@ -172,10 +222,13 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   o_wp = plan_add(&p, wmax, n->elem);
   o_ones = plan_add(&p, rowsmax, n->elem);
   o_hwc = plan_add(&p, hwcmax, n->elem);
+  o_bn = plan_add(&p, g->nstate, sizeof(double));
+  o_bnacc = plan_add(&p, 2 * bnmax, sizeof(double));
   if (rop) {
     int64_t tw;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < RLZ_NET_SLOTS; k++)
       o_rd[k] = plan_add(&p, cs[k], n->elem);
+    o_rds = plan_add(&p, shared ? dsmax : 0, n->elem);
     o_rcol = plan_add(&p, colmax, n->elem);
     o_vp = plan_add(&p, wmax, n->elem);
     o_tmp = rlz_mul_i64(chunk, widest, &tw) ? plan_add(&p, tw, n->elem) : plan_add(&p, -1, 1);
@@ -201,9 +254,13 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
       n->rpre[i] = g->nodes[i].layer >= 0 ? base + o_rpre[i] : NULL;
     }
   }
+  n->bnstat = (double *)(void *)(base + o_bn);
+  n->bnacc = (double *)(void *)(base + o_bnacc);
+  n->bn_mode = RLZ_BN_TRAIN;
   if (train) {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < RLZ_NET_SLOTS; k++)
       n->delta[k] = base + o_d[k];
+    n->dscratch = base + o_ds;
     n->dwperm = base + o_dwp;
     n->fdelta = base + o_fd;
   }
@@ -218,13 +275,15 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
       ((double *)n->ones)[i] = 1.0;
   }
   if (rop) {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < RLZ_NET_SLOTS; k++)
       n->rdelta[k] = base + o_rd[k];
+    n->rdscratch = base + o_rds;
     n->rcol = base + o_rcol;
     n->vperm = base + o_vp;
     n->tmp = base + o_tmp;
   }
 done:
+  rlz_free(a, readers);
   rlz_free(a, o_out);
   rlz_free(a, o_pre);
   rlz_free(a, o_rout);
@@ -250,7 +309,14 @@ void rlz_net_free(rlz_net *n) {
   rlz_free(&a, n->rpre);
   rlz_free(&a, n->block);
   rlz_free(&a, n->fuse_pool);
+  rlz_free(&a, n->dstarted);
+  rlz_free(&a, n->direct);
   rlz_free(&a, n);
+}
+
+void rlz_net_set_bn(rlz_net *n, rlz_bn_mode mode, void *state) {
+  n->bn_mode = mode;
+  n->bn_state = state;
 }
 
 size_t rlz_net_workspace_bytes(const rlz_net *n) { return n->ws_bytes; }

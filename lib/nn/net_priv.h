@@ -7,6 +7,10 @@
 
 #include <string.h> /* also defines __GLIBC__ on glibc, tested by simd.h */
 
+/* Most delta slots a backward pass may need at once (a chain needs 3, a
+ * residual network 4). */
+#define RLZ_NET_SLOTS 8
+
 struct rlz_net {
   const rlz_graph *g;
   rlz_alloc alloc;
@@ -24,7 +28,19 @@ struct rlz_net {
    * the fused activation needs it, gelu), the output of the current run */
   void **out, **pre;
   const void **cur;
-  void *delta[3]; /* backward slots: node i's output delta is in slot[i] */
+  void *delta[RLZ_NET_SLOTS]; /* backward slots: node i's output delta is in slot[i] */
+  /* A node read by two others (a residual block's input) gets its delta
+   * from both: the second one computes into dscratch and adds. dstarted
+   * tells, during a backward pass, whose delta holds a first part. */
+  bool *dstarted;
+  void *dscratch, *rdscratch;
+  bool *direct; /* per node: a 1x1 convolution run on its HWC input as it is (no im2col) */
+  /* batch normalization: mode, running statistics (rlz_net_set_bn), and the
+   * last forward's mean and 1/sqrt(var + eps) per channel (double, at each
+   * node's soff: mean, then inverse std), with an accumulator per channel */
+  rlz_bn_mode bn_mode;
+  void *bn_state;
+  double *bnstat, *bnacc;
   void *fdelta;   /* one block's delta of a convolution run with its pooling */
   int *slot;
   void *col;           /* the largest im2col block */
@@ -36,7 +52,7 @@ struct rlz_net {
   void *hwc;           /* one CHW sample turned HWC for im2col */
   /* R-operator (RLZ_NET_ROP) */
   void **rout, **rpre;
-  void *rdelta[3];
+  void *rdelta[RLZ_NET_SLOTS];
   void *rcol, *vperm, *tmp; /* tmp: chunk x the widest node */
 };
 

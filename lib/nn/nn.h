@@ -28,8 +28,20 @@ typedef enum rlz_op {
   RLZ_OP_CONV2D = 2,  /* the same on every im2col row: k x k, stride, padding */
   RLZ_OP_AVGPOOL = 3, /* k x k windows with stride k, floor */
   RLZ_OP_FLATTEN = 4, /* HWC -> CHW order (a copy when already CHW) */
-  RLZ_OP_ACT = 5      /* elementwise activation on its own */
+  RLZ_OP_ACT = 5,     /* elementwise activation on its own */
+  RLZ_OP_BATCHNORM = 6, /* per channel: gamma (x - mean) / sqrt(var + eps) + beta */
+  RLZ_OP_ADD = 7        /* the sum of two nodes of one shape (residual connections) */
 } rlz_op;
+
+/* Batch normalization's constants, PyTorch's defaults (nn.BatchNorm2d). */
+#define RLZ_BN_EPS 1e-5
+#define RLZ_BN_MOMENTUM 0.1
+
+/* Which statistics batch normalization uses (rlz_net_set_bn). */
+typedef enum rlz_bn_mode {
+  RLZ_BN_TRAIN = 0, /* the run's batch statistics (and the running ones updated) */
+  RLZ_BN_EVAL = 1   /* the running statistics */
+} rlz_bn_mode;
 
 /* Role of a parametrized node in the scaling table. */
 typedef enum rlz_role {
@@ -46,6 +58,7 @@ typedef enum rlz_layout { RLZ_LAYOUT_CHW = 0, RLZ_LAYOUT_HWC = 1 } rlz_layout;
 typedef struct rlz_node {
   rlz_op op;
   int in;          /* input node (-1 for the input node) */
+  int in2;         /* second input (add), else -1 */
   int64_t c, h, w; /* output shape per sample (dense: c features, h = w = 1) */
   int64_t size;    /* c * h * w */
   rlz_layout layout;
@@ -59,6 +72,9 @@ typedef struct rlz_node {
   double init_std;    /* weights ~ N(0, init_std^2); biases start at 0 */
   /* conv / pool geometry */
   int64_t k, stride, pad;
+  /* batch normalization: running mean (c values) then running variance (c)
+   * at this offset of the graph's state vector */
+  int64_t soff;
 } rlz_node;
 
 /* An architecture: nodes in topological order; the last one is the output. */
@@ -70,6 +86,7 @@ typedef struct rlz_graph {
   int64_t in_size;   /* D */
   int64_t out_size;  /* C */
   double width_mult; /* SGD width multiplier (mean-field: the base width; else 1) */
+  int64_t nstate;    /* length of the state vector (batch normalization's running statistics) */
 } rlz_graph;
 
 /* ---- the scaling table (lib/nn/scaling.c) -------------------------------
@@ -114,6 +131,12 @@ int rlz_graph_conv(rlz_graph *g, int in, int64_t c_out, int64_t k, int64_t strid
 int rlz_graph_avgpool(rlz_graph *g, int in, int64_t k);
 int rlz_graph_flatten(rlz_graph *g, int in);
 int rlz_graph_act(rlz_graph *g, int in, richeta_activation act);
+/* Batch normalization of node `in` per channel: a parametrized node (its
+ * "weight" gamma, rows = channels x 1 column, starts at 1; its "bias" beta
+ * at 0) with its running statistics in the state vector. */
+int rlz_graph_batchnorm(rlz_graph *g, int in);
+/* The sum of nodes a and b (same shape and layout). */
+int rlz_graph_add(rlz_graph *g, int a, int b);
 richeta_status rlz_graph_end(rlz_graph *g, rlz_err *e, double width_mult);
 
 /* Index of the node of public layer l, or -1. */
@@ -143,6 +166,15 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
 void rlz_net_free(rlz_net *n);
 /* Bytes of the workspace (for memory reports). */
 size_t rlz_net_workspace_bytes(const rlz_net *n);
+/* Batch normalization's statistics for the next runs: mode, and the
+ * running statistics (the graph's state vector in the net's dtype): read
+ * in RLZ_BN_EVAL, updated by every forward in RLZ_BN_TRAIN unless NULL
+ * (then only the batch statistics are used). A net starts in RLZ_BN_TRAIN
+ * with no state. */
+void rlz_net_set_bn(rlz_net *n, rlz_bn_mode mode, void *state);
+/* Initial running statistics (mean 0, variance 1) of the graph's state
+ * vector in dtype dt. */
+void rlz_graph_init_state(const rlz_graph *g, richeta_dtype dt, void *state);
 /* Samples per block of the convolutions (a tuning knob for tests and
  * benchmarks; a block may only shrink below the planned one), and the
  * largest block planned. */

@@ -1,7 +1,9 @@
 /* The model core (lib/nn): every op's gradient and Hessian-vector product
  * against finite differences in float64 (small node lists built with the
  * core's own builder: strided and padded convolutions on CHW and HWC
- * inputs, pooling with a floor, flatten, fused and separate activations),
+ * inputs, pooling with a floor, flatten, fused and separate activations,
+ * residual sums, batch normalization with batch and running statistics,
+ * 1x1 convolutions without im2col),
  * the whole CNN through the public model API in every variant, float32
  * against float64, exact centering at initialisation, the layer layout in
  * PyTorch's order, and bad image shapes. */
@@ -32,6 +34,7 @@ typedef struct op_case {
   int64_t c, h, w; /* input */
   int64_t C;       /* outputs */
   richeta_loss loss;
+  int bn; /* 0: no batch normalization, 1: batch statistics, 2: running statistics */
 } op_case;
 
 /* Graphs: every op and both layouts, smooth activations (finite
@@ -39,7 +42,7 @@ typedef struct op_case {
 static void build(int which, rlz_graph *g, const rlz_alloc *a, const op_case *oc) {
   const richeta_parameterization p = RICHETA_PARAMETERIZATION_MF;
   const double gamma = 0.7;
-  ck_assert_int_eq(rlz_graph_begin(g, a, NULL, 12, oc->c, oc->h, oc->w), RICHETA_OK);
+  ck_assert_int_eq(rlz_graph_begin(g, a, NULL, 24, oc->c, oc->h, oc->w), RICHETA_OK);
   int cur = 0;
   switch (which) {
   case 0: /* strided, padded conv on a CHW input; pool with a floor; flatten */
@@ -64,6 +67,22 @@ static void build(int which, rlz_graph *g, const rlz_alloc *a, const op_case *oc
     cur = rlz_graph_flatten(g, cur);
     cur = rlz_graph_dense(g, cur, 4, 1, RICHETA_ACTIVATION_TANH, RLZ_ROLE_MLP_HIDDEN, p, gamma);
     break;
+  case 3:
+  case 4: { /* residual blocks: batch normalization, sums, 1x1 convolutions without im2col */
+    int c1 = rlz_graph_conv(g, cur, 4, 3, 1, 1, 0, RICHETA_ACTIVATION_IDENTITY,
+                            RLZ_ROLE_STD_HIDDEN, p, gamma, RICHETA_CONV_SCALE_CHANNELS);
+    int a1 = rlz_graph_act(g, rlz_graph_batchnorm(g, c1), RICHETA_ACTIVATION_TANH);
+    int c2 = rlz_graph_conv(g, a1, 4, 1, 1, 0, 1, RICHETA_ACTIVATION_IDENTITY,
+                            RLZ_ROLE_STD_HIDDEN, p, gamma, RICHETA_CONV_SCALE_CHANNELS);
+    int a2 = rlz_graph_act(g, rlz_graph_add(g, rlz_graph_batchnorm(g, c2), a1),
+                           RICHETA_ACTIVATION_TANH); /* a1 is read twice */
+    int c3 = rlz_graph_conv(g, a2, 3, 1, 2, 0, 0, RICHETA_ACTIVATION_TANH, RLZ_ROLE_STD_HIDDEN, p,
+                            gamma, RICHETA_CONV_SCALE_CHANNELS); /* strided 1x1 */
+    int c4 = rlz_graph_conv(g, a2, 3, 3, 2, 1, 0, RICHETA_ACTIVATION_IDENTITY,
+                            RLZ_ROLE_STD_HIDDEN, p, gamma, RICHETA_CONV_SCALE_CHANNELS);
+    cur = rlz_graph_avgpool(g, rlz_graph_add(g, c3, rlz_graph_batchnorm(g, c4)), 3);
+    break;
+  }
   default:
     ck_abort_msg("no graph %d", which);
   }
@@ -73,9 +92,11 @@ static void build(int which, rlz_graph *g, const rlz_alloc *a, const op_case *oc
 }
 
 static const op_case op_cases[] = {
-    {"conv s2 p1 / pool / flatten / dense", 2, 7, 6, 3, RICHETA_LOSS_MSE},
-    {"conv / act op / padded conv / pool 3", 3, 6, 7, 2, RICHETA_LOSS_CROSS_ENTROPY},
-    {"1x1 conv s2 / dense", 2, 5, 5, 1, RICHETA_LOSS_MSE},
+    {"conv s2 p1 / pool / flatten / dense", 2, 7, 6, 3, RICHETA_LOSS_MSE, 0},
+    {"conv / act op / padded conv / pool 3", 3, 6, 7, 2, RICHETA_LOSS_CROSS_ENTROPY, 0},
+    {"1x1 conv s2 / dense", 2, 5, 5, 1, RICHETA_LOSS_MSE, 0},
+    {"residual, batch norm (batch stats), 1x1 s1/s2", 2, 6, 6, 2, RICHETA_LOSS_MSE, 1},
+    {"residual, batch norm (running stats), 1x1 s1/s2", 2, 6, 6, 3, RICHETA_LOSS_CROSS_ENTROPY, 2},
 };
 
 /* Mean loss of the net on (x, y). */
@@ -109,6 +130,13 @@ START_TEST(every_op_gradient_and_hvp_match_finite_differences) {
   ck_assert_int_eq(rlz_net_new(&n, &g, RICHETA_DTYPE_F64, B, RLZ_NET_TRAIN | RLZ_NET_ROP, &a, NULL),
                    RICHETA_OK);
   rlz_net_set_conv_block(n, 2);
+  double *state = calloc((size_t)g.nstate + 1, sizeof(double));
+  if (oc->bn == 2) { /* running statistics away from their initial values */
+    rlz_graph_init_state(&g, RICHETA_DTYPE_F64, state);
+    for (int64_t k = 0; k < g.nstate; k++)
+      state[k] += 0.4 * sin(0.9 * (double)k + 0.3);
+    rlz_net_set_bn(n, RLZ_BN_EVAL, state);
+  }
   int64_t P = g.nparams, C = g.out_size;
   double *p = malloc((size_t)P * sizeof(double)), *v = malloc((size_t)P * sizeof(double));
   double *gr = malloc((size_t)P * sizeof(double)), *hv = malloc((size_t)P * sizeof(double));
@@ -141,7 +169,12 @@ START_TEST(every_op_gradient_and_hvp_match_finite_differences) {
                   gr[k], fd);
   }
   /* Hv against central differences of the gradient along v */
+  double hrel = 0;
   grad_of(n, &g, p, x, y, B, oc->loss, f, dout, gr); /* forward current, dout = dL/df */
+  if (oc->bn == 1) { /* batch statistics: no R-operator, a clear status */
+    ck_assert_int_eq(rlz_net_rforward(n, p, v, x, B, rf), RICHETA_ERR_UNSUPPORTED);
+    goto report;
+  }
   ck_assert_int_eq(rlz_net_rforward(n, p, v, x, B, rf), RICHETA_OK);
   rlz_loss_hessian_f64(oc->loss, f, y, rf, B, C, rd);
   grad_of(n, &g, p, x, y, B, oc->loss, f, dout, gr);
@@ -161,11 +194,13 @@ START_TEST(every_op_gradient_and_hvp_match_finite_differences) {
     dn += (hv[k] - fd) * (hv[k] - fd);
     hn += hv[k] * hv[k];
   }
-  double hrel = sqrt(dn / hn);
+  hrel = sqrt(dn / hn);
   ck_assert_msg(hrel < 1e-6, "%s: HVP relative error %.3g", oc->name, hrel);
+  free(pp);
+report:
   fprintf(stderr, "# op check [%s]: %lld params, gradient max rel err %.2e, HVP rel err %.2e\n",
           oc->name, (long long)P, worst, hrel);
-  free(pp);
+  free(state);
   free(p);
   free(v);
   free(gr);
