@@ -48,7 +48,7 @@ def main():
         tr.run(on_log=lambda t, loss, _ev, _eta: print("  step %6d  loss %.4g" % (t, loss))
                if t and math.log10(t).is_integer() else None)
         run_cb = tr.log()
-        run_cb["status"] = tr.state.name.lower()
+        run_cb["status"] = richeta.status_word(tr.state)
     print("python stream: %s, training loss %.4g -> %.4g"
           % (run_cb["status"], run_cb["train_loss"][0], run_cb["train_loss"][-1]))
 

@@ -34,10 +34,12 @@ def version():
 
 
 def version_number():
+    """Runtime library version as MAJOR*10000 + MINOR*100 + PATCH."""
     return _clib.richeta_version_number()
 
 
 def abi_version():
+    """ABI version (soname major) of the loaded library."""
     return _clib.richeta_abi_version()
 
 
@@ -54,6 +56,7 @@ def build_info():
 
 
 def status_string(status):
+    """Short English description of a status code."""
     return _clib.richeta_status_string(int(status)).decode()
 
 

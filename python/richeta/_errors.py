@@ -1,9 +1,12 @@
 """Exceptions: one class per status code, grouped into families.
 
 Every failing call raises a subclass of :class:`RichetaError` carrying the
-status code, its name and the library's detailed message. Families also
-derive from the matching built-in exception (ValueError, MemoryError,
-OSError, ...) so that generic handlers keep working.
+status code, its name and the library's detailed message. Classes also
+derive from the matching built-in exception so that generic handlers keep
+working: bad values (NULL, invalid, out of range, non-finite, a malformed
+file or string, a bad checksum, a foreign version) are ValueErrors, only a
+failure of the operating system's I/O is an OSError, out of memory is a
+MemoryError.
 """
 
 import enum
@@ -81,8 +84,9 @@ class UnsupportedError(RichetaError, NotImplementedError):
     """Valid request this build or object does not support."""
 
 
-class FileError(RichetaError, OSError):
-    """I/O, format, checksum and version errors of files and strings."""
+class FileError(RichetaError):
+    """I/O, format, checksum and version errors of files and strings (only
+    :class:`IOFailure` is an OSError; the others are ValueErrors)."""
 
 
 class StateError(RichetaError, RuntimeError):
@@ -112,51 +116,51 @@ class InternalError(RichetaError, RuntimeError):
 
 # --- one class per status ---
 class NullArgumentError(ArgumentError):
-    pass
+    """A required argument was NULL (None)."""
 
 
 class InvalidArgumentError(ArgumentError):
-    pass
+    """An argument is invalid (wrong kind, NaN, unknown name...)."""
 
 
 class RangeError(ArgumentError):
-    pass
+    """A value lies outside its documented bounds."""
 
 
 class SizeOverflowError(ArgumentError, OverflowError):
-    pass
+    """A size computation would overflow."""
 
 
 class NonFiniteError(ArgumentError):
-    pass
+    """NaN or infinity in an input or hyperparameter."""
 
 
 class NoMemoryError(ResourceError):
-    pass
+    """An allocation failed."""
 
 
-class IOFailure(FileError):
-    pass
+class IOFailure(FileError, OSError):
+    """The operating system's I/O failed (open, read, write, rename...)."""
 
 
-class FormatError(FileError):
-    pass
+class FormatError(FileError, ValueError):
+    """A file or string is malformed (a bad value, not an I/O failure)."""
 
 
-class ChecksumError(FileError):
-    pass
+class ChecksumError(FileError, ValueError):
+    """A stored checksum does not match the contents."""
 
 
-class VersionError(FileError):
-    pass
+class VersionError(FileError, ValueError):
+    """A file or object from an incompatible format version."""
 
 
 class MismatchError(StateError):
-    pass
+    """Objects or files do not fit together (shapes, configuration)."""
 
 
 class WrongStateError(StateError):
-    pass
+    """The call is not valid in the object's current state."""
 
 
 class ConcurrentUseError(WrongStateError):
@@ -165,27 +169,27 @@ class ConcurrentUseError(WrongStateError):
 
 
 class DivergedError(TrainingError):
-    pass
+    """Training produced a non-finite or blown-up loss."""
 
 
 class BufferTooSmallError(BufferError_):
-    pass
+    """A caller buffer was too small."""
 
 
 class CallbackFailedError(CallbackError):
-    pass
+    """A user callback reported an error."""
 
 
 class AbortedError(CallbackError):
-    pass
+    """A user callback asked to stop."""
 
 
 class DatabaseError(ExternalError):
-    pass
+    """The results database reported an error."""
 
 
 class ExternalProgramError(ExternalError):
-    pass
+    """An external program failed or is missing (e.g. gnuplot)."""
 
 
 _BY_STATUS = {
@@ -221,6 +225,7 @@ def error_class(status):
 
 
 def make_error(status, message, function=None):
+    """The exception for ``status`` with the library's ``message``."""
     return error_class(status)(status, message, function)
 
 

@@ -28,7 +28,21 @@ def param_key(name):
     if name in _ALIASES:
         return int(_ALIASES[name])
     err = _errors.make_error(st, msg, "richeta_param_from_name")
-    raise KeyError("unknown parameter %r (%s)" % (name, err)) from err
+    raise KeyError("unknown parameter %r%s" % (name, _did_you_mean(name))) from err
+
+
+def _did_you_mean(name):
+    """ "; did you mean 'gamma'?" for the closest spec name or alias, or ""."""
+    import difflib
+
+    names = list(_ALIASES)
+    for p in Param:
+        out = ctypes.c_char_p()
+        t = ctypes.c_int()
+        if lib.richeta_param_info(int(p), ctypes.byref(t), ctypes.byref(out)) == 0:
+            names.append(_decode(out.value))
+    close = difflib.get_close_matches(name, names, n=1)
+    return "; did you mean %r?" % close[0] if close else ""
 
 
 def param_info(name):
@@ -106,6 +120,7 @@ class Config(Handle):
         raise TypeError("config must be a Config, a spec string or a dict")
 
     def copy(self):
+        """An independent copy (``clone`` is the same)."""
         new = Config.__new__(Config)
         Handle.__init__(new)
         new._adopt(self._construct("richeta_config_clone", self._h))
@@ -114,14 +129,27 @@ class Config(Handle):
     clone = copy
 
     def update(self, params=None, **kw):
-        if params:
-            for k, v in dict(params).items():
-                self[k] = v
-        for k, v in kw.items():
-            self[k] = v
+        """Set the parameters of the mapping ``params`` and the keywords.
+
+        An unknown name is a TypeError (an unexpected keyword argument);
+        only ``config[name]`` raises KeyError. Bad values are ValueErrors."""
+        items = list(dict(params).items()) if params else []
+        for k, v in items + list(kw.items()):
+            try:
+                key = param_key(k)
+            except KeyError as e:
+                raise TypeError("unexpected keyword argument: %s" % e.args[0]) from None
+            self[key] = v
         return self
 
+    def __reduce__(self):
+        # pickled as its canonical spec string, which parse() reads back to an equal config
+        return (Config, (self.to_string(),))
+
     def __setitem__(self, name, value):
+        """Set a parameter: a number, an enumeration member or name, or a
+        string (KeyError for an unknown name, ValueError for a bad value,
+        TypeError for a value of the wrong kind)."""
         key = param_key(name)
         ptype, spec_name = param_info(key)
         if ptype == ParamType.STRING:
@@ -153,6 +181,7 @@ class Config(Handle):
             self._call("set_double", key, dvalue)
 
     def __getitem__(self, name):
+        """Value of a parameter (KeyError for an unknown name)."""
         key = param_key(name)
         ptype, _ = param_info(key)
         if ptype == ParamType.INT:

@@ -30,13 +30,14 @@ class Dataset(Handle):
     def __len__(self):
         return self._i64("num_samples")
 
-    num_samples = property(__len__)
-    input_dim = property(lambda self: self._i64("input_dim"))
-    target_dim = property(lambda self: self._i64("target_dim"))
-    num_channels = property(lambda self: self._i64("num_channels"))
+    num_samples = property(__len__, doc='Number of samples.')
+    input_dim = property(lambda self: self._i64("input_dim"), doc='Input dimension D.')
+    target_dim = property(lambda self: self._i64("target_dim"), doc='Target dimension.')
+    num_channels = property(lambda self: self._i64("num_channels"), doc='Channels of a sample.')
 
     @property
     def num_classes(self):
+        """Class count of integer labels (0: real-valued targets); settable."""
         return self._i64("num_classes")
 
     @num_classes.setter
@@ -45,6 +46,7 @@ class Dataset(Handle):
 
     @property
     def sample_shape(self):
+        """Shape of one input sample (e.g. (3, 32, 32))."""
         n = ctypes.c_int64()
         self._query("sample_shape", None, 0, ctypes.byref(n))
         buf = (ctypes.c_int64 * max(n.value, 1))()
@@ -52,15 +54,18 @@ class Dataset(Handle):
         return tuple(buf[: n.value])
 
     def label(self, index):
+        """Class label of sample ``index`` (integer-label data sets)."""
         return self._i64("label", int(index))
 
     def get_input(self, index):
+        """Input vector of sample ``index`` (normalized)."""
         d = self.input_dim
         o = Out((d,))
         self._call("get_input", int(index), o.ptr, d)
         return o.result()
 
     def set_channel_axis(self, axis):
+        """Which axis of a sample holds the channels (for per-channel normalization)."""
         self._call("set_channel_axis", int(axis))
 
     def normalize(self, mode="per_feature"):
@@ -68,6 +73,7 @@ class Dataset(Handle):
         self._call("normalize", _norm(mode))
 
     def set_normalization(self, mode, mean, std):
+        """Normalize inputs with ``mode`` (a :class:`Norm`), per-coordinate ``mean`` and ``std``."""
         m, s = In(mean, "f8", "mean"), In(std, "f8", "std")
         if m.size != s.size:
             raise ValueError("mean and std differ in length")
@@ -82,9 +88,11 @@ class Dataset(Handle):
         return Norm(mode.value), m.result(), s.result()
 
     def copy_normalization(self, src):
+        """Use the normalization of data set ``src`` (e.g. the training split's)."""
         self._call("copy_normalization", src._h)
 
     def raw_stats(self):
+        """(mean, std) of all raw input values."""
         m, s = ctypes.c_double(), ctypes.c_double()
         self._call("raw_stats", ctypes.byref(m), ctypes.byref(s))
         return m.value, s.value

@@ -3,16 +3,22 @@
 import enum
 
 __all__ = ["DType", "ParamType", "Param", "Arch", "ConvScale", "Parameterization", "Activation", "Loss", "Centering",
-           "GammaRule", "Schedule", "Task", "RunState", "TwOption", "TwTime", "Norm"]
+           "GammaRule", "Schedule", "Task", "InputDist", "RunState", "TwOption", "TwTime", "Norm",
+           "Axis", "SweepMode", "SweepOption", "Journal", "RunStatus", "EtaStarFlag", "STATUS_WORDS",
+           "status_word"]
 
 
 class DType(enum.IntEnum):
+    """``richeta_dtype``: floating-point precision of a model (AUTO: float64 when gamma < 1e-2)."""
+
     AUTO = 0
     F32 = 1
     F64 = 2
 
 
 class ParamType(enum.IntEnum):
+    """``richeta_param_type``: the value type of a configuration parameter."""
+
     INT = 1
     DOUBLE = 2
     STRING = 3
@@ -85,12 +91,16 @@ class ConvScale(enum.IntEnum):
 
 
 class Parameterization(enum.IntEnum):
+    """``richeta_parameterization``: mean-field, NTK or standard parameterization."""
+
     MF = 0
     NTK = 1
     SP = 2
 
 
 class Activation(enum.IntEnum):
+    """``richeta_activation``: the hidden layers' nonlinearity."""
+
     RELU = 0
     TANH = 1
     GELU = 2
@@ -98,28 +108,38 @@ class Activation(enum.IntEnum):
 
 
 class Loss(enum.IntEnum):
+    """``richeta_loss``: mean squared error or cross-entropy."""
+
     MSE = 0
     CROSS_ENTROPY = 1
 
 
 class Centering(enum.IntEnum):
+    """``richeta_centering``: whether the output subtracts the frozen initial network."""
+
     NONE = 0
     FROZEN = 1
 
 
 class GammaRule(enum.IntEnum):
+    """``richeta_gamma_rule``: how the learning rate scales with gamma."""
+
     NONE = 0
     THEORY = 1
     CUSTOM = 2
 
 
 class Schedule(enum.IntEnum):
+    """``richeta_schedule``: the learning rate's time profile s(t)."""
+
     CONSTANT = 0
     COSINE = 1
     STEP = 2
 
 
 class Task(enum.IntEnum):
+    """``richeta_task``: where the training data come from."""
+
     LINEAR = 0
     MLP = 1
     CALLBACK = 2
@@ -132,18 +152,24 @@ class Task(enum.IntEnum):
 
 
 class InputDist(enum.IntEnum):
+    """``richeta_input_dist``: distribution of synthetic inputs."""
+
     AUTO = 0
     GAUSS = 1
     SIGN = 2
 
 
 class RunState(enum.IntEnum):
+    """``richeta_run_state``: state of a trainer (see :func:`status_word` for the words of the data contract)."""
+
     RUNNING = 0
     DONE = 1
     DIVERGED = 2
 
 
 class TwOption(enum.IntEnum):
+    """``richeta_tw_option``: numeric options of a curve set."""
+
     SMOOTH_DECADES = 1
     MIN_DROP = 2
     MIN_PLATEAU_DECADES = 3
@@ -154,6 +180,8 @@ class TwOption(enum.IntEnum):
 
 
 class TwTime(enum.IntEnum):
+    """``richeta_tw_time``: time mappings of a curve set."""
+
     RAW = 0
     THEORY = 1
     POWER = 2
@@ -161,7 +189,99 @@ class TwTime(enum.IntEnum):
 
 
 class Norm(enum.IntEnum):
+    """``richeta_norm``: normalization of a data set's inputs."""
+
     NONE = 0
     PER_FEATURE = 1
     PER_CHANNEL = 2
     GLOBAL = 3
+
+
+class Axis(enum.IntEnum):
+    """``richeta_sweep_axis``: the two grid axes of a sweep."""
+
+    GAMMA = 0
+    ETA0 = 1
+
+
+class SweepMode(enum.IntEnum):
+    """``richeta_sweep_mode``: every grid cell (DENSE) or a downward eta0 scan per gamma."""
+
+    DENSE = 0
+    ADAPTIVE = 1
+
+
+class SweepOption(enum.IntEnum):
+    """``richeta_sweep_option``: numeric options of a sweep (``Sweep(option=value)``)."""
+
+    MODE = 1
+    WORKERS = 2
+    DECADES_BELOW = 3
+    BLAS_SINGLE = 4
+    PROGRESS = 5
+    DURABLE = 6  #: 1: every stored run synced to disk (docs/store.md)
+    SHARD_INDEX = 7
+    SHARD_COUNT = 8
+    JOURNAL = 9
+
+
+class Journal(enum.IntEnum):
+    """``richeta_sweep_journal``: SQLite journal of a sweep store."""
+
+    WAL = 0
+    DELETE = 1
+
+
+class RunStatus(enum.IntEnum):
+    """``richeta_sweep_run_status``: status of a stored run (its lower-case
+    name is the run's status word in every output)."""
+
+    CONVERGED = 1
+    DIVERGED = 2
+    FAILED = 3
+    STALLED = 4
+
+
+class EtaStarFlag(enum.IntFlag):
+    """``richeta_eta_star_flag``: bits describing an eta* estimate."""
+
+    MAX_AT_TOP = 1
+    NONE = 2
+    OPT_AT_EDGE = 4
+
+
+#: The status words of the data contract (docs/output.md), one per outcome of
+#: a run: the lower-case names of RunStatus, plus "running" (not finished).
+STATUS_WORDS = ("running", "converged", "diverged", "stalled", "failed")
+
+_RUN_STATE_WORDS = {0: "running", 1: "converged", 2: "diverged"}
+
+
+def status_word(status):
+    """The status word ("converged", "diverged", "stalled", "failed",
+    "running") of a :class:`RunStatus` or :class:`RunState` member (a bare
+    int is read as a RunStatus code). Raises ValueError for other values."""
+    if isinstance(status, RunState):
+        return _RUN_STATE_WORDS[int(status)]
+    try:
+        return RunStatus(int(status)).name.lower()
+    except (TypeError, ValueError):
+        raise ValueError("%r is not a run status" % (status,)) from None
+
+
+def _member(cls, value, what=None):
+    """The member of enumeration ``cls`` named ``value`` (any case) or equal
+    to it: an unknown name or value is a ValueError (a bad argument), not the
+    KeyError of ``cls[name]``."""
+    if isinstance(value, str):
+        try:
+            return cls[value.upper()]
+        except KeyError:
+            pass
+    elif not isinstance(value, bool):
+        try:
+            return cls(value)
+        except (TypeError, ValueError):
+            pass
+    names = ", ".join(m.name.lower() for m in cls)
+    raise ValueError("%s: unknown value %r (one of %s)" % (what or cls.__name__, value, names))

@@ -32,24 +32,27 @@ class Model(Handle):
 
     # --- hyperparameters ---
     def get_int(self, name):
+        """Integer configuration value of the model (``Param`` or name)."""
         v = ctypes.c_int64()
         self._call("get_int", param_key(name), _byref(v))
         return v.value
 
     def get_double(self, name):
+        """Floating-point configuration value of the model (``Param`` or name)."""
         v = ctypes.c_double()
         self._call("get_double", param_key(name), _byref(v))
         return v.value
 
-    input_dim = property(lambda self: self.get_int(Param.INPUT_DIM))
-    width = property(lambda self: self.get_int(Param.WIDTH))
-    output_dim = property(lambda self: self.get_int(Param.OUTPUT_DIM))
-    depth = property(lambda self: self.get_int(Param.DEPTH))
-    gamma = property(lambda self: self.get_double(Param.GAMMA))
-    dtype = property(lambda self: DType(self.get_int(Param.DTYPE)))
+    input_dim = property(lambda self: self.get_int(Param.INPUT_DIM), doc='Input dimension D.')
+    width = property(lambda self: self.get_int(Param.WIDTH), doc='Hidden width N.')
+    output_dim = property(lambda self: self.get_int(Param.OUTPUT_DIM), doc='Outputs C.')
+    depth = property(lambda self: self.get_int(Param.DEPTH), doc='Number of weight matrices L.')
+    gamma = property(lambda self: self.get_double(Param.GAMMA), doc='Feature-learning strength gamma.')
+    dtype = property(lambda self: DType(self.get_int(Param.DTYPE)), doc="The model's :class:`DType` (never AUTO).")
 
     @property
     def num_params(self):
+        """Number of trainable parameters."""
         v = ctypes.c_int64()
         self._call("num_params", _byref(v))
         return v.value
@@ -103,6 +106,7 @@ class Model(Handle):
         return o.result()
 
     def set_params(self, params):
+        """Overwrite every parameter from a flat array (theta0 unchanged)."""
         p = In(params, "f8", "params")
         n = self.num_params
         if p.size != n:
@@ -154,6 +158,7 @@ class Model(Handle):
         return loss.value, None
 
     def loss(self, x, y):
+        """Mean loss of the batch (x, y)."""
         return self.loss_grad(x, y, grad=False)[0]
 
     def evaluate(self, x, y):
@@ -184,6 +189,7 @@ class Optim(Handle):
 
     @property
     def eta(self):
+        """The optimizer's current learning rate (settable)."""
         v = ctypes.c_double()
         self._call("get_eta", _byref(v))
         return v.value
@@ -194,17 +200,20 @@ class Optim(Handle):
 
     @property
     def width_multiplier(self):
+        """The optimizer's per-layer rate multiplier of the parameterization."""
         v = ctypes.c_double()
         self._call("width_multiplier", _byref(v))
         return v.value
 
     @property
     def steps(self):
+        """Optimizer steps taken since creation or reset()."""
         v = ctypes.c_int64()
         self._call("steps", _byref(v))
         return v.value
 
     def reset(self):
+        """Clear the momentum buffer and the step count."""
         self._call("reset")
 
     def step(self, x, y):
@@ -216,34 +225,71 @@ class Optim(Handle):
 
 
 class Sched(Handle):
-    """Learning rate eta(t) = eta0 g(gamma) s(t) (``richeta_sched``)."""
+    """Learning rate eta(t) = eta0 g(gamma) s(t) (``richeta_sched``).
+
+    ``eta`` and ``time_factor`` take a step or an array of steps (a NumPy
+    array gives an array of the same shape, a list a list). A Sched pickles
+    as its configuration."""
 
     _kind = "sched"
 
     def __init__(self, config=None, **params):
         super().__init__()
         cfg = Config.coerce(config, params)
+        self._spec = cfg.to_string()
         self._adopt(self._construct("richeta_sched_new", cfg._h))
 
+    def __reduce__(self):
+        self._h  # a closed Sched has nothing left to pickle: ValueError
+        return (Sched, (self._spec,))
+
+    def _per_step(self, suffix, step):
+        def one(t):
+            v = ctypes.c_double()
+            self._call(suffix, _step(t), _byref(v))
+            return v.value
+
+        if _arrays.is_ndarray(step):
+            flat = [one(t) for t in step.reshape(-1).tolist()]
+            return _arrays.np.array(flat, dtype="float64").reshape(step.shape)
+        if isinstance(step, (list, tuple)):
+            return [one(t) for t in step]
+        return one(step)
+
     def eta(self, step):
-        v = ctypes.c_double()
-        self._call("eta", int(step), _byref(v))
-        return v.value
+        """Learning rate at ``step`` (an int, or an array or list of them)."""
+        return self._per_step("eta", step)
 
     @property
     def gamma_factor(self):
+        """g(gamma), the gamma rule's factor."""
         v = ctypes.c_double()
         self._call("gamma_factor", _byref(v))
         return v.value
 
     def time_factor(self, step):
-        v = ctypes.c_double()
-        self._call("time_factor", int(step), _byref(v))
-        return v.value
+        """s(t), warm-up and schedule factor at ``step`` (or an array of steps)."""
+        return self._per_step("time_factor", step)
 
     def apply(self, optim, step):
         """Set ``optim``'s rate to eta(step)."""
-        self._call("apply", optim._h, int(step))
+        self._call("apply", optim._h, _step(step))
+
+
+def _step(t):
+    """A step number: an integer (integral floats too) >= 0, else ValueError
+    or TypeError; never silently truncated."""
+    if isinstance(t, float):
+        if not t.is_integer():
+            raise ValueError("step must be a whole number, got %r" % t)
+        t = int(t)
+    try:
+        t = int(t.__index__())
+    except (AttributeError, TypeError):
+        raise TypeError("step must be an integer, got %r" % (t,)) from None
+    if t < 0:
+        raise ValueError("step must be >= 0, got %d" % t)
+    return t
 
 
 def gamma_rule_theory(gamma, depth):

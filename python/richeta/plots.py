@@ -51,13 +51,13 @@ def heatmap(result, depth=None, path=None, title=None, key="eta_opt"):
     runs = result["runs"]
     g = [float(v) for v in runs["gamma"]]
     e = [float(v) for v in runs["eta0"]]
-    st = [int(v) for v in runs["status"]]
+    st = [str(v) for v in runs["status"]]
     fl = [float(v) for v in runs["final_loss"]]
     gs, es = sorted(set(g)), sorted(set(e))
     acc = {}
     for gi, ei, si, li in zip(g, e, st, fl):
         a = acc.setdefault((gi, ei), [])
-        a.append(li if si == 1 and math.isfinite(li) and li > 0 else float("nan"))
+        a.append(li if si == "converged" and math.isfinite(li) and li > 0 else float("nan"))
     z = np.full((len(es), len(gs)), np.nan)
     diverged = np.full((len(es), len(gs)), np.nan)
     for (gi, ei), vals in acc.items():

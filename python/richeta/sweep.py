@@ -1,7 +1,6 @@
 """gamma x eta0 x seed sweeps (``richeta_sweep``), eta* and power-law fits."""
 
 import ctypes
-import enum
 import math
 
 from ._arrays import In, Out, vector
@@ -9,69 +8,38 @@ from ._errors import RichetaError, check_global
 from ._handle import Handle, _decode
 from ._lib import ON_RUN_FUNC, SweepCallbacks, lib
 from .config import Config, _fspath
-
-
-class Axis(enum.IntEnum):
-    GAMMA = 0
-    ETA0 = 1
-
-
-class SweepMode(enum.IntEnum):
-    DENSE = 0
-    ADAPTIVE = 1
-
-
-class SweepOption(enum.IntEnum):
-    MODE = 1
-    WORKERS = 2
-    DECADES_BELOW = 3
-    BLAS_SINGLE = 4
-    PROGRESS = 5
-    DURABLE = 6  #: 1: every stored run synced to disk (docs/store.md)
-    SHARD_INDEX = 7
-    SHARD_COUNT = 8
-    JOURNAL = 9
-
-
-class Journal(enum.IntEnum):
-    WAL = 0
-    DELETE = 1
-
-
-class RunStatus(enum.IntEnum):
-    CONVERGED = 1
-    DIVERGED = 2
-    FAILED = 3
-
-
-class EtaStarFlag(enum.IntFlag):
-    MAX_AT_TOP = 1
-    NONE = 2
-    OPT_AT_EDGE = 4
+from .enums import (Axis, EtaStarFlag, Journal, RunStatus, SweepMode, SweepOption,  # noqa: F401
+                    _member, status_word)
 
 
 def _axis(a):
-    return int(Axis[a.upper()] if isinstance(a, str) else a)
+    return int(_member(Axis, a, "axis"))
 
 
 def _option(o):
-    return int(SweepOption[o.upper()] if isinstance(o, str) else o)
+    return int(_member(SweepOption, o, "sweep option"))
 
 
 class Sweep(Handle):
-    """``Sweep(config=None, gamma=..., eta0=..., seeds=..., mode=..., workers=..., **params)``.
+    """A gamma x eta0 x seed sweep (``richeta_sweep``).
+
+    ``Sweep(config=None, gamma=..., eta0=..., seeds=..., mode=..., workers=..., **params)``.
 
     ``gamma`` / ``eta0`` take a grid: a spec string ("1e-2:1e2:2" range or
     "0.1,1,10" list), a sequence of values, or a (lo, hi, per_decade) tuple.
     ``shard=(K, N)`` runs only shard K of N (see ``richeta sweep --shard``);
     ``journal="delete"`` keeps the database without a write-ahead log (NFS).
-    Other keywords are configuration parameters.
+    ``progress=f`` records a finished run whose final loss is above f times
+    its initial loss as "stalled"; ``durable=True`` syncs every stored run.
+    Every :class:`SweepOption` is a keyword of its lower-case name. Other
+    keywords are configuration parameters.
     """
 
     _kind = "sweep"
 
     def __init__(self, config=None, gamma=None, eta0=None, seeds=None, mode=None, workers=None,
-                 decades_below=None, blas_single=None, shard=None, journal=None, **params):
+                 decades_below=None, blas_single=None, shard=None, journal=None, progress=None,
+                 durable=None, **params):
         super().__init__()
         self._pending = []
         self._keep = None
@@ -84,18 +52,17 @@ class Sweep(Handle):
         if seeds is not None:
             self.seeds = seeds
         for opt, v in (("mode", mode), ("workers", workers), ("decades_below", decades_below),
-                       ("blas_single", blas_single)):
+                       ("blas_single", blas_single), ("progress", progress), ("durable", durable)):
             if v is not None:
-                if opt == "mode" and isinstance(v, str):
-                    v = SweepMode[v.upper()]
+                if opt == "mode":
+                    v = _member(SweepMode, v, "mode")
                 self.set_option(opt, v)
         if shard is not None:  # (K, N): run shard K of N
             k, n = shard
             self.set_option("shard_count", n)
             self.set_option("shard_index", k)
         if journal is not None:
-            self.set_option("journal", Journal[journal.upper()] if isinstance(journal, str)
-                            else journal)
+            self.set_option("journal", _member(Journal, journal, "journal"))
 
     @classmethod
     def open(cls, db_path, config_hash=None):
@@ -121,6 +88,7 @@ class Sweep(Handle):
             raise err
 
     def set_grid(self, axis, grid):
+        """Set the grid of ``axis`` ("gamma" or "eta0"): a spec string, values, or (lo, hi, per_decade)."""
         a = _axis(axis)
         if isinstance(grid, str):
             self._call("set_grid", a, grid.encode())
@@ -132,6 +100,7 @@ class Sweep(Handle):
             self._call("set_grid_list", a, v.ptr, v.size)
 
     def grid(self, axis):
+        """Grid values of ``axis``."""
         a = _axis(axis)
         n = ctypes.c_int64()
         self._query("get_grid", a, None, 0, ctypes.byref(n))
@@ -141,6 +110,7 @@ class Sweep(Handle):
 
     @property
     def seeds(self):
+        """Seeds of each grid cell (write-only: an int n for range(n), or a sequence)."""
         raise AttributeError("seeds are write-only (read them from runs())")
 
     @seeds.setter
@@ -151,15 +121,18 @@ class Sweep(Handle):
         self._call("set_seeds", s.ptr, s.size)
 
     def set_option(self, option, value):
+        """Set a :class:`SweepOption` (or its name)."""
         self._call("set_option", _option(option), float(value))
 
     def get_option(self, option):
+        """Value of a :class:`SweepOption`."""
         v = ctypes.c_double()
         self._call("get_option", _option(option), ctypes.byref(v))
         return v.value
 
     @property
     def hash(self):
+        """Configuration hash identifying the sweep in its store."""
         buf = ctypes.create_string_buffer(64)
         self._call("hash", buf, len(buf))
         return _decode(buf.value)
@@ -167,16 +140,17 @@ class Sweep(Handle):
     def run(self, db_path, on_run=None):
         """Run (resumably) into ``db_path``. ``on_run(gamma, eta0, seed,
         status, final_loss, cached, finished)`` is called after each stored
-        run; returning True stops the sweep (AbortedError), None or False
-        goes on, anything else is a TypeError."""
+        run (``status`` a :class:`RunStatus`; ``richeta.status_word(status)``
+        is the word that ``runs()`` gives); returning True stops the sweep (AbortedError), None or
+        False goes on, anything else is a TypeError."""
         cb = None
         if on_run is not None:
             pending = self._pending
 
             def hook(user, gamma, eta0, seed, status, final_loss, cached, finished):
                 try:
-                    r = on_run(gamma, eta0, seed, RunStatus(status), final_loss, bool(cached),
-                               finished)
+                    r = on_run(gamma, eta0, seed, _run_status(status), final_loss,
+                               bool(cached), finished)
                     if r is None or r is False:
                         return 0
                     if r is True:
@@ -198,18 +172,20 @@ class Sweep(Handle):
         return self
 
     def load(self, db_path):
+        """Load the stored runs of this sweep from ``db_path``."""
         self._call("load", _fspath(db_path))
         return self
 
     def runs(self):
-        """Loaded runs as a dict of arrays: gamma, eta0, seed, status, final_loss."""
+        """Loaded runs as a dict of arrays: gamma, eta0, seed, status (a list
+        of status words, as ``train()["status"]``), final_loss."""
         n = ctypes.c_int64()
         self._query("runs", None, None, None, None, None, 0, ctypes.byref(n))
         c = n.value
         g, e, s, st, fl = Out((c,)), Out((c,)), Out((c,), "i8"), (ctypes.c_int32 * max(c, 1))(), Out((c,))
         self._call("runs", g.ptr, e.ptr, s.ptr, st, fl.ptr, c, ctypes.byref(n))
         return {"gamma": g.result(), "eta0": e.result(), "seed": s.result(),
-                "status": vector([int(v) for v in st[:c]], "i8"), "final_loss": fl.result()}
+                "status": [_word(v) for v in st[:c]], "final_loss": fl.result()}
 
     def eta_star(self):
         """eta* per gamma: dict of arrays gamma, eta_max, eta_opt, opt_loss, flags."""
@@ -224,9 +200,27 @@ class Sweep(Handle):
 
     @property
     def eta_resolution(self):
+        """Resolution of eta* in decades: the largest gap between neighbouring eta0 grid points."""
         v = ctypes.c_double()
         self._call("eta_resolution", ctypes.byref(v))
         return v.value
+
+
+def _word(code):
+    """Status word of a stored run's status code (the code itself, as text,
+    should a newer library report one this binding does not know)."""
+    try:
+        return status_word(RunStatus(int(code)))
+    except ValueError:
+        return "status %d" % int(code)
+
+
+def _run_status(code):
+    """RunStatus of a code (the bare int for a code this binding does not know)."""
+    try:
+        return RunStatus(code)
+    except ValueError:
+        return int(code)
 
 
 def fit_powerlaw(x, y):

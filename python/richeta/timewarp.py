@@ -7,7 +7,7 @@ from ._arrays import In, Out
 from ._errors import check_global
 from ._handle import Handle, _decode
 from ._lib import lib
-from .enums import TwOption, TwTime
+from .enums import TwOption, TwTime, _member
 
 
 def option_info(option):
@@ -20,11 +20,11 @@ def option_info(option):
 
 
 def _opt(option):
-    return TwOption[option.upper()] if isinstance(option, str) else option
+    return _member(TwOption, option, "curve-set option")
 
 
 def _time(which):
-    return int(TwTime[which.upper()] if isinstance(which, str) else which)
+    return int(_member(TwTime, which, "time mapping"))
 
 
 class CurveSet(Handle):
@@ -37,12 +37,18 @@ class CurveSet(Handle):
         super().__init__()
         self._adopt(self._construct("richeta_curveset_new", None))
         for k, v in options.items():
+            if k.upper() not in TwOption.__members__:
+                self.close()
+                raise TypeError("unexpected keyword argument %r (options: %s)"
+                                % (k, ", ".join(m.name.lower() for m in TwOption)))
             self.set_option(k, v)
 
     def set_option(self, option, value):
+        """Set a curve-set option (a :class:`TwOption` or its name)."""
         self._call("set_option", int(_opt(option)), float(value))
 
     def get_option(self, option):
+        """Value of a curve-set option."""
         v = ctypes.c_double()
         self._call("get_option", int(_opt(option)), ctypes.byref(v))
         return v.value
@@ -67,7 +73,7 @@ class CurveSet(Handle):
         self._call("count", ctypes.byref(v))
         return v.value
 
-    count = property(__len__)
+    count = property(__len__, doc='Number of curves.')
 
     def info(self, idx):
         """dict(gamma, eta0, eta, depth, points, label) of curve ``idx``."""
@@ -79,6 +85,7 @@ class CurveSet(Handle):
                 "points": n.value, "label": self.label(idx)}
 
     def label(self, idx):
+        """Label of curve ``idx``."""
         needed = ctypes.c_size_t()
         st = lib.richeta_curveset_label(self._h, int(idx), None, 0, ctypes.byref(needed))
         if st not in (0, 15):
@@ -96,6 +103,7 @@ class CurveSet(Handle):
         return s.result(), l.result()
 
     def plateau(self, idx):
+        """Plateau loss level of curve ``idx``."""
         v = ctypes.c_double()
         self._call("plateau", int(idx), ctypes.byref(v))
         return v.value
@@ -120,6 +128,7 @@ class CurveSet(Handle):
         self._call("set_power", float(a), float(b))
 
     def time_factor(self, idx, which="theory"):
+        """Time factor c_i of curve ``idx`` under mapping ``which`` (tau = c_i t)."""
         v = ctypes.c_double()
         self._call("time_factor", int(idx), _time(which), ctypes.byref(v))
         return v.value
@@ -138,11 +147,13 @@ class CurveSet(Handle):
         return e.value, s.value, p.value
 
     def tau_range(self, idx, which="theory"):
+        """(first, last) mapped time of curve ``idx`` under ``which``."""
         lo, hi = ctypes.c_double(), ctypes.c_double()
         self._call("tau_range", int(idx), _time(which), ctypes.byref(lo), ctypes.byref(hi))
         return lo.value, hi.value
 
     def spread(self, which="raw"):
+        """Spread of the curves on the common tau grid under mapping ``which``."""
         v = ctypes.c_double()
         self._call("spread", _time(which), ctypes.byref(v))
         return v.value
@@ -161,20 +172,45 @@ class CurveSet(Handle):
         return t.result(), l.result()
 
 
-def align(runs, gammas, etas=None, key="eval_loss", reference=0, depth=0, fraction=0.5, **options):
+def align(runs, gammas=None, etas=None, key="eval_loss", reference=0, depth=None, fraction=0.5,
+          **options):
     """Align several :func:`richeta.train` results (one per gamma).
 
-    ``etas`` are the effective rates of the theory mapping (default: each
-    run's logged rate at step 0). Steps 0 and non-positive or NaN losses are
-    left out (a run without a held-out set falls back to ``train_loss``).
-    Returns a dict: ``scales`` (empirical, reference = 1), ``exponent`` and
-    ``stderr`` of the empirical scales against gamma, ``theory_exponent``,
-    ``escape`` times, ``quality`` (collapse quality Q per mapping) and the
-    ``curveset`` itself (open; close it when done).
+    Each run's gamma (and depth L) is read from its configuration
+    (``run["config"]``); ``gammas`` is needed only for runs without one (torch
+    curves) and must otherwise list the same gammas in the same order (a
+    check, not an override); ``etas`` (the
+    effective rates of the theory mapping, default: each run's logged rate
+    at step 0) must have one value per run. Mismatched lengths are a
+    ValueError. Steps 0 and non-positive or NaN losses are left out (a run
+    without a held-out set falls back to ``train_loss``). Returns a dict:
+    ``scales`` (empirical, reference = 1), ``exponent`` and ``stderr`` of the
+    empirical scales against gamma, ``theory_exponent``, ``escape`` times,
+    ``quality`` (collapse quality Q per mapping) and the ``curveset`` itself
+    (open; close it when done).
     """
+    from .config import Config
+
+    runs = list(runs)
+    for what, seq in (("gammas", gammas), ("etas", etas)):
+        if seq is not None and len(seq) != len(runs):
+            raise ValueError("align: %d runs but %d %s" % (len(runs), len(seq), what))
+    cfgs = []
+    for i, run in enumerate(runs):
+        if run.get("config"):
+            with Config(run["config"]) as c:
+                cfgs.append((c["gamma"], c["L"]))
+                if gammas is not None and float(gammas[i]) != c["gamma"]:
+                    raise ValueError("align: gammas[%d] = %r but run %d was trained with gamma = %r"
+                                     % (i, gammas[i], i, c["gamma"]))
+        elif gammas is None:
+            raise ValueError("align: run %d has no \"config\" to read its gamma from: give gammas"
+                             % i)
+        else:
+            cfgs.append((float(gammas[i]), 0))
     cs = CurveSet(**options)
     try:
-        for i, (run, g) in enumerate(zip(runs, gammas)):
+        for i, (run, (g, L)) in enumerate(zip(runs, cfgs)):
             k = key
             vals = [float(v) for v in run[k]]
             if not any(v == v and v > 0 for v in vals):
@@ -182,11 +218,12 @@ def align(runs, gammas, etas=None, key="eval_loss", reference=0, depth=0, fracti
             pts = [(float(s), float(v)) for s, v in zip(run["steps"], run[k])
                    if s > 0 and v == v and v > 0]
             eta = float(etas[i]) if etas is not None else float(run["eta"][0])
-            cs.add([p[0] for p in pts], [p[1] for p in pts], gamma=g, eta=eta, depth=depth,
-                   label="gamma=%g" % g)
+            cs.add([p[0] for p in pts], [p[1] for p in pts], gamma=g, eta=eta,
+                   depth=L if depth is None else depth, label="gamma=%g" % g)
+        gs = [g for g, _ in cfgs]
         out = {"curveset": cs, "scales": cs.align_empirical(reference),
                "escape": [cs.escape(i, fraction) for i in range(len(cs))], "quality": {}}
-        if len(set(gammas)) >= 2:
+        if len(set(gs)) >= 2:
             out["exponent"], out["stderr"], _ = cs.fit_scales("empirical")
             out["theory_exponent"], _, _ = cs.fit_scales("theory")
         if len(cs) >= 2:

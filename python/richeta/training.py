@@ -9,7 +9,7 @@ from ._errors import AbortedError, RichetaError
 from ._handle import Handle
 from ._lib import FILL_FUNC, ON_LOG_FUNC, StreamCallbacks, TrainCallbacks, lib
 from .config import Config, _fspath, param_key
-from .enums import Param, RunState
+from .enums import Param, RunState, status_word
 from .model import Model, Optim
 
 
@@ -61,14 +61,15 @@ class Stream(Handle):
         del self._pending[:]
 
     def get_int(self, name):
+        """Integer configuration value of the stream (``Param`` or name)."""
         v = ctypes.c_int64()
         self._call("get_int", param_key(name), ctypes.byref(v))
         return v.value
 
-    input_dim = property(lambda self: self.get_int(Param.INPUT_DIM))
-    output_dim = property(lambda self: self.get_int(Param.OUTPUT_DIM))
-    batch_size = property(lambda self: self.get_int(Param.BATCH))
-    eval_size = property(lambda self: self.get_int(Param.EVAL_SIZE))
+    input_dim = property(lambda self: self.get_int(Param.INPUT_DIM), doc='Input dimension D.')
+    output_dim = property(lambda self: self.get_int(Param.OUTPUT_DIM), doc='Outputs C.')
+    batch_size = property(lambda self: self.get_int(Param.BATCH), doc='Batch size B.')
+    eval_size = property(lambda self: self.get_int(Param.EVAL_SIZE), doc='Held-out samples.')
 
     def epoch(self, step):
         """Epoch of the last sample of training batch ``step`` (0 for
@@ -222,12 +223,14 @@ class Trainer(Handle):
 
     @property
     def step(self):
+        """Steps taken so far."""
         v = ctypes.c_int64()
         self._call("step", ctypes.byref(v))
         return v.value
 
     @property
     def state(self):
+        """The :class:`RunState` of the run."""
         v = ctypes.c_int()
         self._call("state", ctypes.byref(v))
         return RunState(v.value)
@@ -287,6 +290,7 @@ class Trainer(Handle):
         self._call("load", _fspath(path))
 
     def close(self):
+        """Free the trainer (deferred to the end of run() when called from on_log)."""
         Handle.close(self)
         if self.closed:  # not deferred by a callback
             self._stream = None
@@ -311,22 +315,19 @@ def _make_on_log(fn, pending, closing):
     return on_log
 
 
-_STATUS_NAMES = {RunState.RUNNING: "running", RunState.DONE: "done", RunState.DIVERGED: "diverged"}
-
-
 def train(config=None, on_log=None, stream=None, **params):
     """Train one run to the end and return its log.
 
     ``richeta.train(gamma=1, N=64, act='tanh', T=1000)`` returns a dict with
     arrays ``steps``, ``train_loss``, ``eval_loss``, ``eta`` and ``status``
-    ("done" or "diverged"), plus ``final_loss`` (last training loss) and
-    ``config`` (the canonical spec string).
+    (the status word "converged" or "diverged", as in a sweep's runs), plus
+    ``final_loss`` (last training loss) and ``config`` (the canonical spec string).
     """
     cfg = Config.coerce(config, params)
     with Trainer(cfg, stream=stream) as tr:
         state = tr.run(on_log=on_log)
         out = tr.log()
-        out["status"] = _STATUS_NAMES[state]
+        out["status"] = status_word(state)
         out["final_loss"] = float(out["train_loss"][-1]) if len(out["train_loss"]) else float("nan")
         out["config"] = cfg.to_string()
     return out

@@ -96,9 +96,11 @@ class ConfigErrors(unittest.TestCase):
         with self.assertRaises(richeta.NonFiniteError):
             richeta.Config(gamma=float("nan"))
 
-    def test_unknown_name_raises_key_error(self):
-        with self.assertRaises(KeyError):
+    def test_unknown_keyword_raises_type_error_and_unknown_key_key_error(self):
+        with self.assertRaises(TypeError):
             richeta.Config(no_such_parameter=1)
+        with self.assertRaises(KeyError):
+            richeta.Config()["no_such_parameter"]
 
     def test_unknown_enum_name_raises_library_error(self):
         with self.assertRaises(richeta.RichetaError):

@@ -43,8 +43,8 @@ class Examples(unittest.TestCase):
 
     def test_train_basic(self):
         out = self.run_example("train_basic.py")
-        self.assertIn("synthetic teacher: done", out)
-        self.assertIn("python stream: done", out)
+        self.assertIn("synthetic teacher: converged", out)
+        self.assertIn("python stream: converged", out)
 
     @unittest.skipIf(missing("sweep"), "library lacks sweep functions")
     def test_phase_diagram(self):

@@ -106,7 +106,7 @@ class Installed(unittest.TestCase):
         self.assertTrue(info["package"].startswith(root + os.sep), info)
         if library is not None:
             self.assertEqual(os.path.realpath(info["library"]), os.path.realpath(library), info)
-        self.assertEqual(info["status"], "done")
+        self.assertEqual(info["status"], "converged")
         self.assertEqual(info["numpy"], numpy)
         self.assertEqual(info["numpy_importable"], numpy)
         self.assertEqual(info["version"], richeta.__version__)

@@ -246,7 +246,7 @@ class OptimAndSched(unittest.TestCase):
         with richeta.Model(cfg) as m, richeta.Optim(m, cfg) as o, richeta.Sched(cfg) as s:
             s.apply(o, 0)
             self.assertAlmostEqual(o.eta, 0.05)
-            with self.assertRaises(richeta.RangeError):
+            with self.assertRaises(ValueError):
                 s.eta(-1)
 
 

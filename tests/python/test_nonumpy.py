@@ -9,7 +9,7 @@ import unittest
 
 import _support
 
-CORE_MODULES = ["test_config", "test_model", "test_trainer", "test_timewarp", "test_sweep", "test_diag"]
+CORE_MODULES = ["test_config", "test_model", "test_trainer", "test_timewarp", "test_sweep", "test_diag", "test_parity"]
 
 
 @unittest.skipIf(_support.NO_NUMPY, "already running without NumPy")

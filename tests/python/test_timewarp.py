@@ -101,7 +101,8 @@ class AlignHelper(unittest.TestCase):
         for s in SCALES[:3]:
             st, lo = curve(s)
             runs.append({"steps": [0.0] + st, "eval_loss": [float("nan")] * (len(st) + 1),
-                         "train_loss": [1.0] + lo, "eta": [0.1] * (len(st) + 1)})
+                         "train_loss": [1.0] + lo, "eta": [0.1] * (len(st) + 1),
+                         "config": "gamma=%r,L=2" % GAMMAS[len(runs)]})
         res = richeta.align(runs, GAMMAS[:3], smooth_decades=0.0)
         try:
             for got, want in zip(flat(res["scales"]), SCALES):

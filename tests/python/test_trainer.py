@@ -19,7 +19,7 @@ SMALL = dict(D=6, N=16, C=1, L=2, B=8, act="tanh", T=200, eval_n=64, dtype="f64"
 class TrainHelper(unittest.TestCase):
     def test_train_returns_log_arrays_and_status(self):
         run = richeta.train(**SMALL)
-        self.assertEqual(run["status"], "done")
+        self.assertEqual(run["status"], "converged")
         steps = tolist(run["steps"])
         n = len(steps)
         self.assertGreater(n, 5)
