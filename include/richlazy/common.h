@@ -99,6 +99,22 @@ RICHETA_API const char *richeta_status_string(richeta_status status);
 RICHETA_API const char *richeta_last_error(void);
 
 /**
+ * @brief Let a host callback say why it failed.
+ *
+ * Called by a callback (richeta_stream_callbacks::fill,
+ * richeta_train_callbacks::on_log, richeta_sweep_callbacks::on_run) on the
+ * thread the library called it on, before it returns nonzero: the error
+ * message of the call that ran the callback then quotes @p message ("stream
+ * fill callback failed at step 3: data loader failed") instead of only the
+ * return code. The library forgets the message before each callback call,
+ * so a message set by an earlier callback is never quoted.
+ * @param[in] message UTF-8 text, copied (at most 255 bytes kept); NULL or ""
+ *            clears it.
+ * @since 1.1 @par Thread safety: per thread.
+ */
+RICHETA_API void richeta_callback_error(const char *message);
+
+/**
  * @brief Runtime version as MAJOR*10000 + MINOR*100 + PATCH.
  * @return The version number of the loaded library (compare with RICHETA_VERSION_NUMBER).
  * @since 1.0 @par Thread safety: safe.

@@ -46,6 +46,10 @@ void rlz_err_clear(rlz_err *e);
  * fail after creating a temporary handle). */
 void rlz_err_to_thread(const rlz_err *e);
 const char *rlz_thread_error(void);
+/* Host callbacks' own messages (richeta_callback_error): forgotten before
+ * each callback call, read after it failed ("" when it said nothing). */
+void rlz_callback_forget(void);
+const char *rlz_callback_message(void);
 
 /* Checked arithmetic: return false on overflow. */
 bool rlz_mul_size(size_t a, size_t b, size_t *out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 static _Thread_local char thread_msg[RLZ_ERRMSG_CAP];
+static _Thread_local char callback_msg[256];
 
 const char *richeta_status_string(richeta_status status) {
   switch (status) {
@@ -37,6 +38,14 @@ const char *richeta_status_string(richeta_status status) {
 const char *richeta_last_error(void) { return thread_msg; }
 
 const char *rlz_thread_error(void) { return thread_msg; }
+
+void richeta_callback_error(const char *message) {
+  snprintf(callback_msg, sizeof callback_msg, "%s", message ? message : "");
+}
+
+void rlz_callback_forget(void) { callback_msg[0] = '\0'; }
+
+const char *rlz_callback_message(void) { return callback_msg; }
 
 richeta_status rlz_vfail(rlz_err *e, richeta_status status, const char *fmt, va_list ap) {
   char *dst = e ? e->msg : thread_msg;

@@ -357,7 +357,11 @@ richeta_status richeta_stream_get_int(const richeta_stream *stream, richeta_para
 /* Batch of step t in doubles. */
 static richeta_status batch_f64(richeta_stream *s, int64_t step, double *x, double *y) {
   if (s->task == RICHETA_TASK_CALLBACK) {
+    rlz_callback_forget();
     int rc = s->cb.fill(s->cb.user, step, s->B, s->D, s->C, x, y);
+    if (rc != 0 && *rlz_callback_message())
+      return rlz_fail(&s->err, RICHETA_ERR_CALLBACK, "stream fill callback failed at step %lld: %s",
+                      (long long)step, rlz_callback_message());
     if (rc != 0)
       return rlz_fail(&s->err, RICHETA_ERR_CALLBACK,
                       "stream fill callback returned %d at step %lld", rc, (long long)step);

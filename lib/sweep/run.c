@@ -190,10 +190,15 @@ static void account(sched *s, int64_t gi, int64_t ei, const rlz_run *r, int cach
   c->ran = c->ran &&
            (r->status == RICHETA_SWEEP_RUN_CONVERGED || r->status == RICHETA_SWEEP_RUN_STALLED);
   s->finished++;
-  if (s->cb && s->cb->on_run && s->st == RICHETA_OK &&
-      s->cb->on_run(s->cb->user, r->gamma, r->eta0, r->seed, r->status, r->final_loss, cached,
-                    s->finished) != 0)
-    s->st = rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED, "richeta_sweep_run: stopped by callback");
+  if (s->cb && s->cb->on_run && s->st == RICHETA_OK) {
+    rlz_callback_forget();
+    if (s->cb->on_run(s->cb->user, r->gamma, r->eta0, r->seed, r->status, r->final_loss, cached,
+                      s->finished) != 0)
+      s->st = *rlz_callback_message()
+                  ? rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED, "sweep stopped by the run callback: %s",
+                             rlz_callback_message())
+                  : rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED, "sweep stopped by the run callback");
+  }
 }
 
 /* Whether unit u (a gamma column when adaptive, a cell when dense) is run

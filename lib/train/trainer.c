@@ -279,12 +279,16 @@ static richeta_status notify(richeta_trainer *t, const richeta_train_callbacks *
     return RICHETA_OK;
   int64_t i = t->log_n - 1;
   t->in_callback++;
+  rlz_callback_forget();
   int rc = cb->on_log(cb->user, t->log_step[i], t->log_train[i], t->log_eval[i], t->log_eta[i]);
   t->in_callback--;
   if (t->free_pending)
     return rlz_fail(&t->err, RICHETA_ERR_ABORTED,
                     "the trainer was freed inside its own log callback at step %lld",
                     (long long)t->log_step[i]);
+  if (rc != 0 && *rlz_callback_message())
+    return rlz_fail(&t->err, RICHETA_ERR_ABORTED, "stopped by the log callback at step %lld: %s",
+                    (long long)t->log_step[i], rlz_callback_message());
   if (rc != 0)
     return rlz_fail(&t->err, RICHETA_ERR_ABORTED, "stopped by the log callback (%d) at step %lld",
                     rc, (long long)t->log_step[i]);

@@ -224,6 +224,16 @@ def error_class(status):
         return RichetaError
 
 
+def tell_library(exc):
+    """Hand the message of an exception raised in a Python callback to the
+    library (richeta_callback_error), so that its own error message for the
+    stopped call says why; the exception itself is re-raised afterwards."""
+    if "richeta_callback_error" in lib._richeta_missing:
+        return
+    text = "%s: %s" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+    lib.richeta_callback_error(text.encode("utf-8", "replace")[:255])
+
+
 def make_error(status, message, function=None):
     """The exception for ``status`` with the library's ``message``."""
     return error_class(status)(status, message, function)

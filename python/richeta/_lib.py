@@ -99,6 +99,7 @@ SIGNATURES = {
     # common.h
     "richeta_status_string": (c_str, [status]),
     "richeta_last_error": (c_str, []),
+    "richeta_callback_error": (c_void, [c_str]),
     "richeta_version_number": (c_int, []),
     "richeta_version_string": (c_str, []),
     "richeta_abi_version": (c_int, []),

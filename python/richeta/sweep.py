@@ -4,7 +4,7 @@ import ctypes
 import math
 
 from ._arrays import In, Out, vector
-from ._errors import RichetaError, check_global
+from ._errors import RichetaError, check_global, tell_library
 from ._handle import Handle, _decode
 from ._lib import ON_RUN_FUNC, SweepCallbacks, lib
 from .config import Config, _fspath
@@ -159,6 +159,7 @@ class Sweep(Handle):
                                     "returned a %s" % type(r).__name__)
                 except BaseException as e:  # noqa: B902 - must never unwind into C
                     pending.append(e)
+                    tell_library(e)
                     return 1
 
             cfunc = ON_RUN_FUNC(hook)

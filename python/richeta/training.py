@@ -5,7 +5,7 @@ import weakref
 
 from . import _arrays
 from ._arrays import Out
-from ._errors import AbortedError, RichetaError
+from ._errors import AbortedError, RichetaError, tell_library
 from ._handle import Handle
 from ._lib import FILL_FUNC, ON_LOG_FUNC, StreamCallbacks, TrainCallbacks, lib
 from .config import Config, _fspath, param_key
@@ -111,6 +111,7 @@ def _make_fill(fn, pending):
             return 0
         except BaseException as e:  # noqa: B902 - must never unwind into C
             pending.append(e)
+            tell_library(e)
             return 1
 
     return fill
@@ -310,6 +311,7 @@ def _make_on_log(fn, pending, closing):
                             % _describe(ret))
         except BaseException as e:  # noqa: B902 - must never unwind into C
             pending.append(e)
+            tell_library(e)
             return 1
 
     return on_log

@@ -206,6 +206,37 @@ class Exceptions(unittest.TestCase):
                 cs.spread("bogus")
 
 
+class CallbackMessages(unittest.TestCase):
+    def test_the_library_error_quotes_the_python_exception(self):
+        def fill(step, x, y):
+            if step == 2:
+                raise LookupError("data loader failed")
+            for i in range(len(x)):
+                x[i] = 0.0
+
+        spec = dict(D=2, N=4, L=2, B=2, T=5, task="callback")
+        with richeta.Stream(spec, fill=fill) as s, richeta.Trainer(spec, stream=s) as t:
+            with self.assertRaises(LookupError) as cm:
+                t.run()
+        cause = cm.exception.__cause__
+        self.assertIsInstance(cause, richeta.CallbackFailedError)
+        self.assertIn("failed at step 2: LookupError: data loader failed", str(cause))
+
+    def test_on_log_and_on_run_messages(self):
+        def stop(*a):
+            raise RuntimeError("host gave up")
+
+        with richeta.Trainer(BASE) as t:
+            with self.assertRaises(RuntimeError) as cm:
+                t.run(on_log=stop)
+        self.assertIn("host gave up", str(cm.exception.__cause__))
+        with tempfile.TemporaryDirectory() as d:
+            with richeta.Sweep(BASE, gamma=[1.0], eta0=[0.01], seeds=[0], workers=1) as sw:
+                with self.assertRaises(RuntimeError) as cm:
+                    sw.run(os.path.join(d, "s.sqlite"), on_run=stop)
+        self.assertIn("host gave up", str(cm.exception.__cause__))
+
+
 class Pickling(unittest.TestCase):
     def test_config_round_trips(self):
         c = richeta.Config(gamma=0.25, N=12, act="gelu", data="x.npz")

@@ -261,14 +261,18 @@ typedef struct host {
   richeta_stream *src; /* the data the host hands over */
   int64_t fail_at;
   int calls;
+  const char *why; /* handed to richeta_callback_error() when failing */
 } host;
 
 static int host_fill(void *user, int64_t step, int64_t batch, int64_t d, int64_t c, double *x,
                      double *y) {
   host *h = user;
   h->calls++;
-  if (step == h->fail_at)
+  if (step == h->fail_at) {
+    if (h->why)
+      richeta_callback_error(h->why);
     return 42;
+  }
   (void)batch;
   (void)d;
   (void)c;
@@ -292,7 +296,7 @@ static void count_free(void *user, void *p) {
 }
 
 START_TEST(callback_stream_passes_host_batches_and_has_no_held_out_set) {
-  host h = {stream_of(SPEC), -1, 0};
+  host h = {stream_of(SPEC), -1, 0, NULL};
   richeta_config *cfg = cfg_of(SPEC);
   richeta_stream_callbacks cb = {sizeof cb, host_fill, &h};
   richeta_stream *s = NULL;
@@ -327,7 +331,7 @@ START_TEST(callback_stream_passes_host_batches_and_has_no_held_out_set) {
 END_TEST
 
 START_TEST(callback_errors_propagate_as_callback_status_without_leaks) {
-  host h = {stream_of(SPEC), 3, 0};
+  host h = {stream_of(SPEC), 3, 0, NULL};
   richeta_allocator al = {sizeof al, count_alloc, count_free, NULL};
   richeta_config *cfg = NULL;
   live = 0;
@@ -360,10 +364,41 @@ START_TEST(callback_errors_propagate_as_callback_status_without_leaks) {
 }
 END_TEST
 
+/* A host callback says why it failed: the library's message quotes it, and
+ * forgets it before the next callback call. */
+START_TEST(callback_error_message_is_quoted_once) {
+  host h = {stream_of(SPEC), 3, 0, "data loader failed"};
+  richeta_config *cfg = cfg_of(SPEC ",N=8,L=2,T=10,dtype=f64");
+  richeta_stream_callbacks cb = {sizeof cb, host_fill, &h};
+  richeta_stream *s = NULL;
+  ck_assert_int_eq(richeta_stream_new_callback(&s, cfg, &cb), RICHETA_OK);
+  double x[96], y[32];
+  ck_assert_int_eq(richeta_stream_batch_f64(s, 3, x, y), RICHETA_ERR_CALLBACK);
+  ck_assert_str_eq(richeta_stream_last_error(s),
+                   "stream fill callback failed at step 3: data loader failed");
+  /* through a trainer, as the Python binding and host programs see it */
+  richeta_trainer *t = NULL;
+  ck_assert_int_eq(richeta_trainer_new_with_stream(&t, cfg, s), RICHETA_OK);
+  ck_assert_int_eq(richeta_trainer_run(t, 10, NULL), RICHETA_ERR_CALLBACK);
+  ck_assert_ptr_nonnull(strstr(richeta_trainer_last_error(t), "data loader failed"));
+  richeta_trainer_free(t);
+  /* a later failure without a message does not quote the stale one */
+  h.why = NULL;
+  richeta_callback_error("stale");
+  ck_assert_int_eq(richeta_stream_batch_f64(s, 3, x, y), RICHETA_ERR_CALLBACK);
+  ck_assert_ptr_null(strstr(richeta_stream_last_error(s), "stale"));
+  ck_assert_ptr_nonnull(strstr(richeta_stream_last_error(s), "returned 42"));
+  richeta_callback_error(NULL); /* clearing is allowed */
+  richeta_stream_free(s);
+  richeta_config_free(cfg);
+  richeta_stream_free(h.src);
+}
+END_TEST
+
 START_TEST(callback_stream_trains_exactly_like_manual_optimizer_steps) {
   const char *spec = "D=6,C=2,B=16,N=8,L=2,dtype=f64,T=12,eta0=0.1,momentum=0.5,"
                      "schedule=cosine,warmup=3";
-  host h = {stream_of(SPEC), -1, 0};
+  host h = {stream_of(SPEC), -1, 0, NULL};
   richeta_config *cfg = cfg_of(spec);
   richeta_stream_callbacks cb = {sizeof cb, host_fill, &h};
   richeta_stream *s = NULL;
@@ -466,6 +501,7 @@ Suite *stream_suite(void) {
   tcase_add_test(tc, repeated_requests_for_a_step_give_the_same_batch);
   tcase_add_test(tc, callback_errors_propagate_as_callback_status_without_leaks);
   tcase_add_test(tc, callback_stream_trains_exactly_like_manual_optimizer_steps);
+  tcase_add_test(tc, callback_error_message_is_quoted_once);
   tcase_add_test(tc, file_stream_reads_fashion_mnist_with_its_test_split);
   tcase_add_test(tc, file_stream_reports_missing_files);
   suite_add_tcase(su, tc);
