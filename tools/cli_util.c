@@ -70,6 +70,16 @@ int rlz_cli_parse_double(const char *s, double *out) {
   return 0;
 }
 
+/* "inf" for a key whose upper bound is +inf (--blowup inf). */
+static bool parse_plus_inf(const rlz_param_def *d, const char *s, double *out) {
+  char *end = NULL;
+  double v = s && *s && !isspace((unsigned char)*s) ? strtod(s, &end) : 0.0;
+  if (!end || *end != '\0' || !(v > 0 && isinf(v)) || !isinf(d->hi))
+    return false;
+  *out = v;
+  return true;
+}
+
 int rlz_cli_parse_int64(const char *s, int64_t *out) {
   if (!s || !*s || isspace((unsigned char)*s))
     return -1;
@@ -189,8 +199,9 @@ int rlz_cli_apply_config_flag(const char *cmd, richeta_config *cfg, const char *
     s = richeta_config_set_string(cfg, d->id, value);
   } else if (d->type == RICHETA_TYPE_DOUBLE) {
     double v;
-    if (rlz_cli_parse_double(value, &v) != 0) {
-      rlz_cli_error(cmd, "--%s %s: not a finite number", flag, value);
+    if (rlz_cli_parse_double(value, &v) != 0 && !parse_plus_inf(d, value, &v)) {
+      rlz_cli_error(cmd, "--%s %s: not a finite number%s", flag, value,
+                    isinf(d->hi) ? " or inf" : "");
       return -1;
     }
     s = richeta_config_set_double(cfg, d->id, v);

@@ -28,10 +28,12 @@ const rlz_cli_opt rlz_sweep_spec_opts[] = {
     {"mode", 1, "MODE", "adaptive (default: downward eta0 scan per gamma) or dense", OPT_MODE},
     {"decades-below", 1, "X",
      "adaptive: decades scanned below the first convergent eta0 (default 2)", OPT_DECADES},
-    {"progress", 1, "R",
-     "count a finished run as converged only if final loss <= R x initial (default 0: off);"
-     " else it is 'stalled'",
+    {"stall", 1, "R",
+     "count a run that finished without diverging as converged only if its final loss (held-out"
+     " when there is a held-out set) is <= R x its initial loss, else it is 'stalled' (default"
+     " 0.9; 0: off, every such run converged, the 1.0 protocol)",
      OPT_PROGRESS},
+    {"progress", 1, "R", "the same as --stall R (its name in 1.0)", OPT_PROGRESS},
     {"journal", 1, "MODE",
      "database journal: wal (default) or delete (rollback journal, for a database on NFS)",
      OPT_JOURNAL},
@@ -48,6 +50,7 @@ void rlz_sweep_spec_init(rlz_sweep_spec *s) {
   s->etas = "1e-10:1e4:10";
   s->mode = -1;
   s->decades = 2;
+  s->progress = RLZ_STALL_DEFAULT;
   s->journal = RICHETA_SWEEP_JOURNAL_WAL;
 }
 
@@ -89,7 +92,7 @@ int rlz_sweep_spec_opt(rlz_sweep_spec *s, const char *cmd, int id, const char *v
     return 0;
   case OPT_PROGRESS:
     if (rlz_cli_parse_double(value, &s->progress) != 0 || s->progress < 0 || s->progress > 1e6) {
-      rlz_cli_error(cmd, "--progress %s: expected a number in [0, 1e6]", value);
+      rlz_cli_error(cmd, "--stall %s: expected a number in [0, 1e6]", value);
       return 1;
     }
     return 0;

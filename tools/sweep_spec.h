@@ -9,6 +9,14 @@
 
 #include <richlazy/sweep.h>
 
+/* Default of --stall: a run that finishes without diverging converged only
+ * if its final loss is at most this factor times its initial loss (the
+ * zero predictor's loss under centering). 0.9 keeps every run that learned
+ * anything (the MLP teacher's lazy runs end near 0.5 of it at T = 400) and
+ * drops networks that died or never left the plateau (they end within a
+ * few per cent of it). */
+#define RLZ_STALL_DEFAULT 0.9
+
 /* Option ids of the shared flags start here (commands number theirs below). */
 #define RLZ_SPEC_OPT_BASE 100
 

@@ -91,7 +91,7 @@ typedef enum richeta_param {
   /* --- training loop: 400..499 --- */
   RICHETA_PARAM_STEPS = 400,          ///< [T] training steps, int >= 0 (default 400).
   RICHETA_PARAM_LOG_PER_DECADE = 401, ///< [log_per_decade] logged steps per decade, int >= 1 (default 10).
-  RICHETA_PARAM_BLOWUP = 402,         ///< [blowup] divergence when loss > blowup * initial loss, double > 1 (default 1e3).
+  RICHETA_PARAM_BLOWUP = 402,         ///< [blowup] divergence when loss > blowup * initial loss, double > 1 or +inf (only NaN/Inf losses diverge: the paper's rule; since 1.1) (default 1e3).
   RICHETA_PARAM_EVAL_SIZE = 403       ///< [eval_n] held-out samples evaluated at logged steps, int >= 0 (default 512).
 } richeta_param;
 
@@ -236,12 +236,15 @@ RICHETA_API richeta_status richeta_config_set_int(richeta_config *cfg, richeta_p
  * @brief Set a double parameter.
  * @param[in,out] cfg Configuration.
  * @param[in] param Key of type ::RICHETA_TYPE_DOUBLE.
- * @param[in] value New finite value within richeta_param_bounds().
+ * @param[in] value New finite value within richeta_param_bounds(); +inf
+ *            too for a key whose upper bound is +inf (RICHETA_PARAM_BLOWUP,
+ *            since 1.1).
  * @retval RICHETA_OK Set.
  * @retval RICHETA_ERR_NULL @p cfg is NULL.
  * @retval RICHETA_ERR_UNSUPPORTED Unknown key.
  * @retval RICHETA_ERR_INVALID Key is not a double parameter.
- * @retval RICHETA_ERR_NONFINITE @p value is NaN or infinite.
+ * @retval RICHETA_ERR_NONFINITE @p value is NaN, -inf, or +inf for a key
+ *         with a finite upper bound.
  * @retval RICHETA_ERR_RANGE Value out of bounds.
  * @since 1.0 @par Thread safety: one thread per configuration.
  */

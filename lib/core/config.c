@@ -138,8 +138,14 @@ static richeta_status check_int(rlz_err *e, const rlz_param_def *d, int64_t v) {
   return RICHETA_OK;
 }
 
+/* Rows whose upper bound is +inf take +inf itself (blowup=inf: only NaN/Inf
+ * losses diverge); NaN and -inf are never values. */
+static bool value_allowed(const rlz_param_def *d, double v) {
+  return isfinite(v) || (v > 0 && isinf(v) && isinf(d->hi));
+}
+
 static richeta_status check_double(rlz_err *e, const rlz_param_def *d, double v) {
-  if (!isfinite(v))
+  if (!value_allowed(d, v))
     return rlz_fail(e, RICHETA_ERR_NONFINITE, "%s must be finite", d->name);
   if (v < d->lo || v > d->hi || (d->lo_open && v == d->lo))
     return rlz_fail(e, RICHETA_ERR_RANGE, "%s=%.17g is outside %s%.17g, %.17g]", d->name, v,
@@ -276,7 +282,7 @@ static richeta_status parse_value(richeta_config *cfg, rlz_value *vals, int i, c
     return rlz_fail(&cfg->err, RICHETA_ERR_FORMAT, "'%s' is not a number (for '%s')", tmp,
                     d->name);
   }
-  if (!isfinite(x))
+  if (!(d->type == RICHETA_TYPE_DOUBLE ? value_allowed(d, x) : isfinite(x)))
     return rlz_fail(&cfg->err, RICHETA_ERR_NONFINITE, "%s must be finite (got '%s')", d->name,
                     tmp);
   if (d->type == RICHETA_TYPE_DOUBLE) {

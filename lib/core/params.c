@@ -4,6 +4,7 @@
 
 #include <richlazy/data.h>
 
+#include <math.h>
 #include <string.h>
 
 static const char *const param_names[] = {"mf", "ntk", "sp"};
@@ -105,8 +106,8 @@ const rlz_param_def rlz_param_table[] = {
                  "per_channel, global"),
     INT_ROW(RICHETA_PARAM_STEPS, "T", 0, 1e12, 400, "training steps"),
     INT_ROW(RICHETA_PARAM_LOG_PER_DECADE, "log_per_decade", 1, 1000, 10, "logged steps per decade"),
-    DBL_ROW(RICHETA_PARAM_BLOWUP, "blowup", 1, BIG, 1, 1e3,
-            "divergence when loss > blowup x initial loss"),
+    DBL_ROW(RICHETA_PARAM_BLOWUP, "blowup", 1, INFINITY, 1, 1e3,
+            "divergence when loss > blowup x initial loss (inf: NaN/Inf only)"),
     INT_ROW(RICHETA_PARAM_EVAL_SIZE, "eval_n", 0, 1 << 24, 512, "held-out samples"),
 };
 const int rlz_param_count = N_(rlz_param_table);

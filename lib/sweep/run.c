@@ -250,6 +250,7 @@ static bool issue_cell(sched *s, int64_t gi, int64_t ei) {
     t->out.r.seed = sw->seeds[si];
     t->out.r.eta = t->out.r.init_loss = t->out.r.final_loss = t->out.r.best_loss = NAN;
     t->out.r.test_init = t->out.r.test_final = t->out.r.test_best = t->out.r.wall = NAN;
+    t->out.r.baseline = NAN;
     pthread_mutex_lock(&s->mu);
     if (s->q_tail)
       s->q_tail->next = t;
@@ -273,18 +274,26 @@ static void drive_chain(sched *s, int64_t gi, int64_t ei) {
 }
 
 /* The progress test: a finished run whose final loss (held-out when
- * available) is not below progress x its initial loss has stalled. */
+ * available) is not below progress x its baseline has stalled. The
+ * baseline is the initial loss, or the held-out loss of the best constant
+ * predictor when lower: a network that only learned the targets' mean (on
+ * Fashion-MNIST with MSE, 0.9 of the zero predictor's loss) has not
+ * learned the task. */
 static void progress_test(const richeta_sweep *sw, rlz_run_out *o) {
   if (!(sw->progress > 0) || o->r.status != RICHETA_SWEEP_RUN_CONVERGED)
     return;
   bool test = isfinite(o->r.test_final) && isfinite(o->r.test_init);
   double fin = test ? o->r.test_final : o->r.final_loss;
-  double ini = test ? o->r.test_init : o->r.init_loss;
-  if (fin <= sw->progress * ini)
+  double base = test ? o->r.test_init : o->r.init_loss;
+  bool mean = test && o->r.baseline < base; /* false when NaN */
+  if (mean)
+    base = o->r.baseline;
+  if (fin <= sw->progress * base)
     return;
   o->r.status = RICHETA_SWEEP_RUN_STALLED;
-  snprintf(o->msg, sizeof o->msg, "no progress: final %s loss %g > %g x initial %g",
-           test ? "held-out" : "training", fin, sw->progress, ini);
+  snprintf(o->msg, sizeof o->msg, "no progress: final %s loss %g > %g x %s %g",
+           test ? "held-out" : "training", fin, sw->progress,
+           mean ? "the constant predictor's" : "initial", base);
 }
 
 static void finish_task(sched *s, task *t) {

@@ -81,6 +81,7 @@ static void collect(richeta_trainer *tr, richeta_status st, const rlz_alloc *a, 
   summarise(o->loss, o->n, &o->r.init_loss, &o->r.final_loss, &o->r.best_loss);
   summarise(o->test, o->n, &o->r.test_init, &o->r.test_final, &o->r.test_best);
   o->r.eta = o->n ? o->eta[0] : NAN;
+  o->r.baseline = tr->eval_mean_loss;
   o->r.test_accuracy = o->n ? o->acc[o->n - 1] : NAN;
   if (state == RICHETA_RUN_DONE)
     o->r.status = RICHETA_SWEEP_RUN_CONVERGED;

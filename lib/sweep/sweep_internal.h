@@ -23,6 +23,9 @@ typedef struct rlz_run {
   double test_init, test_final, test_best;
   double test_accuracy; /* held-out accuracy at the end (NaN unless C >= 2) */
   double wall;
+  /* held-out loss of the best constant predictor (not stored; NaN when
+   * unknown): with test_init, the stall test's baseline */
+  double baseline;
 } rlz_run;
 
 /* What a runner produces: the summary and the logged curve (arrays of n

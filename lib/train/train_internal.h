@@ -26,6 +26,10 @@ struct richeta_trainer {
   uint64_t e0_version; /* theta0 version e0 was computed for (0: never) */
   int64_t bx_step;     /* step whose batch is in bx, -1 when none */
   int64_t eval_n;
+  /* held-out loss of the best constant predictor (the targets' mean for
+   * MSE, their class frequencies for CE), NaN without a held-out set: the
+   * baseline of the sweeps' stall test */
+  double eval_mean_loss;
   /* progress */
   int64_t step;     /* steps taken = index of the next step */
   int state;        /* richeta_run_state */

@@ -60,7 +60,41 @@ static void trainer_destroy(richeta_trainer *t) {
 }
 
 /* Held-out set: drawn once in doubles, stored in the model dtype. */
+/* Loss of the best constant output on targets y (n x C): for MSE the
+ * targets' column means, for CE the softmax equal to their normalised
+ * mean (mean_i sum_c y_ic (log S - log m_c), S = sum_c m_c). */
+static double constant_predictor_loss(int loss, const double *y, int64_t n, int64_t C) {
+  double total = 0.0;
+  for (int64_t c = 0; c < C; c++) {
+    double m = 0.0;
+    for (int64_t i = 0; i < n; i++)
+      m += y[i * C + c];
+    m /= (double)n;
+    if (loss == RICHETA_LOSS_MSE) {
+      double v = 0.0;
+      for (int64_t i = 0; i < n; i++)
+        v += (y[i * C + c] - m) * (y[i * C + c] - m);
+      total += v / ((double)n * (double)C);
+    } else {
+      total += m; /* S, finished below */
+    }
+  }
+  if (loss == RICHETA_LOSS_MSE)
+    return total;
+  double S = total, ce = 0.0;
+  for (int64_t c = 0; c < C; c++) {
+    double m = 0.0;
+    for (int64_t i = 0; i < n; i++)
+      m += y[i * C + c];
+    m /= (double)n;
+    if (m > 0)
+      ce += m * (log(S) - log(m));
+  }
+  return ce;
+}
+
 static richeta_status load_eval_set(richeta_trainer *t) {
+  t->eval_mean_loss = NAN;
   if (t->eval_n == 0)
     return RICHETA_OK;
   size_t nx = (size_t)(t->eval_n * t->D), ny = (size_t)(t->eval_n * t->C);
@@ -87,6 +121,9 @@ static richeta_status load_eval_set(richeta_trainer *t) {
         fy[i] = (float)dy[i];
     }
   }
+  if (st == RICHETA_OK)
+    t->eval_mean_loss = constant_predictor_loss((int)rlz_config_int(t->cfg, RICHETA_PARAM_LOSS), dy,
+                                                t->eval_n, t->C);
   rlz_free(&t->alloc, dx);
   rlz_free(&t->alloc, dy);
   /* room for theta0's outputs on the set, computed at the first evaluation */

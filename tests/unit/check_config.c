@@ -516,6 +516,40 @@ START_TEST(clone_is_independent_of_its_source) {
 }
 END_TEST
 
+/* blowup = +inf is the paper's divergence rule (NaN/Inf losses only): the
+ * one key whose upper bound is +inf takes it, through the setter and the
+ * spec parser, and keeps it through the canonical text; NaN and -inf are
+ * still refused, and so is +inf for every other key. */
+START_TEST(blowup_takes_plus_infinity_and_round_trips) {
+  richeta_config *c = new_cfg();
+  ck_assert_int_eq(richeta_config_set_double(c, RICHETA_PARAM_BLOWUP, INFINITY), RICHETA_OK);
+  ck_assert(isinf(getd(c, RICHETA_PARAM_BLOWUP)) && getd(c, RICHETA_PARAM_BLOWUP) > 0);
+  double lo = 0, hi = 0;
+  ck_assert_int_eq(richeta_param_bounds(RICHETA_PARAM_BLOWUP, &lo, &hi, NULL), RICHETA_OK);
+  ck_assert(isinf(hi));
+  char text[4096];
+  ck_assert_int_eq(richeta_config_to_string(c, text, sizeof text, NULL), RICHETA_OK);
+  ck_assert_ptr_nonnull(strstr(text, "blowup=inf"));
+  richeta_config *d = new_cfg();
+  ck_assert_int_eq(richeta_config_parse(d, text), RICHETA_OK);
+  ck_assert(isinf(getd(d, RICHETA_PARAM_BLOWUP)));
+  ck_assert_int_eq(richeta_config_parse(d, "blowup=1e3"), RICHETA_OK);
+  ck_assert_int_eq(richeta_config_parse(d, "blowup=inf"), RICHETA_OK);
+  ck_assert(isinf(getd(d, RICHETA_PARAM_BLOWUP)));
+  ck_assert_int_eq(richeta_config_set_double(c, RICHETA_PARAM_BLOWUP, -INFINITY),
+                   RICHETA_ERR_NONFINITE);
+  ck_assert_int_eq(richeta_config_set_double(c, RICHETA_PARAM_BLOWUP, NAN), RICHETA_ERR_NONFINITE);
+  ck_assert_int_eq(richeta_config_parse(c, "blowup=nan"), RICHETA_ERR_NONFINITE);
+  ck_assert_int_eq(richeta_config_parse(c, "blowup=-inf"), RICHETA_ERR_NONFINITE);
+  ck_assert(isinf(getd(c, RICHETA_PARAM_BLOWUP)));
+  ck_assert_int_eq(richeta_config_parse(c, "gamma=inf"), RICHETA_ERR_NONFINITE);
+  ck_assert_int_eq(richeta_config_set_double(c, RICHETA_PARAM_CROSSOVER, INFINITY),
+                   RICHETA_ERR_NONFINITE);
+  richeta_config_free(d);
+  richeta_config_free(c);
+}
+END_TEST
+
 START_TEST(integer_bounds_are_compared_exactly_above_two_to_the_53) {
   richeta_config *cfg = NULL;
   ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
@@ -557,6 +591,7 @@ Suite *config_suite(void) {
   tcase_add_test(tc, incomplete_allocator_table_is_invalid);
   tcase_add_test(tc, clone_is_independent_of_its_source);
   tcase_add_test(tc, integer_bounds_are_compared_exactly_above_two_to_the_53);
+  tcase_add_test(tc, blowup_takes_plus_infinity_and_round_trips);
   suite_add_tcase(s, tc);
   return s;
 }
