@@ -83,14 +83,17 @@ int rlz_cli_fill_data_shape(const rlz_cli_parser *p, int argc, char **argv) {
   static const richeta_param image_keys[3] = {
       RICHETA_PARAM_IMAGE_CHANNELS, RICHETA_PARAM_IMAGE_HEIGHT, RICHETA_PARAM_IMAGE_WIDTH};
   static const char *const image_what[3] = {"image channels", "image height", "image width"};
-  bool image = arch == RICHETA_ARCH_CNN;
+  bool image = arch == RICHETA_ARCH_CNN || arch == RICHETA_ARCH_RESNET18;
   for (int k = 0; k < 3; k++)
     image |= rlz_cli_param_given(p, argc, argv, image_keys[k]) != 0;
   int64_t chw[3];
   char why[256];
   if (rc == RLZ_EXIT_OK && image && !image_shape(ds, chw, why, sizeof why)) {
     rlz_cli_error(p->cmd, "%s needs images in C x H x W order, but data set '%s' %s",
-                  arch == RICHETA_ARCH_CNN ? "--arch cnn" : "an image_* key", spec, why);
+                  arch == RICHETA_ARCH_CNN        ? "--arch cnn"
+                  : arch == RICHETA_ARCH_RESNET18 ? "--arch resnet18"
+                                                  : "an image_* key",
+                  spec, why);
     rc = RLZ_EXIT_USAGE;
   }
   for (int k = 0; image && rc == RLZ_EXIT_OK && k < 3; k++)

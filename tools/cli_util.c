@@ -288,15 +288,19 @@ int rlz_cli_param_given(const rlz_cli_parser *p, int argc, char **argv, richeta_
   return v[0] == v[1];
 }
 
-/* Architecture defaults: the CNN is labelled L = 4 for the gamma rule, so
- * --arch cnn sets L=4 unless the command line gives L. */
+/* Architecture defaults: the CNN is labelled L = 4 for the gamma rule and
+ * the ResNet-18 L = 3, so --arch cnn / resnet18 sets L unless the command
+ * line gives it. */
 static int arch_defaults(const rlz_cli_parser *p, int argc, char **argv) {
   int64_t arch = 0;
   if (richeta_config_get_int(p->cfg, RICHETA_PARAM_ARCH, &arch) != RICHETA_OK ||
-      arch != RICHETA_ARCH_CNN || rlz_cli_param_given(p, argc, argv, RICHETA_PARAM_DEPTH))
+      (arch != RICHETA_ARCH_CNN && arch != RICHETA_ARCH_RESNET18) ||
+      rlz_cli_param_given(p, argc, argv, RICHETA_PARAM_DEPTH))
     return RLZ_CLI_OK;
-  if (richeta_config_set_int(p->cfg, RICHETA_PARAM_DEPTH, 4) != RICHETA_OK) {
-    rlz_cli_error(p->cmd, "cannot set L=4 for --arch cnn: %s", richeta_config_last_error(p->cfg));
+  int64_t L = arch == RICHETA_ARCH_CNN ? 4 : 3;
+  if (richeta_config_set_int(p->cfg, RICHETA_PARAM_DEPTH, L) != RICHETA_OK) {
+    rlz_cli_error(p->cmd, "cannot set L=%lld for --arch %s: %s", (long long)L,
+                  arch == RICHETA_ARCH_CNN ? "cnn" : "resnet18", richeta_config_last_error(p->cfg));
     return RLZ_CLI_USAGE;
   }
   return RLZ_CLI_OK;

@@ -123,12 +123,12 @@ typedef enum richeta_centering {
 } richeta_centering;
 
 /**
- * Architecture of the model (docs/architectures.md). Value 2 is reserved
- * for the muP ResNet-18.
+ * Architecture of the model (docs/architectures.md).
  */
 typedef enum richeta_arch {
-  RICHETA_ARCH_MLP = 0, ///< [mlp] the MLP of depth L and width N (DESIGN 1.1).
-  RICHETA_ARCH_CNN = 1  ///< [cnn] the paper's CNN: two 3x3 convs (N, 2N channels) with ReLU and 2x2 average pooling, a fully connected layer of width 8N, the readout; labelled L = 4 for the gamma rule (set L=4).
+  RICHETA_ARCH_MLP = 0,     ///< [mlp] the MLP of depth L and width N (DESIGN 1.1).
+  RICHETA_ARCH_CNN = 1,     ///< [cnn] the paper's CNN: two 3x3 convs (N, 2N channels) with ReLU and 2x2 average pooling, a fully connected layer of width 8N, the readout; labelled L = 4 for the gamma rule (set L=4).
+  RICHETA_ARCH_RESNET18 = 2 ///< [resnet18] the paper's muP ResNet-18: BatchNorm, widths N, 2N, 4N, 8N, no conv bias, readout / (gamma 8N); labelled L = 3 for the gamma rule (set L=3). @since 1.1
 } richeta_arch;
 
 /**

@@ -18,7 +18,7 @@ static const char *const task_names[] = {"linear",    "mlp",          "callback"
                                          "file",      "single_index", "multi_index",
                                          "staircase", "parity",       "image_cnn"};
 static const char *const input_names[] = {"auto", "gauss", "sign"};
-static const char *const arch_names[] = {"mlp", "cnn"};
+static const char *const arch_names[] = {"mlp", "cnn", "resnet18"};
 static const char *const conv_scale_names[] = {"channels", "fan_in"};
 /* indexed by richeta_norm */
 static const char *const data_norm_names[] = {"none", "per_feature", "per_channel", "global"};
@@ -58,7 +58,8 @@ const rlz_param_def rlz_param_table[] = {
     INT_ROW(RICHETA_PARAM_BATCH, "B", 1, 1 << 20, 32, "batch size"),
     ENUM_ROW_1_1(
         RICHETA_PARAM_ARCH, "arch", arch_names, 0,
-        "architecture: mlp, cnn (the paper's CNN, labelled L=4; the CLI sets L=4 unless given)"),
+        "architecture: mlp, cnn (the paper's CNN, labelled L=4), resnet18 (its muP ResNet-18, "
+        "labelled L=3); the CLI sets L unless given"),
     INT_ROW_1_1(RICHETA_PARAM_IMAGE_CHANNELS, "image_channels", 0, 1 << 16, 0,
                 "input image channels (0: not an image; D = channels*height*width)"),
     INT_ROW_1_1(RICHETA_PARAM_IMAGE_HEIGHT, "image_height", 0, 1 << 16, 0, "input image height"),

@@ -18,6 +18,7 @@ typedef struct rlz_dnet {
   richeta_loss loss;
   bool centered;
   double *theta, *theta0;   /* P each */
+  double *state, *state0;   /* batch normalization's running statistics of each (or NULL) */
   double *f0, *f, *g0, *rf; /* batch x C: theta0's and the centered output, dLoss/df, R{f} */
 } rlz_dnet;
 
@@ -27,6 +28,11 @@ richeta_status rlz_diag_check_batch(richeta_model *m, const double *x, const dou
 /* A float64 network for `batch` samples with the model's parameters. */
 richeta_status rlz_dnet_init(rlz_dnet *d, richeta_model *m, int64_t batch);
 void rlz_dnet_free(rlz_dnet *d);
+/* Before a forward with parameters p (d->theta or d->theta0): batch
+ * normalization with p's running statistics. The diagnostics take the
+ * network as it evaluates, so that every sample is a function of itself
+ * (per-sample Jacobians, the NTK) and the R-operator is exact. */
+void rlz_dnet_bn(rlz_dnet *d, const double *p);
 /* Centered output of theta on n samples into d->f (theta's forward stays
  * current for backward passes). */
 richeta_status rlz_dnet_output(rlz_dnet *d, const double *x, int64_t n);

@@ -44,8 +44,29 @@ richeta_status rlz_dnet_init(rlz_dnet *d, richeta_model *m, int64_t batch) {
     return rlz_fail(d->err, RICHETA_ERR_NOMEM, "diagnostics: cannot allocate workspaces");
   richeta_model_get_params(m, d->theta, d->P);
   richeta_model_get_initial_params(m, d->theta0, d->P);
-  return rlz_net_new(&d->net, d->g, RICHETA_DTYPE_F64, batch,
-                     RLZ_NET_TRAIN | RLZ_NET_ROP | RLZ_NET_KEEP_PRE, d->alloc, d->err);
+  int64_t ns = rlz_model_state_len(m);
+  if (ns > 0) {
+    d->state = rlz_calloc(d->alloc, (size_t)ns, sizeof(double));
+    d->state0 = rlz_calloc(d->alloc, (size_t)ns, sizeof(double));
+    if (!d->state || !d->state0)
+      return rlz_fail(d->err, RICHETA_ERR_NOMEM, "diagnostics: cannot allocate workspaces");
+    const void *src[2] = {rlz_model_state(m, false), rlz_model_state(m, true)};
+    double *dst[2] = {d->state, d->state0};
+    for (int k = 0; k < 2; k++)
+      for (int64_t i = 0; i < ns; i++)
+        dst[k][i] = rlz_model_dtype(m) == RICHETA_DTYPE_F64 ? ((const double *)src[k])[i]
+                                                            : (double)((const float *)src[k])[i];
+  }
+  richeta_status st = rlz_net_new(&d->net, d->g, RICHETA_DTYPE_F64, batch,
+                                  RLZ_NET_TRAIN | RLZ_NET_ROP | RLZ_NET_KEEP_PRE, d->alloc, d->err);
+  if (st == RICHETA_OK)
+    rlz_dnet_bn(d, d->theta);
+  return st;
+}
+
+void rlz_dnet_bn(rlz_dnet *d, const double *p) {
+  if (d->state)
+    rlz_net_set_bn(d->net, RLZ_BN_EVAL, p == d->theta0 ? d->state0 : d->state);
 }
 
 void rlz_dnet_free(rlz_dnet *d) {
@@ -53,7 +74,7 @@ void rlz_dnet_free(rlz_dnet *d) {
   if (!a)
     return;
   rlz_net_free(d->net);
-  double **bufs[] = {&d->theta, &d->theta0, &d->f0, &d->f, &d->g0, &d->rf};
+  double **bufs[] = {&d->theta, &d->theta0, &d->f0, &d->f, &d->g0, &d->rf, &d->state, &d->state0};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
     rlz_free(a, *bufs[i]);
     *bufs[i] = NULL;
@@ -64,8 +85,11 @@ void rlz_dnet_free(rlz_dnet *d) {
 richeta_status rlz_dnet_output(rlz_dnet *d, const double *x, int64_t n) {
   int last = d->g->n - 1;
   richeta_status st = RICHETA_OK;
-  if (d->centered) /* theta0 first: theta's activations stay in the workspace */
+  if (d->centered) { /* theta0 first: theta's activations stay in the workspace */
+    rlz_dnet_bn(d, d->theta0);
     st = rlz_net_forward(d->net, d->theta0, x, 0, last, n, d->f0);
+  }
+  rlz_dnet_bn(d, d->theta);
   if (st == RICHETA_OK)
     st = rlz_net_forward(d->net, d->theta, x, 0, last, n, d->f);
   if (st == RICHETA_OK && d->centered)

@@ -24,6 +24,7 @@ static richeta_status jacobian_rows(rlz_dnet *d, const double *p, const double *
   for (int64_t r = r0; r < r0 + nr && st == RICHETA_OK; r++) {
     int64_t i = r / C, c = r % C;
     if (i != cur) {
+      rlz_dnet_bn(d, p);
       st = rlz_net_forward(d->net, p, x + i * d->D, 0, last, 1, d->f);
       cur = i;
     }
@@ -284,8 +285,10 @@ richeta_status richeta_diag_kernel_regression(richeta_model *model, const double
   }
   if (s == RICHETA_OK) {
     /* the network at theta0: zero when centered */
-    if (!j.centered)
+    if (!j.centered) {
+      rlz_dnet_bn(&j, j.theta0);
       s = rlz_net_forward(j.net, j.theta0, X, 0, last, n, f0);
+    }
   }
   if (s == RICHETA_OK) {
     for (int64_t u = 0; u < tc; u++) {

@@ -26,6 +26,15 @@ static void init_params(richeta_model *m) {
       continue;
     double scale = nd->init_std;
     int64_t n = nd->rows * nd->cols;
+    if (nd->op == RLZ_OP_BATCHNORM) { /* gamma starts at 1 (beta at 0) */
+      for (int64_t j = 0; j < n; j++) {
+        if (m->dtype == RICHETA_DTYPE_F64)
+          ((double *)m->params)[nd->woff + j] = 1.0;
+        else
+          ((float *)m->params)[nd->woff + j] = 1.0f;
+      }
+      continue;
+    }
     for (int64_t done = 0; done < n;) {
       int64_t k = n - done < 256 ? n - done : 256;
       rlz_rng_normals((uint64_t)m->seed, RLZ_RNG_STREAM_INIT + (uint64_t)nd->layer, (uint64_t)done,
@@ -43,6 +52,10 @@ static void init_params(richeta_model *m) {
     }
   }
   memcpy(m->theta0, m->params, (size_t)m->nparams * m->elem);
+  if (m->state) {
+    rlz_graph_init_state(&m->graph, m->dtype, m->state);
+    rlz_graph_init_state(&m->graph, m->dtype, m->state0);
+  }
   m->theta0_version++;
 }
 
@@ -138,6 +151,16 @@ richeta_status richeta_model_new(richeta_model **out, const richeta_config *cfg)
                   (long long)m->nparams);
     goto fail;
   }
+  if (m->graph.nstate > 0) {
+    if ((st = rlz_array_bytes(NULL, m->graph.nstate, m->elem, &bytes)) != RICHETA_OK)
+      goto fail;
+    m->state = rlz_malloc(&m->alloc, bytes);
+    m->state0 = rlz_malloc(&m->alloc, bytes);
+    if (!m->state || !m->state0) {
+      st = rlz_fail(NULL, RICHETA_ERR_NOMEM, "model: cannot allocate the running statistics");
+      goto fail;
+    }
+  }
   if ((st = alloc_buffers(m)) != RICHETA_OK ||
       (st = rlz_net_new(&m->net, &m->graph, m->dtype, m->chunk, RLZ_NET_TRAIN, &m->alloc,
                         &m->err)) != RICHETA_OK)
@@ -160,6 +183,8 @@ void richeta_model_free(richeta_model *m) {
   rlz_free(&a, m->grad);
   rlz_free(&a, m->theta0);
   rlz_free(&a, m->params);
+  rlz_free(&a, m->state);
+  rlz_free(&a, m->state0);
   rlz_free(&a, m);
 }
 
@@ -420,6 +445,8 @@ richeta_status richeta_model_recenter(richeta_model *m) {
   if (!m)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_recenter: model is NULL");
   memcpy(m->theta0, m->params, (size_t)m->nparams * m->elem);
+  if (m->state) /* theta0 is the network as it is now, running statistics included */
+    memcpy(m->state0, m->state, (size_t)m->graph.nstate * m->elem);
   m->theta0_version++;
   rlz_err_clear(&m->err);
   return RICHETA_OK;
@@ -510,7 +537,9 @@ richeta_status rlz_model_frozen_features(richeta_model *m, const void *x, int64_
 }
 
 bool rlz_model_frozen_hidden_equal(const richeta_model *a, const richeta_model *b) {
-  if (!a || !b || a->centering != RICHETA_CENTERING_FROZEN ||
+  /* with batch normalization theta0's features depend on its running
+   * statistics, which each model updates itself: nothing is shared */
+  if (!a || !b || a->graph.nstate > 0 || a->centering != RICHETA_CENTERING_FROZEN ||
       b->centering != RICHETA_CENTERING_FROZEN || a->graph.n < 3 || a->dtype != b->dtype ||
       a->chunk != b->chunk || !rlz_graph_trunk_equal(&a->graph, &b->graph))
     return false;
@@ -660,3 +689,5 @@ bool rlz_model_grad_finite(richeta_model *m) {
 const rlz_alloc *rlz_model_alloc(const richeta_model *m) { return &m->alloc; }
 rlz_err *rlz_model_err(richeta_model *m) { return &m->err; }
 double rlz_model_width_mult(const richeta_model *m) { return m->graph.width_mult; }
+int64_t rlz_model_state_len(const richeta_model *m) { return m->graph.nstate; }
+void *rlz_model_state(richeta_model *m, bool initial) { return initial ? m->state0 : m->state; }

@@ -22,6 +22,12 @@ rlz_err *rlz_model_err(richeta_model *m);
 /* SGD width multiplier of the parameterization (readout fan-in for
  * mean-field, 1 for NTK and SP). */
 double rlz_model_width_mult(const richeta_model *m);
+/* Batch normalization's running statistics (the graph's state vector,
+ * model dtype), of theta or of theta0 (initial); 0 and NULL without batch
+ * normalization. A writer of theta0's also takes rlz_model_initial_params,
+ * which marks theta0 changed. */
+int64_t rlz_model_state_len(const richeta_model *m);
+void *rlz_model_state(richeta_model *m, bool initial);
 /* Mean loss over the batch and its gradient into rlz_model_grad(m);
  * x and y are in dtype `in_dtype` (converted chunk by chunk into the
  * workspace when it differs from the model's). Allocates nothing. */

@@ -26,6 +26,11 @@ struct richeta_model {
   rlz_graph graph;
   rlz_net *net; /* workspace for `chunk` samples */
   void *params, *theta0, *grad;
+  /* batch normalization's running statistics of theta and of theta0 (the
+   * graph's state vector, model dtype; NULL without batch normalization):
+   * training runs use batch statistics and update both (theta0's as the
+   * reference's frozen copy in train mode does), other runs use them */
+  void *state, *state0;
   /* Run buffers for `chunk` samples, in the model dtype: the outputs on
    * theta and theta0 and dLoss/df (chunk x C), inputs converted to the
    * model dtype (chunk x D, chunk x C). */

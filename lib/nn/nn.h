@@ -117,6 +117,11 @@ richeta_status rlz_graph_cnn(rlz_graph *g, const rlz_alloc *a, rlz_err *e, int64
                              int64_t height, int64_t width, int64_t N, int64_t C, int bias,
                              richeta_activation act, richeta_parameterization p, double gamma,
                              richeta_conv_scale conv_scale, bool teacher);
+/* The muP ResNet-18 of the paper's released code (docs/architectures.md). */
+richeta_status rlz_graph_resnet18(rlz_graph *g, const rlz_alloc *a, rlz_err *e, int64_t channels,
+                                  int64_t height, int64_t width, int64_t N, int64_t C, int bias,
+                                  richeta_activation act, richeta_parameterization p, double gamma,
+                                  richeta_conv_scale conv_scale);
 void rlz_graph_free(rlz_graph *g, const rlz_alloc *a);
 
 /* Builder steps (used by the arch files): append a node fed by node `in`;

@@ -77,10 +77,11 @@ class Param(enum.IntEnum):
 
 
 class Arch(enum.IntEnum):
-    """``richeta_arch``: the model's architecture (2 is reserved for the ResNet-18)."""
+    """``richeta_arch``: the model's architecture."""
 
     MLP = 0
     CNN = 1
+    RESNET18 = 2
 
 
 class ConvScale(enum.IntEnum):

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "diag/diag_internal.h"
 #include "model/model_internal.h"
 #include "nn/nn.h"
 
@@ -215,12 +216,9 @@ END_TEST
 
 /* ---- the whole CNN through the public API -------------------------------- */
 
-static richeta_model *cnn_of(const char *extra) {
+static richeta_model *model_of(const char *base, const char *extra) {
   char spec[512];
-  snprintf(spec, sizeof spec,
-           "arch=cnn,L=4,N=2,C=3,D=330,image_channels=3,image_height=10,image_width=11,B=3,"
-           "dtype=f64,seed=5,%s",
-           extra);
+  snprintf(spec, sizeof spec, "%s,%s", base, extra);
   richeta_config *cfg = NULL;
   ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
   ck_assert_msg(richeta_config_parse(cfg, spec) == RICHETA_OK, "%s",
@@ -229,6 +227,12 @@ static richeta_model *cnn_of(const char *extra) {
   ck_assert_msg(richeta_model_new(&m, cfg) == RICHETA_OK, "%s", richeta_last_error());
   richeta_config_free(cfg);
   return m;
+}
+
+static richeta_model *cnn_of(const char *extra) {
+  return model_of("arch=cnn,L=4,N=2,C=3,D=330,image_channels=3,image_height=10,image_width=11,"
+                  "B=3,dtype=f64,seed=5",
+                  extra);
 }
 
 static double model_loss(richeta_model *m, const double *x, const double *y, int64_t b) {
@@ -527,6 +531,144 @@ START_TEST(bad_image_shapes_give_errors_naming_the_keys) {
 }
 END_TEST
 
+
+/* ---- the ResNet-18 through the public API -------------------------------- */
+
+static richeta_model *resnet_of(const char *extra) {
+  return model_of("arch=resnet18,L=3,N=2,C=2,D=192,image_channels=3,image_height=8,"
+                  "image_width=8,B=4,dtype=f64,seed=3",
+                  extra);
+}
+
+/* Diagnostics take the network as it evaluates (running statistics): the
+ * Hessian-vector product against finite differences of that gradient, and
+ * Gauss-Newton (R-forward in a batch) against the NTK (per-sample
+ * Jacobians): for MSE the top of J^T J 2/(B C) is 2/(B C) times the top of
+ * J J^T. Training steps first, so that every running statistic of theta
+ * and theta0 differs from its start. */
+START_TEST(resnet18_diagnostics_use_running_statistics) {
+  richeta_model *m = resnet_of("act=tanh,gamma=0.8,loss=mse");
+  enum { B = 4, C = 2, D = 192 };
+  int64_t P;
+  richeta_model_num_params(m, &P);
+  double x[B * D], y[B * C];
+  double *th = malloc((size_t)P * sizeof(double)), *gr = malloc((size_t)P * sizeof(double));
+  double *v = malloc((size_t)P * sizeof(double)), *hv = malloc((size_t)P * sizeof(double));
+  double *gp = malloc((size_t)P * sizeof(double)), *gm = malloc((size_t)P * sizeof(double));
+  for (int k = 0; k < 3; k++) { /* training runs: batch statistics, running ones move */
+    normals(40 + (uint64_t)k, B * D, 1.0, x);
+    normals(50 + (uint64_t)k, B * C, 1.0, y);
+    ck_assert_int_eq(richeta_model_loss_grad_f64(m, x, y, B, NULL, gr, P), RICHETA_OK);
+  }
+  richeta_model_get_params(m, th, P);
+  normals(60, P, 0.3, v);
+  for (int64_t i = 0; i < P; i++)
+    th[i] += v[i];
+  ck_assert_int_eq(richeta_model_set_params(m, th, P), RICHETA_OK);
+  normals(70, P, 1.0, v);
+  ck_assert_int_eq(richeta_diag_hvp(m, x, y, B, v, hv, P), RICHETA_OK);
+  rlz_dnet d;
+  const double e = 1e-4, steps[4] = {e, -e, 2 * e, -2 * e};
+  double *g2p = malloc((size_t)P * sizeof(double)), *g2m = malloc((size_t)P * sizeof(double));
+  double *gs[4] = {gp, gm, g2p, g2m};
+  for (int k = 0; k < 4; k++) { /* the evaluation gradient along v: 4-point differences */
+    ck_assert_int_eq(rlz_dnet_init(&d, m, B), RICHETA_OK);
+    for (int64_t i = 0; i < P; i++)
+      d.theta[i] = th[i] + steps[k] * v[i];
+    ck_assert_int_eq(rlz_dnet_gradient(&d, x, y, B, gs[k], NULL), RICHETA_OK);
+    rlz_dnet_free(&d);
+  }
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < P; i++) {
+    double fd = (8 * (gp[i] - gm[i]) - (g2p[i] - g2m[i])) / (12 * e);
+    num += (fd - hv[i]) * (fd - hv[i]);
+    den += fd * fd + hv[i] * hv[i];
+  }
+  double hrel = sqrt(num / den);
+  ck_assert_msg(hrel < 1e-6, "ResNet-18 HVP relative error %.3g", hrel);
+  /* the training gradient (batch statistics) is another function's */
+  ck_assert_int_eq(richeta_model_loss_grad_f64(m, x, y, B, NULL, gr, P), RICHETA_OK);
+  ck_assert_int_eq(rlz_dnet_init(&d, m, B), RICHETA_OK);
+  ck_assert_int_eq(rlz_dnet_gradient(&d, x, y, B, gp, NULL), RICHETA_OK);
+  rlz_dnet_free(&d);
+  double gd = 0;
+  for (int64_t i = 0; i < P; i++)
+    gd = fmax(gd, fabs(gp[i] - gr[i]));
+  ck_assert_msg(gd > 1e-6, "evaluation and training gradients agree (%g)", gd);
+  double K[(B * C) * (B * C)], ev[B * C], gn = 0;
+  ck_assert_int_eq(richeta_diag_ntk(m, x, B, 0, K, (B * C) * (B * C)), RICHETA_OK);
+  ck_assert_int_eq(richeta_diag_eigenvalues(B * C, K, ev), RICHETA_OK);
+  double ktop = ev[0];
+  for (int k = 1; k < B * C; k++)
+    ktop = fmax(ktop, ev[k]);
+  ck_assert_int_eq(richeta_diag_gn_top(m, x, y, B, 120, 9, &gn), RICHETA_OK);
+  double want = 2.0 / (double)(B * C) * ktop;
+  ck_assert_msg(fabs(gn - want) < 1e-9 * want, "GN top %.12g, NTK top x 2/(BC) %.12g", gn, want);
+  /* at theta0 the centered network is 0 in evaluation too */
+  double f[B * C];
+  ck_assert_int_eq(richeta_model_recenter(m), RICHETA_OK);
+  ck_assert_int_eq(richeta_model_forward_f64(m, x, B, f), RICHETA_OK);
+  for (int k = 0; k < B * C; k++)
+    ck_assert(f[k] == 0.0);
+  fprintf(stderr, "# resnet18 diagnostics: HVP rel err %.2e, GN top %.6g vs NTK %.6g\n", hrel, gn,
+          want);
+  free(th), free(gr), free(v), free(hv), free(gp), free(gm), free(g2p), free(g2m);
+  richeta_model_free(m);
+}
+END_TEST
+
+/* f32 and f64 agree, and bad configurations give clear errors. */
+START_TEST(resnet18_f32_agrees_and_bad_shapes_are_refused) {
+  richeta_model *m64 = resnet_of("gamma=1"), *m32 = resnet_of("gamma=1,dtype=f32");
+  enum { B = 4, C = 2, D = 192 };
+  int64_t P;
+  richeta_model_num_params(m64, &P);
+  double x[B * D], y[B * C], l64, l32;
+  float xf[B * D], yf[B * C];
+  normals(81, B * D, 1.0, x);
+  normals(82, B * C, 1.0, y);
+  for (int i = 0; i < B * D; i++)
+    xf[i] = (float)x[i];
+  for (int i = 0; i < B * C; i++)
+    yf[i] = (float)y[i];
+  double *th = malloc((size_t)P * sizeof(double)), *g64 = malloc((size_t)P * sizeof(double));
+  float *g32 = malloc((size_t)P * sizeof(float));
+  richeta_model_get_params(m64, th, P);
+  normals(83, P, 0.3, g64);
+  for (int64_t i = 0; i < P; i++)
+    th[i] += g64[i];
+  richeta_model_set_params(m64, th, P);
+  richeta_model_set_params(m32, th, P);
+  ck_assert_int_eq(richeta_model_loss_grad_f64(m64, x, y, B, &l64, g64, P), RICHETA_OK);
+  ck_assert_int_eq(richeta_model_loss_grad_f32(m32, xf, yf, B, &l32, g32, P), RICHETA_OK);
+  double gmax = 0, gdev = 0;
+  for (int64_t i = 0; i < P; i++) {
+    gmax = fmax(gmax, fabs(g64[i]));
+    gdev = fmax(gdev, fabs(g64[i] - (double)g32[i]));
+  }
+  ck_assert_msg(fabs(l64 - l32) < 1e-4 * l64 && gdev < 1e-3 * gmax, "f32: loss %g vs %g, grad %g",
+                l32, l64, gdev / gmax);
+  /* a gradient batch larger than B would split the batch statistics */
+  double x2[2 * B * D], y2[2 * B * C];
+  memset(x2, 0, sizeof x2);
+  memset(y2, 0, sizeof y2);
+  ck_assert_int_eq(richeta_model_loss_grad_f64(m64, x2, y2, 2 * B, NULL, g64, P),
+                   RICHETA_ERR_RANGE);
+  ck_assert_ptr_nonnull(strstr(richeta_model_last_error(m64), "one run"));
+  free(th), free(g64), free(g32);
+  richeta_model_free(m64);
+  richeta_model_free(m32);
+  ck_assert_int_eq(make("arch=resnet18,L=3,D=48,image_channels=3,image_height=4,image_width=4"),
+                   RICHETA_ERR_RANGE);
+  ck_assert_ptr_nonnull(strstr(richeta_last_error(), "8 x 8"));
+  ck_assert_int_eq(make("arch=resnet18,L=4,D=192,image_channels=3,image_height=8,image_width=8"),
+                   RICHETA_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(richeta_last_error(), "L = 3"));
+  ck_assert_int_eq(make("arch=resnet18,L=3,D=192"), RICHETA_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(richeta_last_error(), "image_channels"));
+}
+END_TEST
+
 #define N_(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 Suite *nn_suite(void) {
@@ -539,6 +681,8 @@ Suite *nn_suite(void) {
   tcase_add_test(tc, cnn_layers_follow_pytorch_order_and_shapes);
   tcase_add_test(tc, bad_image_shapes_give_errors_naming_the_keys);
   tcase_add_test(tc, cnn_nonfinite_gradient_is_caught_and_parameters_stay);
+  tcase_add_test(tc, resnet18_diagnostics_use_running_statistics);
+  tcase_add_test(tc, resnet18_f32_agrees_and_bad_shapes_are_refused);
   suite_add_tcase(s, tc);
   return s;
 }
