@@ -19,8 +19,12 @@
  * Sections: CONFIG (canonical spec string), STATE (fixed record above),
  * PARAMS, THETA0, MOMENTUM (model dtype; MOMENTUM empty without momentum),
  * LOG (per point: i64 step, f64 train loss, f64 held-out loss, f64 eta),
- * and the optional ACCURACY (per point: f64 held-out accuracy or NaN; added
- * within version 1: files without it load with NaN accuracies).
+ * the optional ACCURACY (per point: f64 held-out accuracy or NaN; added
+ * within version 1: files without it load with NaN accuracies), and
+ * BN_STATE, written only for models with batch normalization: theta's
+ * running statistics then theta0's (model dtype; added within version 1:
+ * models without batch normalization write the 7 sections they always
+ * did, and their older files load as before).
  * Unknown section ids are skipped, so later minor versions may add some.
  *
  * Loading parses the whole file into a view and validates every length
@@ -52,9 +56,10 @@ enum {
   SEC_THETA0 = 4,
   SEC_MOMENTUM = 5,
   SEC_LOG = 6,
-  SEC_ACCURACY = 7 /* optional */
+  SEC_ACCURACY = 7, /* optional */
+  SEC_BN_STATE = 8  /* batch normalization's running statistics, when the model has them */
 };
-#define N_SECTIONS 7u
+#define N_SECTIONS 8u
 #define N_REQUIRED 6u /* sections 1..N_REQUIRED must be present */
 
 /* ---- little-endian encoding, byte by byte (host-order independent) ---- */
@@ -177,8 +182,11 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
   len[SEC_MOMENTUM] = vel ? arr : 0;
   len[SEC_LOG] = (size_t)t->log_n * LOG_REC;
   len[SEC_ACCURACY] = (size_t)t->log_n * 8u;
-  size_t total = HDR_SIZE + N_SECTIONS * ENTRY_SIZE + 4;
-  for (unsigned i = 1; i <= N_SECTIONS; i++)
+  int64_t ns = rlz_model_state_len(t->model);
+  len[SEC_BN_STATE] = (size_t)(2 * ns) * esize(t->dtype); /* the model allocated this too */
+  const unsigned nsec = ns > 0 ? N_SECTIONS : SEC_ACCURACY;
+  size_t total = HDR_SIZE + nsec * ENTRY_SIZE + 4;
+  for (unsigned i = 1; i <= nsec; i++)
     if (!rlz_add_size(total, len[i], &total)) {
       rlz_free(&t->alloc, spec);
       return rlz_fail(e, RICHETA_ERR_OVERFLOW, "checkpoint size overflows");
@@ -190,12 +198,12 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
   }
   memcpy(buf, MAGIC, sizeof MAGIC);
   put_u32(buf + 12, RLZ_CKPT_VERSION);
-  put_u32(buf + 16, N_SECTIONS);
+  put_u32(buf + 16, nsec);
   put_u32(buf + 20, 0);
   put_u64(buf + 24, (uint64_t)total);
-  size_t off = HDR_SIZE + N_SECTIONS * ENTRY_SIZE;
+  size_t off = HDR_SIZE + nsec * ENTRY_SIZE;
   size_t sec_off[N_SECTIONS + 1];
-  for (unsigned i = 1; i <= N_SECTIONS; i++) {
+  for (unsigned i = 1; i <= nsec; i++) {
     unsigned char *ent = buf + HDR_SIZE + (i - 1) * ENTRY_SIZE;
     put_u32(ent, i);
     put_u32(ent + 4, 0);
@@ -236,6 +244,11 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
   p = buf + sec_off[SEC_ACCURACY];
   for (int64_t i = 0; i < t->log_n; i++)
     put_f64(p + 8 * i, t->log_acc[i]);
+  if (ns > 0) {
+    p = buf + sec_off[SEC_BN_STATE];
+    put_array(p, rlz_model_state(t->model, false), ns, t->dtype);
+    put_array(p + (size_t)ns * esize(t->dtype), rlz_model_state(t->model, true), ns, t->dtype);
+  }
   put_u32(buf + total - 4, crc_of(buf, total - 4));
   st = rlz_write_file_atomic(e, path, buf, total);
   rlz_free(&t->alloc, buf);
@@ -381,6 +394,12 @@ static richeta_status apply(richeta_trainer *t, rlz_err *e, const char *path, co
   void *vel = rlz_optim_velocity(t->optim);
   if (v->dtype != (uint32_t)t->dtype || v->np != t->np || (v->has_mom != 0) != (vel != NULL))
     return rlz_fail(e, RICHETA_ERR_MISMATCH, "'%s': model or optimizer shape differs", path);
+  int64_t ns = rlz_model_state_len(t->model);
+  if (v->len[SEC_BN_STATE] != (uint64_t)(2 * ns) * esize(t->dtype) ||
+      (ns > 0 && !v->sec[SEC_BN_STATE]))
+    return rlz_fail(e, RICHETA_ERR_FORMAT,
+                    "'%s': the running statistics section does not hold 2 x %lld values", path,
+                    (long long)ns);
   if (v->step > t->T || v->log_n > t->log_cap || (v->state == RICHETA_RUN_DONE && v->step != t->T))
     return rlz_fail(e, RICHETA_ERR_FORMAT, "'%s': step %lld or log size %lld impossible here", path,
                     (long long)v->step, (long long)v->log_n);
@@ -398,6 +417,11 @@ static richeta_status apply(richeta_trainer *t, rlz_err *e, const char *path, co
   get_array(rlz_model_initial_params(t->model), v->sec[SEC_THETA0], t->np, t->dtype);
   if (vel)
     get_array(vel, v->sec[SEC_MOMENTUM], t->np, t->dtype);
+  if (ns > 0) {
+    get_array(rlz_model_state(t->model, false), v->sec[SEC_BN_STATE], ns, t->dtype);
+    get_array(rlz_model_state(t->model, true),
+              v->sec[SEC_BN_STATE] + (size_t)ns * esize(t->dtype), ns, t->dtype);
+  }
   rlz_optim_restore(t->optim, v->osteps, v->eta);
   t->step = v->step;
   t->state = (int)v->state;
