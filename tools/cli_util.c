@@ -1,6 +1,7 @@
 /* Shared helpers of the richeta commands: see cli_util.h. */
 #include "cli_util.h"
 
+#include "core/core.h"   /* rlz_shortest_double */
 #include "core/fileio.h" /* atomic output files */
 #include "core/params.h" /* help line of each parameter (the tool links the static library) */
 
@@ -15,26 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Readable aliases of spec names. */
-static const struct {
-  const char *alias;
-  const char *name;
-} aliases[] = {
-    {"input-dim", "D"},
-    {"width", "N"},
-    {"outputs", "C"},
-    {"depth", "L"},
-    {"batch", "B"},
-    {"steps", "T"},
-    {"activation", "act"},
-    {"parameterization", "param"},
-    {"lr", "eta0"},
-    {"dataset", "data"},
-    {"centering", "center"},
-    {"channels", "image_channels"},
-    {"height", "image_height"},
-};
-#define NALIASES (int)(sizeof aliases / sizeof aliases[0])
 
 void rlz_cli_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
@@ -151,19 +132,30 @@ int rlz_cli_parse_list(const char *s, double *out, int cap, int *n) {
   }
 }
 
-/* Spec name of a flag: aliases first, then the name itself with '-' -> '_'.
- * Returns the row of the parameter table or -1. */
-static int flag_param_row(const char *flag) {
-  for (int i = 0; i < NALIASES; i++)
-    if (!strcmp(flag, aliases[i].alias))
-      return rlz_param_index_by_name(aliases[i].name);
-  char name[64];
-  size_t len = strlen(flag);
-  if (len == 0 || len >= sizeof name)
-    return -1;
-  for (size_t i = 0; i <= len; i++)
-    name[i] = flag[i] == '-' ? '_' : flag[i];
-  return rlz_param_index_by_name(name);
+/* Row of the parameter table a flag names (spec name or alias, '-' for
+ * '_'), or -1. */
+static int flag_param_row(const char *flag) { return rlz_param_index_by_name(flag); }
+
+/* " (did you mean --gamma?)" for the command option or configuration flag
+ * closest to an unknown flag, else " (try --help)". */
+static const char *flag_hint(const rlz_cli_parser *p, const char *name) {
+  static _Thread_local char hint[96];
+  const char *best = NULL;
+  int best_d = strlen(name) <= 3 ? 2 : 3;
+  for (const rlz_cli_opt *q = p->opts; q && q->name; q++) {
+    int d = rlz_name_distance(name, q->name);
+    if (d < best_d) {
+      best_d = d;
+      best = q->name;
+    }
+  }
+  const char *cfg_near = p->cfg ? rlz_param_closest_name(name) : NULL;
+  if (cfg_near && (!best || rlz_name_distance(name, cfg_near) < best_d))
+    best = cfg_near;
+  if (!best)
+    return " (try --help)";
+  snprintf(hint, sizeof hint, " (did you mean --%s?)", best);
+  return hint;
 }
 
 static void config_error(const char *cmd, const char *flag, const char *value, richeta_config *cfg,
@@ -356,7 +348,7 @@ int rlz_cli_parse(const rlz_cli_parser *p, int argc, char **argv, char **pos, in
     int is_cfg = !o && p->cfg &&
                  (!strcmp(name, "config") || !strcmp(name, "set") || flag_param_row(name) >= 0);
     if (!o && !is_cfg) {
-      rlz_cli_error(cmd, "unknown flag '--%s' (try --help)", name);
+      rlz_cli_error(cmd, "unknown flag '--%s'%s", name, flag_hint(p, name));
       return RLZ_CLI_USAGE;
     }
     int wants = o ? o->has_arg : 1;
@@ -393,13 +385,13 @@ void rlz_cli_print_options(FILE *f, const rlz_cli_opt *opts) {
   }
 }
 
+/* The bound as the range check and its error message state it. */
 static void print_bound(FILE *f, double v, int is_int) {
-  if (fabs(v) >= 1e29)
-    fputs(v > 0 ? "inf" : "-inf", f);
-  else if (is_int)
+  char buf[RLZ_NUM_CAP];
+  if (is_int && fabs(v) < 9.2e18)
     fprintf(f, "%lld", (long long)v);
   else
-    fprintf(f, "%.6g", v);
+    fputs(rlz_shortest_double(buf, v), f);
 }
 
 /* "  HEAD   help" with the help in column 30, or on the next line when HEAD is long. */
@@ -417,12 +409,18 @@ void rlz_cli_print_config_help(FILE *f) {
   fprintf(f, "configuration flags (every parameter; later flags override earlier ones):\n");
   for (int i = 0; i < rlz_param_count; i++) {
     const rlz_param_def *d = &rlz_param_table[i];
-    const char *alias = NULL;
-    for (int k = 0; k < NALIASES; k++)
-      if (!strcmp(aliases[k].name, d->name))
-        alias = aliases[k].alias;
-    char head[64];
-    snprintf(head, sizeof head, "--%s%s%s VALUE", d->name, alias ? ", --" : "", alias ? alias : "");
+    /* "--N, --width VALUE": the spec name, then its aliases as flags */
+    char head[160];
+    size_t len = (size_t)snprintf(head, sizeof head, "--%s", d->name);
+    for (int k = 0; k < rlz_param_alias_count && len < sizeof head; k++)
+      if (!strcmp(rlz_param_aliases[k].name, d->name)) {
+        len += (size_t)snprintf(head + len, sizeof head - len, ", --");
+        for (const char *c = rlz_param_aliases[k].alias; *c && len + 1 < sizeof head; c++)
+          head[len++] = *c == '_' ? '-' : *c;
+        head[len] = '\0';
+      }
+    if (len < sizeof head)
+      snprintf(head + len, sizeof head - len, " VALUE");
     print_row(f, head, d->help);
     fprintf(f, "  %-26s [", "");
     if (d->type == RICHETA_TYPE_STRING) {
@@ -461,7 +459,8 @@ void rlz_cli_print_config_help(FILE *f) {
       double v = 0;
       if (def)
         richeta_config_get_double(def, d->id, &v);
-      fprintf(f, "%.6g]\n", v);
+      char buf[RLZ_NUM_CAP];
+      fprintf(f, "%s]\n", rlz_shortest_double(buf, v));
     }
   }
   fprintf(f, "  %-26s %s\n", "--config FILE", "apply a spec file (key=value lines, # comments)");
@@ -512,10 +511,8 @@ void rlz_json_write_string(FILE *f, const char *s) {
 }
 
 void rlz_json_write_number(FILE *f, double v) {
-  if (!isfinite(v))
-    fputs("null", f);
-  else
-    fprintf(f, "%.17g", v);
+  char buf[RLZ_NUM_CAP];
+  fputs(isfinite(v) ? rlz_shortest_double(buf, v) : "null", f);
 }
 
 static void json_key(rlz_json *j, const char *key) {
@@ -559,12 +556,8 @@ void rlz_json_null(rlz_json *j, const char *key) {
 void rlz_json_end(rlz_json *j) { fputs("}\n", j->f); }
 
 void rlz_csv_number(FILE *f, double v) {
-  if (isnan(v))
-    fputs("nan", f);
-  else if (isinf(v))
-    fputs(v > 0 ? "inf" : "-inf", f);
-  else
-    fprintf(f, "%.17g", v);
+  char buf[RLZ_NUM_CAP];
+  fputs(rlz_shortest_double(buf, v), f);
 }
 
 /* --- progress ----------------------------------------------------------- */

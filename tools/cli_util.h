@@ -137,8 +137,8 @@ int rlz_cli_parse_list(const char *s, double *out, int cap, int *n);
  *   rlz_json j; rlz_json_begin(&j, stdout);
  *   rlz_json_int(&j, "step", 10); rlz_json_num(&j, "loss", 0.5);
  *   rlz_json_end(&j);                     // prints "}\n"
- * Numbers are printed with %.17g (exact round trip); NaN and infinities
- * become null. Strings are escaped per RFC 8259. */
+ * Numbers are printed as the shortest text that reads back to the same
+ * double (rlz_shortest_double); NaN and infinities become null. Strings are escaped per RFC 8259. */
 typedef struct rlz_json {
   FILE *f;
   int n; /* members written so far */
@@ -153,7 +153,7 @@ void rlz_json_null(rlz_json *j, const char *key);
 void rlz_json_end(rlz_json *j);
 /* Write s as a quoted, escaped JSON string (NULL -> null). */
 void rlz_json_write_string(FILE *f, const char *s);
-/* Write v as a JSON number (%.17g) or null when not finite. */
+/* Write v as a JSON number (shortest round trip) or null when not finite. */
 void rlz_json_write_number(FILE *f, double v);
 
 /* --- Output files ---------------------------------------------------------
@@ -179,7 +179,7 @@ void rlz_cli_out_abort(rlz_cli_out *o);
 int rlz_cli_copy_out(const char *cmd, const char *src, const char *dest);
 
 /* --- CSV ----------------------------------------------------------------
- * Write a double with %.17g; NaN and infinities as "nan", "inf", "-inf"
+ * Write a double as its shortest round-trip text; NaN and infinities as "nan", "inf", "-inf"
  * (what numpy.genfromtxt and gnuplot read). */
 void rlz_csv_number(FILE *f, double v);
 

@@ -379,7 +379,8 @@ static int read_db(const char *path, const char *hash, double eta0_pick, curve_l
     sqlite3_finalize(q);
     q = NULL;
     if (n != 1) {
-      rlz_cli_error(CMD, "%s holds %d sweeps: choose one with --hash", path, n);
+      rlz_cli_error(CMD, "%s holds %d sweeps: choose one with --hash (richeta status --db %s lists them)",
+                    path, n, path);
       goto out;
     }
   }

@@ -164,13 +164,69 @@ static int fail(const richeta_trainer *t, const char *what, richeta_status s) {
   return RLZ_EXIT_FAIL;
 }
 
-static int print_log(const richeta_trainer *t, int json, double gamma, double eta0, int state,
-                     const rlz_train_diag *diag) {
+/* The log printed as the run goes (rows reach a redirected file while it
+ * trains, so an interrupted run keeps them): the header, the rows of each
+ * newly logged step, then the closing status line. */
+typedef struct log_printer {
+  int json;
+  double gamma, eta0;
+  const rlz_train_diag *diag;
+  int64_t printed;   /* log points printed so far */
+  double final_loss; /* loss of the last printed point */
+} log_printer;
+
+static void print_header(const log_printer *o) {
+  if (o->json)
+    return;
+  printf("step,train_loss,eval_loss,eta,accuracy");
+  if (o->diag)
+    rlz_train_diag_csv_header(o->diag, stdout);
+  putchar('\n');
+}
+
+static void print_row(log_printer *o, int64_t step, double tr, double ev, double eta,
+                      double acc) {
+  double loss = isnan(ev) ? tr : ev;
+  o->final_loss = loss;
+  if (o->json) {
+    rlz_json j;
+    rlz_json_begin(&j, stdout);
+    rlz_json_int(&j, "step", step);
+    rlz_json_num(&j, "loss", loss);
+    rlz_json_num(&j, "train_loss", tr);
+    rlz_json_num(&j, "eval_loss", ev);
+    rlz_json_num(&j, "eta", eta);
+    rlz_json_num(&j, "accuracy", acc);
+    rlz_json_num(&j, "gamma", o->gamma);
+    rlz_json_num(&j, "eta0", o->eta0);
+    if (o->diag)
+      rlz_train_diag_json(o->diag, rlz_train_diag_find(o->diag, step), &j);
+    rlz_json_end(&j);
+    return;
+  }
+  printf("%lld,", (long long)step);
+  rlz_csv_number(stdout, tr);
+  putchar(',');
+  rlz_csv_number(stdout, ev);
+  putchar(',');
+  rlz_csv_number(stdout, eta);
+  putchar(',');
+  rlz_csv_number(stdout, acc);
+  if (o->diag)
+    rlz_train_diag_csv_row(o->diag, rlz_train_diag_find(o->diag, step), stdout);
+  putchar('\n');
+}
+
+/* Print the logged points not printed yet whose step is <= upto (their
+ * diagnostics, when asked for, are recorded by then). */
+static int print_new_rows(const richeta_trainer *t, log_printer *o, int64_t upto) {
   int64_t n = 0;
   richeta_status s = richeta_trainer_log(t, NULL, NULL, NULL, NULL, 0, &n);
   if (s != RICHETA_OK)
     return fail(t, "reading the log", s);
-  size_t cap = n > 0 ? (size_t)n : 1;
+  if (n <= o->printed)
+    return RLZ_EXIT_OK;
+  size_t cap = (size_t)n;
   int64_t *steps = malloc(cap * sizeof *steps);
   double *tr = malloc(cap * sizeof *tr), *ev = malloc(cap * sizeof *ev),
          *eta = malloc(cap * sizeof *eta), *acc = malloc(cap * sizeof *acc);
@@ -187,64 +243,9 @@ static int print_log(const richeta_trainer *t, int json, double gamma, double et
     rc = fail(t, "reading the log", s);
     goto out;
   }
-  double final_loss = NAN;
-  if (!json) {
-    printf("step,train_loss,eval_loss,eta,accuracy");
-    if (diag)
-      rlz_train_diag_csv_header(diag, stdout);
-    putchar('\n');
-  }
-  for (int64_t i = 0; i < n; i++) {
-    double loss = isnan(ev[i]) ? tr[i] : ev[i];
-    final_loss = loss;
-    if (json) {
-      rlz_json j;
-      rlz_json_begin(&j, stdout);
-      rlz_json_int(&j, "step", steps[i]);
-      rlz_json_num(&j, "loss", loss);
-      rlz_json_num(&j, "train_loss", tr[i]);
-      rlz_json_num(&j, "eval_loss", ev[i]);
-      rlz_json_num(&j, "eta", eta[i]);
-      rlz_json_num(&j, "accuracy", acc[i]);
-      rlz_json_num(&j, "gamma", gamma);
-      rlz_json_num(&j, "eta0", eta0);
-      if (diag)
-        rlz_train_diag_json(diag, rlz_train_diag_find(diag, steps[i]), &j);
-      rlz_json_end(&j);
-    } else {
-      printf("%lld,", (long long)steps[i]);
-      rlz_csv_number(stdout, tr[i]);
-      putchar(',');
-      rlz_csv_number(stdout, ev[i]);
-      putchar(',');
-      rlz_csv_number(stdout, eta[i]);
-      putchar(',');
-      rlz_csv_number(stdout, acc[i]);
-      if (diag)
-        rlz_train_diag_csv_row(diag, rlz_train_diag_find(diag, steps[i]), stdout);
-      putchar('\n');
-    }
-  }
-  int64_t taken = 0;
-  richeta_trainer_step(t, &taken);
-  const char *status = state == RICHETA_RUN_DIVERGED ? "diverged"
-                       : state == RICHETA_RUN_DONE   ? "done"
-                                                     : "running";
-  if (state == RICHETA_RUN_DIVERGED)
-    final_loss = NAN; /* a diverged run has no meaningful final loss */
-  if (json) {
-    rlz_json j;
-    rlz_json_begin(&j, stdout);
-    rlz_json_str(&j, "status", status);
-    rlz_json_num(&j, "final_loss", final_loss);
-    rlz_json_int(&j, "steps", taken);
-    rlz_json_num(&j, "gamma", gamma);
-    rlz_json_num(&j, "eta0", eta0);
-    rlz_json_end(&j);
-  } else {
-    printf("# status=%s final_loss=", status);
-    rlz_csv_number(stdout, final_loss);
-    printf(" steps=%lld\n", (long long)taken);
+  for (; o->printed < n && steps[o->printed] <= upto; o->printed++) {
+    int64_t i = o->printed;
+    print_row(o, steps[i], tr[i], ev[i], eta[i], acc[i]);
   }
 out:
   free(steps);
@@ -253,6 +254,30 @@ out:
   free(eta);
   free(acc);
   return rc;
+}
+
+static void print_footer(const richeta_trainer *t, const log_printer *o, int state) {
+  int64_t taken = 0;
+  richeta_trainer_step(t, &taken);
+  const char *status = state == RICHETA_RUN_DIVERGED ? "diverged"
+                       : state == RICHETA_RUN_DONE   ? "done"
+                                                     : "running";
+  /* a diverged run has no meaningful final loss */
+  double final_loss = state == RICHETA_RUN_DIVERGED ? NAN : o->final_loss;
+  if (o->json) {
+    rlz_json j;
+    rlz_json_begin(&j, stdout);
+    rlz_json_str(&j, "status", status);
+    rlz_json_num(&j, "final_loss", final_loss);
+    rlz_json_int(&j, "steps", taken);
+    rlz_json_num(&j, "gamma", o->gamma);
+    rlz_json_num(&j, "eta0", o->eta0);
+    rlz_json_end(&j);
+  } else {
+    printf("# status=%s final_loss=", status);
+    rlz_csv_number(stdout, final_loss);
+    printf(" steps=%lld\n", (long long)taken);
+  }
 }
 
 
@@ -393,6 +418,8 @@ int rlz_cmd_train(int argc, char **argv) {
   if (!have_cfg)
     bar.enabled = 0; /* no known total to draw against */
   int state = RICHETA_RUN_RUNNING;
+  log_printer out = {a.json, gamma, eta0, use_diag ? &diag : NULL, 0, NAN};
+  print_header(&out);
   int64_t chunk = total / 200 > 1 ? total / 200 : have_cfg ? 1 : 1000;
   int64_t next_ckpt = a.ckpt_every > 0 ? (step / a.ckpt_every + 1) * a.ckpt_every : INT64_MAX;
   while (1) {
@@ -411,6 +438,8 @@ int rlz_cmd_train(int argc, char **argv) {
       }
       diag_done = step;
     }
+    if ((rc = print_new_rows(t, &out, step)) != RLZ_EXIT_OK)
+      break;
     if (state != RICHETA_RUN_RUNNING || (have_cfg && step >= total) || step >= stop_at)
       break;
     int64_t n = chunk;
@@ -449,7 +478,9 @@ int rlz_cmd_train(int argc, char **argv) {
                            "the data set): not an online run past the first pass",
                   (long long)epoch);
   if (rc == RLZ_EXIT_OK)
-    rc = print_log(t, a.json, gamma, eta0, state, use_diag ? &diag : NULL);
+    rc = print_new_rows(t, &out, INT64_MAX);
+  if (rc == RLZ_EXIT_OK)
+    print_footer(t, &out, state);
   if (use_diag)
     rlz_train_diag_free(&diag);
   if (fflush(stdout) != 0 && rc == RLZ_EXIT_OK) {

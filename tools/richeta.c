@@ -1,13 +1,16 @@
 /* richeta: command line front end. Dispatches `richeta <command> ...`. */
+#include "cli_util.h"
 #include "commands.h"
 #include "startup.h"
 
 #include "numeric/numeric.h"
 
 #include <richlazy/richeta.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct command {
   const char *name;
@@ -15,14 +18,44 @@ typedef struct command {
   const char *summary;
 } command;
 
+static void print_version_help(FILE *f) {
+  fprintf(f, "usage: richeta version [--json]\n\n"
+             "Print the library version, its build (BLAS vendor, kernels, compiler)\n"
+             "and the OpenBLAS kernel set in use.\n\n"
+             "  --json                     one JSON line (record \"version\")\n");
+}
+
 static int cmd_version(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  printf("richeta %s\n%s\n", richeta_version_string(), richeta_build_info());
+  int json = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--json"))
+      json = 1;
+    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      print_version_help(stdout);
+      return RLZ_EXIT_OK;
+    } else {
+      rlz_cli_error("version", "unknown argument '%s' (try --help)", argv[i]);
+      return RLZ_EXIT_USAGE;
+    }
+  }
   const char *core = rlz_blas_core_name();
+  const char *fixed = getenv("RICHETA_CORETYPE_FIXED");
+  const char *better = core ? rlz_blas_better_core(core, rlz_cpu_features()) : NULL;
+  if (json) {
+    rlz_json j;
+    rlz_json_begin(&j, stdout);
+    rlz_json_str(&j, "record", "version");
+    rlz_json_str(&j, "version", richeta_version_string());
+    rlz_json_int(&j, "abi", richeta_abi_version());
+    rlz_json_str(&j, "build", richeta_build_info());
+    rlz_json_str(&j, "blas_core", core);
+    rlz_json_str(&j, "blas_core_fallback", fixed && *fixed ? fixed : NULL);
+    rlz_json_str(&j, "blas_core_advice", better);
+    rlz_json_end(&j);
+    return RLZ_EXIT_OK;
+  }
+  printf("richeta %s\n%s\n", richeta_version_string(), richeta_build_info());
   if (core) {
-    const char *fixed = getenv("RICHETA_CORETYPE_FIXED");
-    const char *better = rlz_blas_better_core(core, rlz_cpu_features());
     printf("blas core: %s", core);
     if (fixed && *fixed)
       printf(" (set by richeta through OPENBLAS_CORETYPE; OpenBLAS alone chose %s)", fixed);
@@ -32,7 +65,22 @@ static int cmd_version(int argc, char **argv) {
       printf("; this CPU runs faster %s kernels (OPENBLAS_CORETYPE=%s)", better, better);
     putchar('\n');
   }
-  return 0;
+  return RLZ_EXIT_OK;
+}
+
+/* Ctrl-C or a kill while a command writes rows: stdout is line-buffered, so
+ * every finished row is already written; end at once with the shell's
+ * status for the signal (128 + number: 130, 143). Stores are safe to stop
+ * anywhere (docs/store.md). */
+static void on_stop_signal(int sig) { _exit(128 + sig); }
+
+static void stop_cleanly_on_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }
 
 static const command commands[] = {
@@ -82,6 +130,9 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   rlz_cli_fix_coretype(argv); /* may re-execute the program (startup.h) */
+  /* rows reach a file or pipe as they are printed, not at exit */
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  stop_cleanly_on_signals();
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -92,7 +143,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(name, "--version"))
-    return cmd_version(0, NULL);
+    return cmd_version(1, argv + 1);
   for (int i = 0; i < ncommands; i++)
     if (!strcmp(name, commands[i].name))
       return commands[i].run(argc - 1, argv + 1);

@@ -132,9 +132,10 @@ static bool int_outside(int64_t v, double lo, double hi) {
 }
 
 static richeta_status check_int(rlz_err *e, const rlz_param_def *d, int64_t v) {
+  char lo[RLZ_NUM_CAP], hi[RLZ_NUM_CAP];
   if (int_outside(v, d->lo, d->hi))
-    return rlz_fail(e, RICHETA_ERR_RANGE, "%s=%lld is outside [%.17g, %.17g]", d->name,
-                    (long long)v, d->lo, d->hi);
+    return rlz_fail(e, RICHETA_ERR_RANGE, "%s=%lld is outside [%s, %s]", d->name, (long long)v,
+                    rlz_shortest_double(lo, d->lo), rlz_shortest_double(hi, d->hi));
   return RICHETA_OK;
 }
 
@@ -147,9 +148,11 @@ static bool value_allowed(const rlz_param_def *d, double v) {
 static richeta_status check_double(rlz_err *e, const rlz_param_def *d, double v) {
   if (!value_allowed(d, v))
     return rlz_fail(e, RICHETA_ERR_NONFINITE, "%s must be finite", d->name);
+  char val[RLZ_NUM_CAP], lo[RLZ_NUM_CAP], hi[RLZ_NUM_CAP];
   if (v < d->lo || v > d->hi || (d->lo_open && v == d->lo))
-    return rlz_fail(e, RICHETA_ERR_RANGE, "%s=%.17g is outside %s%.17g, %.17g]", d->name, v,
-                    d->lo_open ? "(" : "[", d->lo, d->hi);
+    return rlz_fail(e, RICHETA_ERR_RANGE, "%s=%s is outside %s%s, %s]", d->name,
+                    rlz_shortest_double(val, v), d->lo_open ? "(" : "[",
+                    rlz_shortest_double(lo, d->lo), rlz_shortest_double(hi, d->hi));
   return RICHETA_OK;
 }
 
@@ -349,8 +352,10 @@ static richeta_status apply_spec(richeta_config *cfg, const char *spec, const ch
     kbuf[klen] = '\0';
     int row = rlz_param_index_by_name(kbuf);
     if (row < 0) {
-      s = rlz_fail(&cfg->err, RICHETA_ERR_UNSUPPORTED, "%s line %d: unknown parameter '%s'",
-                   origin, line, kbuf);
+      const char *near = rlz_param_closest_name(kbuf);
+      s = rlz_fail(&cfg->err, RICHETA_ERR_UNSUPPORTED, "%s line %d: unknown parameter '%s'%s%s%s",
+                   origin, line, kbuf, near ? " (did you mean '" : "", near ? near : "",
+                   near ? "'?)" : "");
       break;
     }
     p++; /* '=' */

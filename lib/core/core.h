@@ -51,6 +51,11 @@ const char *rlz_thread_error(void);
 void rlz_callback_forget(void);
 const char *rlz_callback_message(void);
 
+/* The shortest decimal text of v that strtod reads back to v ("nan", "inf",
+ * "-inf" for the others), written into buf; returns buf. */
+#define RLZ_NUM_CAP 32
+const char *rlz_shortest_double(char buf[RLZ_NUM_CAP], double v);
+
 /* Checked arithmetic: return false on overflow. */
 bool rlz_mul_size(size_t a, size_t b, size_t *out);
 bool rlz_add_size(size_t a, size_t b, size_t *out);

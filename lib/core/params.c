@@ -4,6 +4,7 @@
 
 #include <richlazy/data.h>
 
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -120,11 +121,107 @@ int rlz_param_index(richeta_param p) {
   return -1;
 }
 
-int rlz_param_index_by_name(const char *name) {
+const rlz_param_alias rlz_param_aliases[] = {
+    {"input_dim", "D"},
+    {"width", "N"},
+    {"outputs", "C"},
+    {"output_dim", "C"},
+    {"depth", "L"},
+    {"batch", "B"},
+    {"steps", "T"},
+    {"activation", "act"},
+    {"parameterization", "param"},
+    {"lr", "eta0"},
+    {"eta", "eta0"},
+    {"dataset", "data"},
+    {"data_path", "data"},
+    {"centering", "center"},
+    {"channels", "image_channels"},
+    {"height", "image_height"},
+    {"weight_decay", "wd"},
+    {"gamma_rule", "rule"},
+    {"warmup_steps", "warmup"},
+    {"decay_steps", "decay_every"},
+    {"lazy_exponent", "lazy_exp"},
+    {"rich_exponent", "rich_exp"},
+    {"rule_prefactor", "prefactor"},
+    {"teacher_width", "teacher_N"},
+    {"teacher_depth", "teacher_L"},
+    {"teacher_activation", "teacher_act"},
+    {"label_noise", "noise"},
+    {"task_degree", "degree"},
+    {"task_indices", "k"},
+    {"task_inputs", "inputs"},
+    {"eval_size", "eval_n"},
+};
+const int rlz_param_alias_count = (int)(sizeof rlz_param_aliases / sizeof rlz_param_aliases[0]);
+
+static int exact_index(const char *name) {
   for (int i = 0; i < rlz_param_count; i++)
     if (strcmp(rlz_param_table[i].name, name) == 0)
       return i;
   return -1;
+}
+
+int rlz_param_index_by_name(const char *name) {
+  int i = exact_index(name);
+  if (i >= 0)
+    return i;
+  char norm[64];
+  size_t len = strlen(name);
+  if (len == 0 || len >= sizeof norm)
+    return -1;
+  for (size_t k = 0; k <= len; k++)
+    norm[k] = name[k] == '-' ? '_' : name[k];
+  if ((i = exact_index(norm)) >= 0)
+    return i;
+  for (int k = 0; k < rlz_param_alias_count; k++)
+    if (strcmp(rlz_param_aliases[k].alias, norm) == 0)
+      return exact_index(rlz_param_aliases[k].name);
+  return -1;
+}
+
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps),
+ * case-insensitive, capped: names are short. */
+int rlz_name_distance(const char *a, const char *b) {
+  size_t n = strlen(a), m = strlen(b);
+  if (n > 62 || m > 62)
+    return 99;
+  int d[64][64];
+  for (size_t i = 0; i <= n; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= m; j++)
+    d[0][j] = (int)j;
+  for (size_t i = 1; i <= n; i++)
+    for (size_t j = 1; j <= m; j++) {
+      int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+      int best = d[i - 1][j - 1] + (ca != cb);
+      if (d[i - 1][j] + 1 < best)
+        best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best)
+        best = d[i][j - 1] + 1;
+      if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+          tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  return d[n][m];
+}
+
+const char *rlz_param_closest_name(const char *name) {
+  const char *best = NULL;
+  /* one-letter spec names (N, T...) are too close to everything short */
+  int best_d = strlen(name) <= 3 ? 2 : 3;
+  for (int i = 0; i < rlz_param_count + rlz_param_alias_count; i++) {
+    const char *cand = i < rlz_param_count ? rlz_param_table[i].name
+                                           : rlz_param_aliases[i - rlz_param_count].alias;
+    int dd = rlz_name_distance(name, cand);
+    if (dd < best_d && (strlen(cand) > 1 || dd == 0)) {
+      best_d = dd;
+      best = cand;
+    }
+  }
+  return best;
 }
 
 richeta_status richeta_param_info(richeta_param param, richeta_param_type *type,
@@ -160,8 +257,10 @@ richeta_status richeta_param_from_name(const char *name, richeta_param *param) {
   if (!name || !param)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_param_from_name: NULL argument");
   int i = rlz_param_index_by_name(name);
+  const char *near = i < 0 ? rlz_param_closest_name(name) : NULL;
   if (i < 0)
-    return rlz_fail(NULL, RICHETA_ERR_UNSUPPORTED, "unknown parameter name '%s'", name);
+    return rlz_fail(NULL, RICHETA_ERR_UNSUPPORTED, "unknown parameter name '%s'%s%s%s", name,
+                    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
   *param = rlz_param_table[i].id;
   return RICHETA_OK;
 }

@@ -330,6 +330,30 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
   return RICHETA_OK;
 }
 
+richeta_status rlz_store_list_sweeps(rlz_store *s, char *buf, size_t cap, rlz_err *e) {
+  sqlite3_stmt *q = NULL;
+  if (cap)
+    buf[0] = '\0';
+  if (sqlite3_prepare_v2(s->db, "SELECT config_hash FROM sweeps ORDER BY config_hash", -1, &q,
+                         NULL) != SQLITE_OK)
+    return db_fail(e, s->db, "list sweeps");
+  size_t len = 0;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *h = (const char *)sqlite3_column_text(q, 0);
+    if (len + 24 >= cap) { /* room for ", " + a hash + ", ..." */
+      if (len + 6 < cap)
+        snprintf(buf + len, cap - len, ", ...");
+      break;
+    }
+    len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", h ? h : "?");
+  }
+  sqlite3_finalize(q);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return db_fail(e, s->db, "list sweeps");
+  return RICHETA_OK;
+}
+
 richeta_status rlz_store_find_sweep(rlz_store *s, const char *want, char hash[17], char **config,
                                     int64_t *nsweeps, rlz_err *e) {
   sqlite3_stmt *q = NULL;

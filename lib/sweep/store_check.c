@@ -241,8 +241,24 @@ static int first_read(sqlite3 *db, int *code) {
 richeta_status rlz_store_connect_readonly(sqlite3 **db, const char *path, rlz_err *e) {
   *db = NULL;
   sqlite3 *h = NULL;
-  int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  /* Read through a read-write connection that refuses writes where the file
+   * allows: the last connection to close then checkpoints and removes the
+   * -wal and -shm files, which a READONLY connection cannot (a reader would
+   * leave them behind). */
+  int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   int code = rc;
+  if (rc == SQLITE_OK) {
+    sqlite3_busy_timeout(h, 10000);
+    if (sqlite3_exec(h, "PRAGMA query_only=1", NULL, NULL, NULL) == SQLITE_OK &&
+        first_read(h, &code)) {
+      *db = h;
+      return RICHETA_OK;
+    }
+  }
+  sqlite3_close(h);
+  h = NULL;
+  rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+  code = rc;
   if (rc == SQLITE_OK) {
     sqlite3_busy_timeout(h, 10000);
     if (first_read(h, &code)) {

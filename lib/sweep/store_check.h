@@ -39,8 +39,10 @@ richeta_status rlz_store_vet_schema(sqlite3 *db, const char *path, int creating,
  * marked yet (new stores, and stores of richeta 1.0). */
 richeta_status rlz_store_claim(sqlite3 *db, const char *path, rlz_err *e);
 
-/* A read-only connection that also works where SQLite cannot make its
- * shared-memory file (a finished store on read-only media): open normally,
+/* A read-only connection (PRAGMA query_only on a read-write one where the
+ * file is writable, so that closing it leaves no -wal or -shm file) that
+ * also works where SQLite cannot make its shared-memory file (a finished
+ * store on read-only media): open read-only,
  * and when the first read fails for lack of write access and no write-ahead
  * log is pending, reopen with immutable=1. *db is NULL on failure. */
 richeta_status rlz_store_connect_readonly(sqlite3 **db, const char *path, rlz_err *e);

@@ -432,11 +432,16 @@ richeta_status richeta_sweep_open(richeta_sweep **out, const char *db_path, cons
   char *text = NULL;
   int64_t nsw = 0;
   st = rlz_store_find_sweep(s, hash, found, &text, &nsw, &e);
-  if (st == RICHETA_OK && nsw != 1)
+  char list[200] = "";
+  if (st == RICHETA_OK && nsw > 1)
+    st = rlz_store_list_sweeps(s, list, sizeof list, &e);
+  if (st == RICHETA_OK && nsw == 0)
+    st = rlz_fail(&e, RICHETA_ERR_INVALID, "no sweep%s%s in '%s'", hash ? " " : "",
+                  hash ? hash : "", db_path);
+  else if (st == RICHETA_OK && nsw > 1)
     st = rlz_fail(&e, RICHETA_ERR_INVALID,
-                  nsw == 0 ? "richeta_sweep_open: no sweep%s%s in '%s'"
-                           : "richeta_sweep_open: several sweeps%s%s in '%s': give a hash",
-                  hash ? " " : "", hash ? hash : "", db_path);
+                  "'%s' holds %lld sweeps (%s): give the hash of one", db_path, (long long)nsw,
+                  list);
   richeta_config *cfg = NULL;
   richeta_sweep *sw = NULL;
   if (st == RICHETA_OK && (st = richeta_config_new(&cfg, allocator)) != RICHETA_OK)

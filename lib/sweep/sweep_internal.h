@@ -173,6 +173,9 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
  * when the database holds exactly one sweep or of `want` when given. */
 richeta_status rlz_store_find_sweep(rlz_store *s, const char *want, char hash[17], char **config,
                                     int64_t *nsweeps, rlz_err *e);
+/* "hash1, hash2, ..." of the stored sweeps into buf (", ..." when cap is
+ * too small for all), for messages that must name them. */
+richeta_status rlz_store_list_sweeps(rlz_store *s, char *buf, size_t cap, rlz_err *e);
 /* The raw connection (sqlite3 *) for read-only queries by the tools. */
 void *rlz_store_db(rlz_store *s);
 /* synchronous=FULL (1) or NORMAL (0) for the commits that follow. */

@@ -35,7 +35,7 @@ static void json_sample(FILE *f, void *arg) {
 
 START_TEST(json_line_escapes_strings_and_nulls_nonfinite) {
   char *s = capture(json_sample, NULL);
-  ck_assert_str_eq(s, "{\"step\":12,\"loss\":0.10000000000000001,\"nan\":null,\"inf\":null,"
+  ck_assert_str_eq(s, "{\"step\":12,\"loss\":0.1,\"nan\":null,\"inf\":null,"
                       "\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\",\"null\":null,\"yes\":true}\n");
   free(s);
 }
@@ -62,6 +62,44 @@ START_TEST(numbers_round_trip_exactly) {
   char *s = capture(num_sample, &n);
   ck_assert_str_eq(s, "null nan");
   free(s);
+}
+END_TEST
+
+/* Outputs print the shortest text that reads back to the same double
+ * (issue 16: "eta0=0.10000000000000001"): every shorter precision misses. */
+START_TEST(numbers_print_as_the_shortest_round_trip) {
+  const struct {
+    double v;
+    const char *text;
+  } fixed[] = {{0.1, "0.1"}, {1.0 / 3.0, "0.3333333333333333"}, {1e30, "1e+30"},
+               {5e-324, "5e-324"}, {2.0 / 3.0, "0.6666666666666666"}, {-0.0, "-0"},
+               {123456789.0, "123456789"}, {0.30000000000000004, "0.30000000000000004"}};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+    char *s = capture(num_sample, (void *)&fixed[i].v);
+    char want[80];
+    snprintf(want, sizeof want, "%s %s", fixed[i].text, fixed[i].text);
+    ck_assert_str_eq(s, want);
+    free(s);
+  }
+  /* random doubles over many magnitudes: round trip, and minimal length */
+  srand(16);
+  for (int k = 0; k < 2000; k++) {
+    double v = ((double)rand() / RAND_MAX - 0.5) * pow(10.0, rand() % 40 - 20);
+    char *s = capture(num_sample, &v);
+    size_t sp = strcspn(s, " ");
+    s[sp] = '\0';
+    ck_assert(strtod(s, NULL) == v);
+    int digits = 0, leading = 1; /* significant digits: leading zeros do not count */
+    for (const char *c = s; *c && *c != 'e'; c++) {
+      if (*c >= '1' && *c <= '9')
+        leading = 0;
+      digits += !leading && *c >= '0' && *c <= '9';
+    }
+    char shorter[400];
+    snprintf(shorter, sizeof shorter, "%.*g", digits > 1 ? digits - 1 : 1, v);
+    ck_assert_msg(digits <= 1 || strtod(shorter, NULL) != v, "%s is not the shortest", s);
+    free(s);
+  }
 }
 END_TEST
 
@@ -285,6 +323,7 @@ Suite *cli_util_suite(void) {
   TCase *tc = tcase_create("cli_util");
   tcase_add_test(tc, json_line_escapes_strings_and_nulls_nonfinite);
   tcase_add_test(tc, numbers_round_trip_exactly);
+  tcase_add_test(tc, numbers_print_as_the_shortest_round_trip);
   tcase_add_test(tc, strict_number_parsing);
   tcase_add_test(tc, lists_parse_explicit_and_geometric);
   tcase_add_test(tc, config_flags_aliases_and_command_options);
