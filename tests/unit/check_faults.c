@@ -9,6 +9,7 @@
 #include <check.h>
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <richlazy/richeta.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +60,23 @@ START_TEST(every_double_parameter_refuses_nan_and_infinities_through_every_door)
   richeta_config *c = cfg_of("");
   char before[8192];
   strcpy(before, canon(c));
+  const bool plus_inf_text[] = {false, false, false, true, false, true, true, false};
   int tried = 0;
   for (int i = 0; i < n; i++) {
-    for (int b = 0; b < 4; b++, tried++)
+    /* a key whose upper bound is +inf takes +inf (blowup=inf, the paper's
+     * divergence rule; check_config tests it): only the rest is bad */
+    double hi = 0;
+    ck_assert_int_eq(richeta_param_bounds(keys[i], NULL, &hi, NULL), RICHETA_OK);
+    bool takes_inf = isinf(hi);
+    for (int b = 0; b < 4; b++, tried++) {
+      if (takes_inf && bad[b] > 0)
+        continue;
       ck_assert_msg(richeta_config_set_double(c, keys[i], bad[b]) == RICHETA_ERR_NONFINITE,
                     "set_double(%s, %g)", names[i], bad[b]);
+    }
     for (int b = 0; b < 8; b++, tried += 2) {
+      if (takes_inf && plus_inf_text[b])
+        continue;
       char spec[128];
       snprintf(spec, sizeof spec, "%s=%s", names[i], bad_text[b]);
       richeta_status s = richeta_config_parse(c, spec);
