@@ -259,6 +259,14 @@ START_TEST(a_key_is_given_by_its_flag_an_alias_set_or_config_even_at_its_default
   richeta_config_get_int(cfg, RICHETA_PARAM_DEPTH, &v);
   ck_assert_int_eq(v, 3);
   richeta_config_free(cfg);
+  /* --arch resnet18 sets L = 3 (from another value: 3 is also L's default) */
+  richeta_config_new(&cfg, NULL);
+  richeta_config_set_int(cfg, RICHETA_PARAM_DEPTH, 7);
+  char *a10[] = {"t", "--arch", "resnet18", "--config", cfg_without};
+  ck_assert_int_eq(parse(cfg, &s, 5, a10), RLZ_CLI_OK);
+  richeta_config_get_int(cfg, RICHETA_PARAM_DEPTH, &v);
+  ck_assert_int_eq(v, 3);
+  richeta_config_free(cfg);
   unlink(cfg_with);
   unlink(cfg_without);
 }

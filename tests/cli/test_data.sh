@@ -2,7 +2,8 @@
 # `richeta train` and `richeta sweep` on image files: D, C and the image
 # shape filled in from Fashion-MNIST, a CIFAR-10 binary file and an npzdir
 # of HWC parts (written here with numpy's own np.savez); given values that
-# disagree are usage errors naming both; the paper's CNN trains end to end.
+# disagree are usage errors naming both; the paper's CNN and ResNet-18 train
+# end to end (the ResNet also on the synthetic image task, resumed, swept).
 # Prints TAP (one line per case). usage: test_data.sh RICHETA PYTHON3
 set -u
 R=$1
@@ -156,6 +157,57 @@ assert len(runs) == 1 and runs[0]["status"] in ("converged", "stalled"), runs
 PY
 }
 check "richeta sweep --arch cnn on a cifar10 file fills in the shape and runs" sweep_cifar
+
+# the ResNet-18: shape and L filled in, trains on a CIFAR-10 file and on the
+# synthetic image task, sweeps, and resumes to the byte
+cifar_resnet() {
+  show --task file --data "cifar10:$tmp/batch.bin" --arch resnet18 >"$tmp/show" || return 1
+  has D=3072 && has C=10 && has L=3 && has image_channels=3 && has image_height=32 &&
+    has image_width=32
+}
+check "cifar10 file --arch resnet18: 3x32x32 and L=3 filled in" cifar_resnet
+
+cifar_resnet_train() {
+  "$R" train --arch resnet18 --task file --data "cifar10:$tmp/batch.bin" --N 1 --T 4 --B 2 \
+    --eta0 0.05 --json >"$tmp/r.jsonl" 2>/dev/null || return 1
+  "$PY" - "$tmp/r.jsonl" <<'PY'
+import json, math, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+*points, final = rows
+assert final["status"] == "done" and final["steps"] == 4, final
+# centered with batch statistics: f = 0 at step 0 on one-hot targets of 10 classes
+assert abs(points[0]["train_loss"] - 0.1) < 1e-12, points[0]
+assert math.isfinite(final["final_loss"]), final
+PY
+}
+check "richeta train --arch resnet18 on a cifar10 file: centered at 1/C, 4 steps" cifar_resnet_train
+
+IMG="--arch resnet18 --task image_cnn --channels 3 --height 12 --image-width 12 --D 432 --C 1"
+image_resnet_resume() {
+  # shellcheck disable=SC2086
+  "$R" train $IMG --N 2 --T 9 --B 8 --eta0 0.2 >"$tmp/rf.csv" 2>/dev/null || return 1
+  # shellcheck disable=SC2086
+  "$R" train $IMG --N 2 --T 9 --B 8 --eta0 0.2 --max-steps 5 --checkpoint "$tmp/rck" \
+    >/dev/null 2>&1 || return 1
+  "$R" train --resume "$tmp/rck" >"$tmp/rr.csv" 2>/dev/null || return 1
+  grep -q "status=done" "$tmp/rf.csv" && cmp -s "$tmp/rf.csv" "$tmp/rr.csv" ||
+    { diff "$tmp/rf.csv" "$tmp/rr.csv"; return 1; }
+}
+check "richeta train --arch resnet18 on the synthetic image task resumes to the byte" \
+  image_resnet_resume
+
+sweep_resnet() {
+  # shellcheck disable=SC2086
+  "$R" sweep $IMG --N 1 --T 3 --B 4 --eval_n 8 --gamma-grid 0.5,2 --eta-grid 0.01 --mode dense \
+    --workers 1 --db "$tmp/rs.db" --json --no-report >"$tmp/rs.jsonl" 2>"$tmp/rs.err" ||
+    { cat "$tmp/rs.err"; return 1; }
+  "$PY" - "$tmp/rs.jsonl" <<'PY'
+import json, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(runs) == 2 and all(r["status"] in ("converged", "stalled") for r in runs), runs
+PY
+}
+check "richeta sweep --arch resnet18 on the synthetic image task runs its grid" sweep_resnet
 
 echo "1..$n"
 [ $fails -eq 0 ]
