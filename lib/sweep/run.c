@@ -517,6 +517,9 @@ richeta_status richeta_sweep_run(richeta_sweep *sw, const char *db_path,
     st = rlz_progress_prepare(k.store, &sw->err);
   if (st == RICHETA_OK)
     st = rlz_progress_record_plan(k.store, sw, &sw->err);
+  int64_t prov = -1;
+  if (st == RICHETA_OK)
+    st = rlz_provenance_begin(k.store, sw->hash, &prov, &sw->err);
   if (st == RICHETA_OK)
     st = rlz_store_load(k.store, sw->hash, &sw->alloc, &cache, &ncache, &sw->err);
   if (st == RICHETA_OK) {
@@ -536,6 +539,9 @@ richeta_status richeta_sweep_run(richeta_sweep *sw, const char *db_path,
   } else if (st == RICHETA_OK) {
     st = rlz_fail(&sw->err, ls, "%s", e2.msg);
   }
+  richeta_status ps = rlz_provenance_end(k.store, prov, st, &e2);
+  if (ps != RICHETA_OK && st == RICHETA_OK)
+    st = rlz_fail(&sw->err, ps, "%s", e2.msg);
   rlz_store_close(k.store);
   rlz_free(&sw->alloc, cache);
   if (st == RICHETA_OK)

@@ -26,6 +26,7 @@ from .timewarp import CurveSet, align, option_info as curveset_option_info
 from .data import Dataset
 from .sweep import Sweep, sweep, merge, fit_powerlaw, fit_eta_star, Axis, SweepMode, SweepOption, RunStatus, EtaStarFlag, Journal
 from . import diag
+from .store import Store
 
 
 def version():
@@ -84,5 +85,5 @@ __all__ = [
     "Stream", "Trainer", "train",
     "CurveSet", "align", "curveset_option_info", "Dataset",
     "Sweep", "sweep", "merge", "Journal", "fit_powerlaw", "fit_eta_star", "Axis", "SweepMode", "SweepOption",
-    "RunStatus", "EtaStarFlag", "diag",
+    "RunStatus", "EtaStarFlag", "diag", "Store",
 ]

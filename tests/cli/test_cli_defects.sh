@@ -126,5 +126,19 @@ several_sweeps_named() {
 }
 check "fit/plot on a store with several sweeps name them; status lists them" several_sweeps_named
 
+provenance_recorded() {
+  "$PY" - "$DB" <<'PY'
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT library_version, command_line, host, started_at, finished_at, outcome"
+    " FROM provenance ORDER BY id").fetchall()
+assert len(rows) == 2, rows  # one per sweep command
+for v, cmd, host, start, end, outcome in rows:
+    assert v.count(".") == 2 and " sweep --db " in cmd and host and outcome == "ok", rows
+    assert start.endswith("Z") and start <= end, rows
+PY
+}
+check "the store records provenance (version, command line, host, times)" provenance_recorded
+
 echo "1..$n"
 [ $fails -eq 0 ]

@@ -237,6 +237,60 @@ class CallbackMessages(unittest.TestCase):
         self.assertIn("host gave up", str(cm.exception.__cause__))
 
 
+class StoreReading(unittest.TestCase):
+    def test_runs_curves_held_out_losses_and_provenance(self):
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "s.db")
+            with richeta.Sweep(BASE, gamma=[0.5, 2.0], eta0=[0.01, 1e4], seeds=[0], mode="dense",
+                               workers=1) as sw:
+                sw.run(db)
+                mine, hash_ = sw.runs(), sw.hash
+            with richeta.Store(db) as st:
+                self.assertEqual(len(st.sweeps()), 1)
+                h = st.sweeps()[0]["config_hash"]
+                self.assertEqual(h, hash_)
+                runs = st.runs(h)
+                self.assertEqual(runs["gamma"], flat(mine["gamma"]))
+                self.assertEqual(runs["status"], flat(mine["status"]))
+                # held-out losses are there, and differ from the training-batch ones
+                conv = [i for i, s in enumerate(runs["status"]) if s == "converged"]
+                self.assertTrue(conv)
+                for i in conv:
+                    self.assertIsInstance(runs["test_final_loss"][i], float)
+                    self.assertNotEqual(runs["test_final_loss"][i], runs["final_loss"][i])
+                curves = st.curves()
+                self.assertEqual(set(curves["run_id"]), set(runs["id"]))
+                self.assertEqual(curves["step"][0], 0)
+                prov = st.provenance()
+                self.assertEqual(len(prov), 1)
+                p = prov[0]
+                self.assertEqual(p["library_version"], richeta.version())
+                self.assertEqual(p["config_hash"], h)
+                self.assertEqual(p["outcome"], "ok")
+                self.assertRegex(p["started_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+                self.assertLessEqual(p["started_at"], p["finished_at"])
+                self.assertIn("python", p["command_line"])
+                self.assertEqual(p["pid"], os.getpid())
+                with self.assertRaises(KeyError):
+                    st.runs("0123456789abcdef")
+            self.assertEqual(sorted(os.listdir(d)), ["s.db"])  # no -wal/-shm left
+
+    def test_missing_and_foreign_files(self):
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaises(OSError):
+                richeta.Store(os.path.join(d, "absent.db"))
+            import sqlite3
+
+            other = os.path.join(d, "other.db")
+            c = sqlite3.connect(other)
+            c.execute("CREATE TABLE t(x)")
+            c.commit()
+            c.close()
+            with self.assertRaises(ValueError) as cm:
+                richeta.Store(other)
+            self.assertNotIsInstance(cm.exception, OSError)
+
+
 class Pickling(unittest.TestCase):
     def test_config_round_trips(self):
         c = richeta.Config(gamma=0.25, N=12, act="gelu", data="x.npz")
