@@ -88,6 +88,7 @@ typedef enum richeta_param {
   RICHETA_PARAM_TASK_INPUTS = 309,    ///< [inputs] ::richeta_input_dist of synthetic inputs (default auto).
   /* --- stream, appended in 1.1: image files --- */
   RICHETA_PARAM_DATA_NORM = 310,      ///< [data_norm] ::richeta_norm of a file stream's inputs, computed on the training split (a streamed npzdir: on its first part) and copied to the held-out split: none, per_feature, per_channel, global (default global, the 1.0 behaviour). @since 1.1
+  RICHETA_PARAM_TASK_LABELS = 311,    ///< [labels] ::richeta_labels of the teacher tasks (linear, mlp, image_cnn): none (real-valued targets, default) or argmax (one-hot class labels, balanced; needs C >= 2). @since 1.1
   /* --- training loop: 400..499 --- */
   RICHETA_PARAM_STEPS = 400,          ///< [T] training steps, int >= 0 (default 400).
   RICHETA_PARAM_LOG_PER_DECADE = 401, ///< [log_per_decade] logged steps per decade, int >= 1 (default 10).
@@ -174,6 +175,23 @@ typedef enum richeta_input_dist {
   RICHETA_INPUT_GAUSS = 1, ///< [gauss] x ~ N(0, I_D).
   RICHETA_INPUT_SIGN = 2   ///< [sign] x uniform on {-1,+1}^D (the sign of the Gaussian draw).
 } richeta_input_dist;
+
+/**
+ * Targets of the teacher tasks (values of ::RICHETA_PARAM_TASK_LABELS).
+ * @since 1.1
+ */
+typedef enum richeta_labels {
+  RICHETA_LABELS_NONE = 0, ///< [none] the teacher's C real-valued outputs (plus label noise).
+  /**
+   * [argmax] class labels: the one-hot vector of argmax_c (y_c + b_c) of the
+   * teacher's outputs y (plus label noise), with per-class offsets b fixed
+   * at creation on 20000 probe inputs of the data seed so that the C
+   * classes are equally likely (to within the probes' sampling error,
+   * about 0.002 in probability for C = 10). Needs C >= 2; the task
+   * for cross-entropy (`loss=ce`) on synthetic data.
+   */
+  RICHETA_LABELS_ARGMAX = 1
+} richeta_labels;
 
 /**
  * @brief Create a configuration holding every parameter at its default.

@@ -19,6 +19,7 @@ static const char *const task_names[] = {"linear",    "mlp",          "callback"
                                          "file",      "single_index", "multi_index",
                                          "staircase", "parity",       "image_cnn"};
 static const char *const input_names[] = {"auto", "gauss", "sign"};
+static const char *const label_names[] = {"none", "argmax"}; /* indexed by richeta_labels */
 static const char *const arch_names[] = {"mlp", "cnn", "resnet18"};
 static const char *const conv_scale_names[] = {"channels", "fan_in"};
 /* indexed by richeta_norm */
@@ -103,6 +104,8 @@ const rlz_param_def rlz_param_table[] = {
             "relevant directions: multi_index directions, parity order, staircase depth"),
     ENUM_ROW(RICHETA_PARAM_TASK_INPUTS, "inputs", input_names, 0,
              "synthetic inputs: auto (task's own), gauss, sign"),
+    ENUM_ROW_1_1(RICHETA_PARAM_TASK_LABELS, "labels", label_names, RICHETA_LABELS_NONE,
+                 "teacher targets: none (real values) or argmax (balanced one-hot classes, C >= 2)"),
     ENUM_ROW_1_1(RICHETA_PARAM_DATA_NORM, "data_norm", data_norm_names, RICHETA_NORM_GLOBAL,
                  "file-stream normalization from the training split: none, per_feature, "
                  "per_channel, global"),

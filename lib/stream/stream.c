@@ -6,6 +6,7 @@
 #include "stream/stream_internal.h"
 
 #include "core/config_internal.h"
+#include "core/params.h" /* task names for messages */
 #include "core/rng.h"
 #include "io/dataset.h"
 #include "nn/nn.h"
@@ -22,6 +23,11 @@
 #define STREAM_EVAL_NOISE (RLZ_RNG_STREAM_DATA | 4u)
 #define STREAM_TEACHER(l) (RLZ_RNG_STREAM_DATA | (0x100u + (uint64_t)(l)))
 #define STREAM_TEACHER_PROBE (RLZ_RNG_STREAM_DATA | 5u)
+#define STREAM_LABEL_PROBE (RLZ_RNG_STREAM_DATA | 6u)
+/* Probe inputs on which labels=argmax balances its classes: each class's
+ * probability is then 1/C to within the probes' sampling error, about
+ * sqrt(1 / (C LABEL_PROBES)) (0.002 for C = 10). */
+#define LABEL_PROBES 20000
 
 struct richeta_stream {
   rlz_alloc alloc;
@@ -49,7 +55,22 @@ struct richeta_stream {
   richeta_dataset *ds, *ds_test; /* file streams: training and held-out splits */
   bool sign_inputs;              /* synthetic inputs are signs of the Gaussian draws */
   rlz_task fn;                   /* function tasks (tasks.c); fn.task = -1 otherwise */
+  double *label_off;             /* labels=argmax: the C class offsets, else NULL */
 };
+
+/* labels=argmax: each row of y (n x C) becomes the one-hot vector of
+ * argmax_c (y_c + off_c). */
+static void one_hot_argmax(int64_t n, int64_t C, const double *off, double *y) {
+  for (int64_t i = 0; i < n; i++) {
+    double *r = y + i * C;
+    int64_t best = 0;
+    for (int64_t c = 1; c < C; c++)
+      if (r[c] + off[c] > r[best] + off[best])
+        best = c;
+    for (int64_t c = 0; c < C; c++)
+      r[c] = c == best ? 1.0 : 0.0;
+  }
+}
 
 /* Targets of n <= B samples x (n x D) into y (n x C), without noise: the
  * teacher network on the model core, with 1.0's products (gemm only). */
@@ -72,6 +93,8 @@ static richeta_status synth_fill(richeta_stream *s, int64_t n, uint64_t sx, uint
     for (int64_t i = 0; i < n * s->C; i++)
       y[i] += s->noise * rlz_rng_normal(s->seed, sn, cn0 + (uint64_t)i);
   }
+  if (s->label_off)
+    one_hot_argmax(n, s->C, s->label_off, y);
   return RICHETA_OK;
 }
 
@@ -82,6 +105,7 @@ static void stream_destroy(richeta_stream *s) {
   richeta_dataset_free(s->ds);
   richeta_dataset_free(s->ds_test);
   rlz_task_free(&s->fn, &a);
+  rlz_free(&a, s->label_off);
   rlz_free(&a, s->teacher);
   rlz_net_free(s->tnet);
   rlz_graph_free(&s->tgraph, &a);
@@ -225,6 +249,69 @@ static richeta_status teacher_new(richeta_stream *s, const richeta_config *cfg, 
   return task == RICHETA_TASK_IMAGE_CNN ? teacher_unit_scale(s) : RICHETA_OK;
 }
 
+/* labels=argmax: class offsets that make the argmax of the teacher's
+ * outputs (with label noise, as the samples get it) equally likely on
+ * LABEL_PROBES probe inputs of the data seed. Each round moves every
+ * class's offset against its excess frequency, in units of the outputs'
+ * spread, with a shrinking step; it stops when every class holds 1/C of
+ * the probes within 0.2% of them (or after 2000 rounds). Deterministic in
+ * the seed. */
+static richeta_status balance_labels(richeta_stream *s) {
+  int64_t C = s->C, np = LABEL_PROBES;
+  size_t ny = (size_t)(np * C);
+  double *y = rlz_calloc(&s->alloc, ny, sizeof(double));
+  int64_t *count = rlz_calloc(&s->alloc, (size_t)C, sizeof(int64_t));
+  s->label_off = rlz_calloc(&s->alloc, (size_t)C, sizeof(double));
+  richeta_status st = RICHETA_OK;
+  if (!y || !count || !s->label_off)
+    st = rlz_fail(NULL, RICHETA_ERR_NOMEM, "cannot allocate the label probes");
+  double *off = s->label_off;
+  s->label_off = NULL; /* synth_fill gives the raw outputs while probing */
+  for (int64_t i0 = 0; st == RICHETA_OK && i0 < np; i0 += s->B) {
+    int64_t n = np - i0 < s->B ? np - i0 : s->B;
+    st = synth_fill(s, n, STREAM_LABEL_PROBE, (uint64_t)(i0 * s->D), STREAM_LABEL_PROBE | 0x80u,
+                    (uint64_t)(i0 * C), s->exbuf, y + i0 * C);
+  }
+  double mean = 0, var = 0;
+  for (size_t i = 0; st == RICHETA_OK && i < ny; i++)
+    mean += y[i] / (double)ny;
+  for (size_t i = 0; st == RICHETA_OK && i < ny; i++)
+    var += (y[i] - mean) * (y[i] - mean) / (double)ny;
+  double step = 0.5 * (var > 0 ? sqrt(var) : 1.0);
+  int64_t tol = np / 500 > 1 ? np / 500 : 1;
+  for (int round = 0; st == RICHETA_OK && round < 2000; round++, step *= 0.995) {
+    memset(count, 0, (size_t)C * sizeof *count);
+    for (int64_t i = 0; i < np; i++) {
+      const double *r = y + i * C;
+      int64_t best = 0;
+      for (int64_t c = 1; c < C; c++)
+        if (r[c] + off[c] > r[best] + off[best])
+          best = c;
+      count[best]++;
+    }
+    int64_t worst = 0;
+    for (int64_t c = 0; c < C; c++) {
+      int64_t d = count[c] * C - np; /* C x the excess count */
+      if (d < 0)
+        d = -d;
+      if (d > worst)
+        worst = d;
+    }
+    if (worst <= tol * C)
+      break;
+    for (int64_t c = 0; c < C; c++)
+      off[c] -= step * ((double)count[c] * (double)C / (double)np - 1.0);
+  }
+  rlz_free(&s->alloc, y);
+  rlz_free(&s->alloc, count);
+  if (st != RICHETA_OK) {
+    rlz_free(&s->alloc, off);
+    return st;
+  }
+  s->label_off = off;
+  return RICHETA_OK;
+}
+
 richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cfg) {
   if (!out)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_stream_new: out is NULL");
@@ -235,6 +322,11 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
   if (task == RICHETA_TASK_CALLBACK)
     return rlz_fail(NULL, RICHETA_ERR_INVALID,
                     "task=callback needs richeta_stream_new_callback() and a callback table");
+  if (task == RICHETA_TASK_FILE &&
+      rlz_config_int(cfg, RICHETA_PARAM_TASK_LABELS) != RICHETA_LABELS_NONE)
+    return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                    "labels=argmax is for the teacher tasks: a data set's targets are its own "
+                    "labels (one-hot)");
   if (task == RICHETA_TASK_FILE)
     return file_stream_new(out, cfg);
   if (task != RICHETA_TASK_LINEAR && task != RICHETA_TASK_MLP && task != RICHETA_TASK_IMAGE_CNN &&
@@ -251,6 +343,15 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
   s->noise = noise;
   s->eval_n = rlz_config_int(cfg, RICHETA_PARAM_EVAL_SIZE);
   s->sign_inputs = rlz_task_sign_inputs(task, rlz_config_int(cfg, RICHETA_PARAM_TASK_INPUTS));
+  int64_t labels = rlz_config_int(cfg, RICHETA_PARAM_TASK_LABELS);
+  if (labels == RICHETA_LABELS_ARGMAX && (rlz_task_is_function(task) || s->C < 2)) {
+    stream_destroy(s);
+    return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                    "labels=argmax needs a teacher task (linear, mlp, image_cnn) with C >= 2 "
+                    "classes (got task %s, C = %lld)",
+                    rlz_param_table[rlz_param_index(RICHETA_PARAM_TASK)].values[task],
+                    (long long)s->C);
+  }
   if (rlz_task_is_function(task)) {
     st = rlz_task_init(&s->fn, &s->alloc, cfg, s->seed, s->D, s->C, s->B);
     if (st != RICHETA_OK) {
@@ -262,6 +363,8 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
     return RICHETA_OK;
   }
   st = teacher_new(s, cfg, task);
+  if (st == RICHETA_OK && labels == RICHETA_LABELS_ARGMAX)
+    st = balance_labels(s);
   if (st != RICHETA_OK) {
     stream_destroy(s);
     return st;
@@ -305,6 +408,12 @@ const char *richeta_stream_last_error(const richeta_stream *stream) {
 }
 
 const char *rlz_stream_msg(const richeta_stream *s) { return s->err.msg; }
+
+int rlz_stream_kind(const richeta_stream *s) { return s->task; }
+
+bool rlz_stream_gives_classes(const richeta_stream *s) {
+  return s->task == RICHETA_TASK_FILE || s->label_off != NULL;
+}
 
 const rlz_task *rlz_stream_task(const richeta_stream *s) { return &s->fn; }
 

@@ -10,6 +10,12 @@
  * public batch functions. */
 richeta_status rlz_stream_batch(richeta_stream *s, int64_t step, richeta_dtype dtype, void *x,
                                 void *y);
+/* The stream's richeta_task (RICHETA_TASK_CALLBACK for host streams). */
+int rlz_stream_kind(const richeta_stream *s);
+/* Whether the stream's targets are class probabilities by construction:
+ * a data set's one-hot labels, or labels=argmax on a teacher. Host
+ * streams are not (their batches are checked). */
+bool rlz_stream_gives_classes(const richeta_stream *s);
 /* The stream's error buffer (for copying messages into a trainer). */
 const char *rlz_stream_msg(const richeta_stream *s);
 

@@ -30,6 +30,7 @@ struct richeta_trainer {
    * MSE, their class frequencies for CE), NaN without a held-out set: the
    * baseline of the sweeps' stall test */
   double eval_mean_loss;
+  bool ce_check; /* loss=ce on a host stream: every batch's targets are checked */
   /* progress */
   int64_t step;     /* steps taken = index of the next step */
   int state;        /* richeta_run_state */

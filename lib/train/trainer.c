@@ -4,6 +4,7 @@
 #include "train/train_internal.h"
 
 #include "core/config_internal.h"
+#include "core/params.h" /* task names for messages */
 #include "model/model_internal.h"
 #include "optim/optim_internal.h"
 #include "stream/stream_internal.h"
@@ -57,6 +58,51 @@ static void trainer_destroy(richeta_trainer *t) {
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
     rlz_free(&a, bufs[i]);
   rlz_free(&a, t);
+}
+
+/* Cross-entropy needs class probabilities as targets: with real-valued
+ * targets it trains on a number that is not a loss (negative "losses",
+ * an "accuracy" of regression outputs). Teacher streams give classes only
+ * with labels=argmax; host streams' batches are checked as they come. */
+static richeta_status check_ce_targets_source(const richeta_trainer *t) {
+  if (rlz_config_int(t->cfg, RICHETA_PARAM_LOSS) != RICHETA_LOSS_CROSS_ENTROPY)
+    return RICHETA_OK;
+  if (t->C < 2)
+    return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                    "loss=ce needs C >= 2 classes (got C = %lld): a softmax over one output is "
+                    "constant",
+                    (long long)t->C);
+  int kind = rlz_stream_kind(t->stream);
+  if (kind == RICHETA_TASK_CALLBACK || rlz_stream_gives_classes(t->stream))
+    return RICHETA_OK;
+  return rlz_fail(NULL, RICHETA_ERR_INVALID,
+                  "loss=ce needs class targets, but task %s gives real-valued ones: set "
+                  "labels=argmax (balanced one-hot classes of the teacher's argmax), or use "
+                  "loss=mse",
+                  rlz_param_table[rlz_param_index(RICHETA_PARAM_TASK)].values[kind]);
+}
+
+/* A host batch's targets under loss=ce: rows of entries >= 0 summing to 1
+ * (to 1e-6 relative in float64, 1e-4 in float32). */
+static richeta_status check_ce_batch(richeta_trainer *t, int64_t step) {
+  double tol = t->dtype == RICHETA_DTYPE_F32 ? 1e-4 : 1e-6;
+  for (int64_t i = 0; i < t->B; i++) {
+    double sum = 0.0, low = 0.0;
+    for (int64_t c = 0; c < t->C; c++) {
+      size_t k = (size_t)(i * t->C + c);
+      double v = t->dtype == RICHETA_DTYPE_F32 ? (double)((const float *)t->by)[k]
+                                               : ((const double *)t->by)[k];
+      sum += v;
+      if (!(v >= low)) /* also NaN */
+        low = v;
+    }
+    if (low < 0 || isnan(low) || !(fabs(sum - 1.0) <= tol))
+      return rlz_fail(&t->err, RICHETA_ERR_INVALID,
+                      "loss=ce: the targets of sample %lld of step %lld are not probabilities "
+                      "(entries >= 0 summing to 1): they sum to %g%s",
+                      (long long)i, (long long)step, sum, low < 0 ? " with a negative entry" : "");
+  }
+  return RICHETA_OK;
 }
 
 /* Held-out set: drawn once in doubles, stored in the model dtype. */
@@ -204,7 +250,11 @@ richeta_status rlz_trainer_create(richeta_trainer **out, const richeta_config *c
     goto fail;
   }
   log_steps(t->T, rlz_config_int(t->cfg, RICHETA_PARAM_LOG_PER_DECADE), t->sched_steps);
-  st = load_eval_set(t);
+  t->ce_check = rlz_config_int(t->cfg, RICHETA_PARAM_LOSS) == RICHETA_LOSS_CROSS_ENTROPY &&
+                rlz_stream_kind(t->stream) == RICHETA_TASK_CALLBACK;
+  st = check_ce_targets_source(t);
+  if (st == RICHETA_OK)
+    st = load_eval_set(t);
   if (st != RICHETA_OK)
     goto fail;
   *out = t;
@@ -420,6 +470,8 @@ richeta_status rlz_trainer_advance(richeta_trainer *t, const richeta_train_callb
   st = rlz_stream_batch(t->stream, s, t->dtype, t->bx, t->by);
   if (st != RICHETA_OK)
     return rlz_fail(&t->err, st, "%s", rlz_stream_msg(t->stream));
+  if (t->ce_check && (st = check_ce_batch(t, s)) != RICHETA_OK)
+    return st;
   t->bx_step = s;
   bool logged = k < t->n_sched && t->sched_steps[k] == s;
   double eval = NAN, acc = NAN, loss = NAN;

@@ -3,7 +3,7 @@
 import enum
 
 __all__ = ["DType", "ParamType", "Param", "Arch", "ConvScale", "Parameterization", "Activation", "Loss", "Centering",
-           "GammaRule", "Schedule", "Task", "InputDist", "RunState", "TwOption", "TwTime", "Norm",
+           "GammaRule", "Schedule", "Task", "InputDist", "Labels", "RunState", "TwOption", "TwTime", "Norm",
            "Axis", "SweepMode", "SweepOption", "Journal", "RunStatus", "EtaStarFlag", "STATUS_WORDS",
            "status_word"]
 
@@ -70,6 +70,7 @@ class Param(enum.IntEnum):
     TASK_INDICES = 308
     TASK_INPUTS = 309
     DATA_NORM = 310
+    TASK_LABELS = 311
     STEPS = 400
     LOG_PER_DECADE = 401
     BLOWUP = 402
@@ -196,6 +197,13 @@ class Norm(enum.IntEnum):
     PER_FEATURE = 1
     PER_CHANNEL = 2
     GLOBAL = 3
+
+
+class Labels(enum.IntEnum):
+    """``richeta_labels``: targets of the teacher tasks (``labels`` key)."""
+
+    NONE = 0
+    ARGMAX = 1
 
 
 class Axis(enum.IntEnum):

@@ -35,6 +35,7 @@ MIRRORS = {
     "richeta_schedule": richeta.Schedule,
     "richeta_task": richeta.Task,
     "richeta_input_dist": richeta.InputDist,
+    "richeta_labels": richeta.Labels,
     "richeta_norm": richeta.Norm,
     "richeta_sweep_axis": richeta.Axis,
     "richeta_sweep_mode": richeta.SweepMode,

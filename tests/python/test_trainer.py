@@ -37,7 +37,7 @@ class TrainHelper(unittest.TestCase):
     def test_log_has_accuracy_for_classification_and_nan_for_regression(self):
         reg = richeta.train(**SMALL)
         self.assertTrue(all(math.isnan(a) for a in flat(reg["accuracy"])))
-        cls = dict(SMALL, C=3, loss="ce", task="mlp")
+        cls = dict(SMALL, C=3, loss="ce", task="mlp", labels="argmax")
         with richeta.Trainer(**cls) as tr:
             tr.run()
             acc = flat(tr.log()["accuracy"])

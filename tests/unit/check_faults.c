@@ -9,8 +9,8 @@
 #include <check.h>
 #include <float.h>
 #include <math.h>
-#include <stdbool.h>
 #include <richlazy/richeta.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
