@@ -1,4 +1,7 @@
-/* Issue 14 speed harness for the paper's CNN (a benchmark, not a test).
+/* Issue 14 speed harness for the paper's CNN (a benchmark, not a test);
+ * with PERF_ARCH=resnet18 in the environment, the same for the muP
+ * ResNet-18 (issue 15; its chain is the products of its convolutions and
+ * readout, BatchNorm and the residual sums are not products).
  * One measurement per process, so that the peak RSS it prints is that
  * measurement's:
  *
@@ -90,13 +93,20 @@ static int64_t gemm_rows(const rlz_node *nd, int64_t B) {
   return nd->op == RLZ_OP_CONV2D ? B * nd->h * nd->w : B;
 }
 
+/* Nodes whose step is matrix products. */
+static bool is_product(const rlz_node *nd) {
+  return nd->op == RLZ_OP_CONV2D || nd->op == RLZ_OP_DENSE;
+}
+
 static int setup(work *w) {
   char spec[512];
+  const char *arch = getenv("PERF_ARCH");
+  bool resnet = arch && !strcmp(arch, "resnet18");
   snprintf(spec, sizeof spec,
-           "arch=cnn,L=4,N=%lld,C=10,D=%lld,image_channels=%lld,image_height=%lld,"
+           "arch=%s,N=%lld,C=10,D=%lld,image_channels=%lld,image_height=%lld,"
            "image_width=%lld,B=%lld,dtype=f32,center=frozen,param=mf,act=relu,gamma=1,"
            "eta0=1e-4,seed=0",
-           (long long)w->N, (long long)(w->Cin * w->H * w->W), (long long)w->Cin, (long long)w->H,
+           resnet ? "resnet18,L=3" : "cnn,L=4", (long long)w->N, (long long)(w->Cin * w->H * w->W), (long long)w->Cin, (long long)w->H,
            (long long)w->W, (long long)w->B);
   if (richeta_config_new(&w->cfg, NULL) || richeta_config_parse(w->cfg, spec))
     return die("config", richeta_config_last_error(w->cfg));
@@ -116,7 +126,7 @@ static int setup(work *w) {
   double f = 0;
   for (int i = 1; i < w->g->n; i++) {
     const rlz_node *nd = &w->g->nodes[i];
-    if (nd->layer < 0)
+    if (!is_product(nd))
       continue;
     double mac = (double)gemm_rows(nd, w->B) * (double)nd->rows * (double)nd->cols;
     f += 2 * 2 * mac + 2 * mac + (nd->in > 0 ? 2 * mac : 0); /* 2 forwards, dW, dX */
@@ -143,7 +153,7 @@ static int chain_setup(work *w) {
   int64_t colmax = 0;
   for (int i = 1; i < n; i++) {
     const rlz_node *nd = &w->g->nodes[i];
-    if (nd->layer < 0)
+    if (!is_product(nd))
       continue;
     int64_t m = gemm_rows(nd, nd->op == RLZ_OP_CONV2D ? w->block : w->B);
     if (nd->op == RLZ_OP_CONV2D && m * nd->cols > colmax)
@@ -179,7 +189,7 @@ static int chain_step(work *w) {
   for (int pass = 0; pass < 2; pass++)
     for (int i = 1; i < g->n; i++) {
       const rlz_node *nd = &g->nodes[i];
-      if (nd->layer < 0)
+      if (!is_product(nd))
         continue;
       bool conv = nd->op == RLZ_OP_CONV2D;
       int64_t bs = conv ? w->block : w->B;
@@ -193,7 +203,7 @@ static int chain_step(work *w) {
     }
   for (int i = g->n - 1; i >= 1; i--) {
     const rlz_node *nd = &g->nodes[i];
-    if (nd->layer < 0)
+    if (!is_product(nd))
       continue;
     bool conv = nd->op == RLZ_OP_CONV2D;
     int64_t bs = conv ? w->block : w->B;

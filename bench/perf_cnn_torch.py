@@ -5,7 +5,13 @@ twice, linear to 8N with ReLU, readout / (gamma * 8N); convs and the linear
 layer divided by sqrt(fan); output f(theta) - f(theta0); MSE without 1/2;
 plain SGD at eta0 * N) on a fixed batch.
 
-    perf_cnn_torch.py N C H W B THREADS REPS STEPS FORMAT
+    perf_cnn_torch.py N C H W B THREADS REPS STEPS FORMAT [ARCH]
+
+ARCH resnet18 (issue 15) trains the centered muP ResNet-18 instead (convs
+without bias divided by sqrt(C_in), BatchNorm2d, strides 1, 2, 2, 2,
+avg_pool2d(4), readout / (gamma 8N)); its frozen copy runs in training
+mode too (batch statistics, running statistics updated), as the
+reference's and libricheta's do.
 
 FORMAT is nchw or channels_last. Prints one key=value line like perf_cnn:
 the median over REPS repetitions of STEPS steps, wall and CPU time. Run it
@@ -44,12 +50,62 @@ class PaperCNN(torch.nn.Module):
         return self.fc2(x) * self.s4
 
 
+class StdConv(torch.nn.Conv2d):
+    """A conv without bias whose output is divided by sqrt(C_in)."""
+
+    def __init__(self, cin, cout, k, stride):
+        super().__init__(cin, cout, k, stride, (k - 1) // 2, bias=False)
+        torch.nn.init.normal_(self.weight)
+        self.s = 1 / math.sqrt(cin)
+
+    def forward(self, x):
+        return super().forward(x) * self.s
+
+
+class Block(torch.nn.Module):
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.c1, self.b1 = StdConv(cin, planes, 3, stride), torch.nn.BatchNorm2d(planes)
+        self.c2, self.b2 = StdConv(planes, planes, 3, 1), torch.nn.BatchNorm2d(planes)
+        self.sc = torch.nn.Sequential()
+        if stride != 1 or cin != planes:
+            self.sc = torch.nn.Sequential(StdConv(cin, planes, 1, stride),
+                                          torch.nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.b1(self.c1(x)))
+        return F.relu(self.b2(self.c2(out)) + self.sc(x))
+
+
+class ResNet18(torch.nn.Module):
+    def __init__(self, N, C, H, W, classes=10, gamma=1.0):
+        super().__init__()
+        self.stem, self.bn = StdConv(C, N, 3, 1), torch.nn.BatchNorm2d(N)
+        blocks, cin = [], N
+        for stage in range(4):
+            for blk in range(2):
+                blocks.append(Block(cin, N << stage, 2 if blk == 0 and stage > 0 else 1))
+                cin = N << stage
+        self.blocks = torch.nn.Sequential(*blocks)
+        self.fc = torch.nn.Linear(8 * N, classes)
+        torch.nn.init.normal_(self.fc.weight)
+        torch.nn.init.zeros_(self.fc.bias)
+        self.s = 1 / (gamma * 8 * N)
+
+    def forward(self, x):
+        x = self.blocks(F.relu(self.bn(self.stem(x))))
+        x = torch.flatten(F.avg_pool2d(x, 4), 1)
+        return self.fc(x) * self.s
+
+
 def main():
     N, C, H, W, B, threads, reps, steps = (int(v) for v in sys.argv[1:9])
     fmt = sys.argv[9] if len(sys.argv) > 9 else "nchw"
+    arch = sys.argv[10] if len(sys.argv) > 10 else "cnn"
+    net = ResNet18 if arch == "resnet18" else PaperCNN
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model, frozen = PaperCNN(N, C, H, W), PaperCNN(N, C, H, W)
+    model, frozen = net(N, C, H, W), net(N, C, H, W)
     frozen.load_state_dict(model.state_dict())
     for p in frozen.parameters():
         p.requires_grad_(False)
@@ -79,9 +135,9 @@ def main():
         rates.append(steps / (time.perf_counter() - t))
         cpu.append(steps / (time.process_time() - c))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print("mode=torch format=%s N=%d C=%d H=%d W=%d B=%d threads=%d reps=%d steps=%d "
+    print("mode=torch arch=%s format=%s N=%d C=%d H=%d W=%d B=%d threads=%d reps=%d steps=%d "
           "train_steps_per_s=%.4g cpu_train_steps_per_s=%.4g rss_mib=%.1f"
-          % (fmt, N, C, H, W, B, threads, reps, steps, statistics.median(rates),
+          % (arch, fmt, N, C, H, W, B, threads, reps, steps, statistics.median(rates),
              statistics.median(cpu), rss))
 
 

@@ -8,6 +8,11 @@
 #
 #   bench/run_cnn.sh BUILD_DIR OUT [REPS]
 #
+# The environment may change the model: ARCH=resnet18 (issue 15: the muP
+# ResNet-18, centered, BatchNorm in training mode on both sides), N (base
+# width, default 64) and BATCHES (default "128 16"), e.g.
+#   ARCH=resnet18 N=16 BATCHES="32 128" bench/run_cnn.sh build out 5
+#
 # Rates are medians of REPS repetitions (default 7) of wall-clock time; the
 # CPU-time rates are in raw.txt too. OpenBLAS picks its kernels from
 # OPENBLAS_CORETYPE when set (on CPUs it does not know it falls back to
@@ -27,26 +32,33 @@ raw="$out/raw.txt"
   echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >>"$raw"
 py=/usr/bin/python3
-for B in 128 16; do
-  steps=$([ "$B" = 128 ] && echo 3 || echo 20)
+arch=${ARCH:-cnn}
+width=${N:-64}
+batches=${BATCHES:-128 16}
+export PERF_ARCH=$arch
+echo "# arch=$arch N=$width batches=$batches" >>"$raw"
+for B in $batches; do
+  steps=$([ "$B" -ge 128 ] && echo 3 || echo 20)
+  [ "$arch" = resnet18 ] && steps=$(( steps > 5 ? 5 : steps ))
   for t in 1 2; do
-    "$build/bench/perf_cnn" pair 64 3 32 32 "$B" "$t" "$reps" "$steps" >>"$raw"
-    "$build/bench/perf_cnn" train 64 3 32 32 "$B" "$t" 2 "$steps" >>"$raw"
+    "$build/bench/perf_cnn" pair "$width" 3 32 32 "$B" "$t" "$reps" "$steps" >>"$raw"
+    "$build/bench/perf_cnn" train "$width" 3 32 32 "$B" "$t" 2 "$steps" >>"$raw"
     for f in nchw channels_last; do
       # torch's linear layers go to OpenBLAS, its convolutions to oneDNN
       # (OpenMP): both get the thread count, as libricheta's BLAS does
       OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t \
-        "$py" "$src/bench/perf_cnn_torch.py" 64 3 32 32 "$B" "$t" "$reps" "$steps" "$f" >>"$raw"
+        "$py" "$src/bench/perf_cnn_torch.py" "$width" 3 32 32 "$B" "$t" "$reps" "$steps" "$f" \
+        "$arch" >>"$raw"
     done
   done
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
-"$py" - "$raw" >"$out/table.md" <<'EOF'
+"$py" - "$raw" "$batches" >"$out/table.md" <<'EOF'
 import re, sys
 rows = [dict(re.findall(r"(\w+)=(\S+)", l)) for l in open(sys.argv[1]) if l.startswith("mode=")]
 print("| B | threads | steps/s | bare chain | % of chain | PyTorch best (format) | x PyTorch | peak RSS MiB (bound) |")
 print("|---|---|---|---|---|---|---|---|")
-for B in ("128", "16"):
+for B in sys.argv[2].split():
     for t in ("1", "2"):
         pair = [r for r in rows if r["mode"] == "pair" and r["B"] == B and r["threads"] == t][0]
         tr = [r for r in rows if r["mode"] == "train" and r["B"] == B and r["threads"] == t][0]

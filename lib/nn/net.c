@@ -223,7 +223,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   o_ones = plan_add(&p, rowsmax, n->elem);
   o_hwc = plan_add(&p, hwcmax, n->elem);
   o_bn = plan_add(&p, g->nstate, sizeof(double));
-  o_bnacc = plan_add(&p, 2 * bnmax, sizeof(double));
+  o_bnacc = plan_add(&p, 5 * bnmax, sizeof(double)); /* 2 accumulators, 3 REAL coefficients */
   if (rop) {
     int64_t tw;
     for (int k = 0; k < RLZ_NET_SLOTS; k++)
