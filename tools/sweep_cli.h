@@ -12,14 +12,19 @@ typedef struct rlz_fit_opts {
   double lazy_max, rich_min;
   double margin; /* decades dropped on each side of the crossover (automatic ranges) */
   int json;
-  const char *save;   /* calibrated rule file, or NULL */
-  int save_from_max;  /* 1: calibrate from eta_max, 0: from eta_opt */
-  const char *source; /* database name for the saved file's comment */
+  const char *save;     /* calibrated rule file, or NULL */
+  int save_from_max;    /* 1: calibrate from eta_max, 0: from eta_opt */
+  const char *source;   /* database name for the saved file's comment */
+  int include_censored; /* 1: fit censored eta_max (its bound) and unrefined eta_opt too */
 } rlz_fit_opts;
 
 /* Print eta* per gamma and both fits (eta_max, eta_opt) of an opened or
  * just-run sweep. Returns an exit status. */
 int rlz_fit_report(const char *cmd, richeta_sweep *sw, const rlz_fit_opts *o);
+/* The same for several sweeps of one configuration (seeds, T, widths):
+ * their runs are pooled, each (sweep, seed) one unit of the bootstrap. */
+int rlz_fit_report_many(const char *cmd, richeta_sweep *const *sws, int64_t nsw,
+                        const rlz_fit_opts *o);
 
 /* Write PREFIX-heatmap.{png,svg} and PREFIX-curves.{png,svg} for the sweep
  * stored in db under the sweep's hash. Returns an exit status. */

@@ -566,8 +566,9 @@ RICHETA_API richeta_status richeta_sweep_merge(const char *out_db, const char *c
  * @param[in] y @p n finite values > 0.
  * @param[in] n Number of points, >= 2.
  * @param[out] slope Receives the exponent.
- * @param[out] slope_stderr Receives the standard error of the slope (0 when
- *             n = 2; may be NULL).
+ * @param[out] slope_stderr Receives the standard error of the slope; NaN
+ *             when n = 2, where two points fix the line (1.0 gave 0); may be
+ *             NULL.
  * @param[out] intercept Receives log10 of the prefactor (may be NULL).
  * @retval RICHETA_OK Fitted.
  * @retval RICHETA_ERR_NULL @p x, @p y or @p slope is NULL.

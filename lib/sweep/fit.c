@@ -29,8 +29,8 @@ richeta_status rlz_fit_line(rlz_err *e, const double *x, const double *y, int64_
     ssr += r * r;
   }
   *slope = b;
-  if (se)
-    *se = n > 2 ? sqrt(ssr / (double)(n - 2) / sxx) : 0.0;
+  if (se) /* two points fix the line: no error, not a zero one */
+    *se = n > 2 ? sqrt(ssr / (double)(n - 2) / sxx) : NAN;
   if (icept)
     *icept = a;
   return RICHETA_OK;
@@ -73,8 +73,8 @@ richeta_status richeta_fit_powerlaw(const double *x, const double *y, int64_t n,
     ssr += r * r;
   }
   *slope = b;
-  if (slope_stderr)
-    *slope_stderr = n > 2 ? sqrt(ssr / (double)(n - 2) / sxx) : 0.0;
+  if (slope_stderr) /* two points fix the line: no error (NaN since 1.1; 1.0 gave 0) */
+    *slope_stderr = n > 2 ? sqrt(ssr / (double)(n - 2) / sxx) : NAN;
   if (intercept)
     *intercept = a;
   return RICHETA_OK;

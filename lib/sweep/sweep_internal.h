@@ -257,6 +257,47 @@ double rlz_parabola_vertex(double x0, double y0, double x1, double y1, double x2
 richeta_status rlz_fit_line(rlz_err *e, const double *x, const double *y, int64_t n, double *slope,
                             double *se, double *icept);
 
+/* bootstrap.c: eta* as grid intervals, fits with bootstrap errors over the
+ * units (seeds of one or several sweeps of one configuration). */
+typedef struct rlz_star_point {
+  double gamma;
+  double lo, hi; /* eta_max interval: largest convergent eta0, next scanned one (NaN: none) */
+  double mid;    /* sqrt(lo hi), NaN when censored */
+  double opt;    /* refined eta_opt, NaN when none */
+  double opt_loss;
+  int flags;        /* richeta_eta_star_flag bits */
+  int censored;     /* eta_max is a bound: top of the grid, or nothing convergent */
+  int opt_censored; /* the best eta0 is the top of the grid or the bottom of the scan */
+} rlz_star_point;
+typedef struct rlz_star_set rlz_star_set;
+enum { RLZ_STAR_MAX = 0, RLZ_STAR_OPT = 1 };
+typedef struct rlz_star_fit_out {
+  int ok;
+  int64_t n;          /* points fitted */
+  int64_t n_censored; /* censored points in range left out */
+  int64_t reps;       /* bootstrap replicates used */
+  double slope, intercept;
+  double se;     /* bootstrap standard error of the slope, NaN with fewer than 3 points */
+  double se_ols; /* least-squares standard error, NaN with fewer than 3 points */
+  double gamma_min, gamma_max;
+} rlz_star_fit_out;
+/* runs (any order) with units[i] the unit of run i; NOMEM or OK. */
+richeta_status rlz_star_build(const rlz_alloc *a, const rlz_run *runs, const int64_t *units,
+                              int64_t n, rlz_star_set **out);
+void rlz_star_free(rlz_star_set *s);
+int64_t rlz_star_count(const rlz_star_set *s);
+int64_t rlz_star_units(const rlz_star_set *s);
+const rlz_star_point *rlz_star_points(const rlz_star_set *s); /* gamma ascending */
+/* The point's value in a fit: eta_max's interval midpoint (its bound when
+ * censored) or eta_opt. */
+double rlz_star_value(const rlz_star_point *p, int quantity);
+/* Fit log10 eta* against log10 gamma on [gmin, gmax] with reps bootstrap
+ * replicates (deterministic in seed); censored points are left out
+ * unless include_censored. */
+richeta_status rlz_star_fit(const rlz_star_set *s, int quantity, double gmin, double gmax,
+                            bool include_censored, int64_t reps, uint64_t seed,
+                            rlz_star_fit_out *f);
+
 /* A power-law fit of eta* against gamma on one side of the crossover. */
 typedef struct rlz_side_fit {
   int ok;                      /* 0: fewer than 2 usable points */

@@ -58,6 +58,28 @@ check "export curves" "head -1 '$T/curves.csv' | grep -q 'step,loss,test_loss,te
 "$R" export --db "$T/nonexistent.db" >"$T/out" 2>"$T/err"
 check "export of a missing database exits 1" "[ $? -eq 1 ]"
 
+# fit: eta_max as grid intervals, bootstrap errors (null for two points,
+# never 0), censored points counted, several sweeps pooled
+if command -v python3 >/dev/null 2>&1; then
+  "$R" fit --db "$T/s.db" --json >"$T/fitj.jsonl"
+  check "fit: eta_max intervals and censoring in the JSON lines" "python3 - '$T/fitj.jsonl' <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+pts = [r for r in rows if 'gamma' in r and 'quantity' not in r]
+ok = all('eta_max_lo' in p and 'eta_max_hi' in p and 'censored' in p for p in pts)
+ok = ok and all(p['censored'] or p['eta_max_hi'] > p['eta_max_lo'] for p in pts)
+fits = [r for r in rows if 'quantity' in r]
+ok = ok and all(f['seeds'] == 2 and f['stderr'] != 0 for f in fits)
+ok = ok and all((f['stderr'] is None) == (f['n'] < 3) for f in fits if f['quantity'] == 'eta_max' and f['slope'] is not None)
+sys.exit(0 if ok and fits else 1)
+PY"
+  "$R" fit --db "$T/s.db" --db "$T/s.db" --json >"$T/fit2.jsonl"
+  check "fit pools several sweeps: their seeds are the bootstrap's units" \
+    "grep '\"quantity\":\"eta_max\"' '$T/fit2.jsonl' | grep -q '\"seeds\":4'"
+fi
+"$R" fit --db "$T/s.db" --hash 0123456789abcdef --hash fedcba9876543210 --db "$T/s.db" --db "$T/s.db" >"$T/out" 2>"$T/err"
+check "fit: --hash count that matches no --db count exits 2" "[ \$? -eq 2 ]"
+
 # fit: explicit ranges and a saved rule the configuration loader reads
 "$R" fit --db "$T/s.db" --lazy-max 0.011 --rich-min 99 --save "$T/rule.spec" >"$T/fit.txt"
 check "fit exits 0 and saves the rule" "[ $? -eq 0 ] && grep -q '^rule=custom,lazy_exp=' '$T/rule.spec'"

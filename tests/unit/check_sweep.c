@@ -156,6 +156,103 @@ START_TEST(powerlaw_fit_recovers_a_known_exponent_and_its_error) {
   ck_assert_int_eq(richeta_fit_powerlaw(z, o, 3, &s, NULL, NULL), RICHETA_ERR_RANGE);
   ck_assert_int_eq(richeta_fit_powerlaw(nn, o, 3, &s, NULL, NULL), RICHETA_ERR_NONFINITE);
   ck_assert_int_eq(richeta_fit_powerlaw(eq, o, 3, &s, NULL, NULL), RICHETA_ERR_RANGE);
+  /* two points fix the line: no error, never a zero one */
+  ck_assert_int_eq(richeta_fit_powerlaw(x, y, 2, &s, &se, &b), RICHETA_OK);
+  ck_assert(isnan(se));
+}
+END_TEST
+
+/* Runs of a synthetic sweep: gammas 10^(-3..1), an eta0 grid of 10 per
+ * decade from 1e-9 to 1e2 scanned in full, seed u converging up to the
+ * grid point at or below gamma^2 / 2 * 10^shift[(u + gi) mod nunits] at
+ * gamma index gi, and diverging above.
+ * With top_conv the largest gamma converges everywhere (censored at the
+ * top); with none_conv the smallest converges nowhere. */
+static int64_t star_runs(rlz_run *r, int64_t *units, const double *shift, int nunits, bool top_conv,
+                         bool none_conv) {
+  int64_t n = 0;
+  for (int gi = 0; gi < 5; gi++) {
+    double g = pow(10, -3 + gi);
+    for (int k = -90; k <= 20; k++) {
+      double e = pow(10, k / 10.0);
+      for (int u = 0; u < nunits; u++) {
+        double edge = 0.5 * g * g * pow(10, shift[(u + gi) % nunits]);
+        bool conv = e <= edge * (1 + 1e-9);
+        if (top_conv && gi == 4)
+          conv = true;
+        if (none_conv && gi == 0)
+          conv = false;
+        r[n] = (rlz_run){.gamma = g, .eta0 = e, .seed = u, .final_loss = conv ? 1 + e : NAN};
+        r[n].test_final = NAN;
+        r[n].status = conv ? RICHETA_SWEEP_RUN_CONVERGED : RICHETA_SWEEP_RUN_DIVERGED;
+        units[n++] = u;
+      }
+    }
+  }
+  return n;
+}
+
+/* eta_max is an interval of the grid, censored at the top and where
+ * nothing converged; fits leave censored points out unless asked; the
+ * bootstrap error is never below the grid's (eta_max exactly on the grid
+ * gives a least-squares error of 0, the issue's "+- 0.000"), grows with
+ * the seeds' scatter, and two-point fits have none. */
+START_TEST(eta_star_intervals_censoring_and_bootstrap_errors) {
+  enum { CAP = 5 * 111 * 4 };
+  static rlz_run r[CAP];
+  static int64_t units[CAP];
+  rlz_alloc a;
+  rlz_alloc_resolve(&a, NULL);
+  const double same[4] = {0, 0, 0, 0}, scatter[4] = {0, 0.3, -0.25, 0.45};
+  int64_t n = star_runs(r, units, same, 1, true, true);
+  rlz_star_set *set = NULL;
+  ck_assert_int_eq(rlz_star_build(&a, r, units, n, &set), RICHETA_OK);
+  ck_assert_int_eq(rlz_star_count(set), 5);
+  const rlz_star_point *p = rlz_star_points(set);
+  ck_assert(p[0].censored && (p[0].flags & RICHETA_ETA_STAR_NONE) && isnan(p[0].lo));
+  ck_assert(p[4].censored && (p[4].flags & RICHETA_ETA_STAR_MAX_AT_TOP) && isnan(p[4].hi));
+  for (int i = 1; i < 4; i++) {
+    double edge = 0.5 * p[i].gamma * p[i].gamma;
+    ck_assert(!p[i].censored);
+    ck_assert(p[i].lo <= edge * (1 + 1e-9) && p[i].hi > edge);
+    ck_assert_double_eq_tol(log10(p[i].hi) - log10(p[i].lo), 0.1, 1e-9);
+    ck_assert_double_eq_tol(p[i].mid, sqrt(p[i].lo * p[i].hi), 1e-12 * p[i].mid);
+  }
+  rlz_star_fit_out f;
+  ck_assert_int_eq(rlz_star_fit(set, RLZ_STAR_MAX, 0, INFINITY, false, 400, 1, &f), RICHETA_OK);
+  ck_assert_int_eq(f.n, 3);
+  ck_assert_int_eq(f.n_censored, 2);
+  ck_assert_double_eq_tol(f.slope, 2.0, 0.05);
+  ck_assert(f.se_ols < 0.02); /* the points sit on the grid's own staircase */
+  ck_assert(f.se > 0.01);     /* the grid alone: 0.1 decade over 2 decades of gamma */
+  ck_assert(f.se < 0.1);
+  ck_assert_int_eq(rlz_star_fit(set, RLZ_STAR_MAX, 0, INFINITY, true, 100, 1, &f), RICHETA_OK);
+  ck_assert_int_eq(f.n, 4); /* the top bound joins; nothing convergent has no value */
+  ck_assert_int_eq(f.n_censored, 0);
+  ck_assert_int_eq(rlz_star_fit(set, RLZ_STAR_MAX, 0.05, 20, false, 100, 1, &f), RICHETA_OK);
+  ck_assert_int_eq(f.n, 2);
+  ck_assert(f.ok && isnan(f.se) && isnan(f.se_ols));
+  rlz_star_free(set);
+  /* four seeds that disagree by up to 0.7 decade, each fragile at other
+   * gammas: eta_max follows the most fragile seed (the same offset at
+   * every gamma, so the slope is still 2), and resampling the seeds moves
+   * it by gamma: the error grows beyond the grid's */
+  double se_grid = 0;
+  for (int k = 0; k < 2; k++) {
+    n = star_runs(r, units, k ? scatter : same, 4, false, false);
+    ck_assert_int_eq(rlz_star_build(&a, r, units, n, &set), RICHETA_OK);
+    ck_assert_int_eq(rlz_star_units(set), 4);
+    ck_assert_int_eq(rlz_star_fit(set, RLZ_STAR_MAX, 0, INFINITY, false, 400, 3, &f), RICHETA_OK);
+    ck_assert_int_eq(f.n, 5);
+    if (k == 0)
+      se_grid = f.se;
+    else
+      ck_assert_msg(f.se > 1.2 * se_grid, "seed scatter: %g vs grid %g", f.se, se_grid);
+    if (k)
+      fprintf(stderr, "# eta_max slope error: grid alone %.4f, with seed scatter %.4f\n", se_grid,
+              f.se);
+    rlz_star_free(set);
+  }
 }
 END_TEST
 
@@ -1116,6 +1213,7 @@ Suite *sweep_suite(void) {
   tcase_add_test(ts, callback_stop_keeps_finished_runs_and_reports_aborted);
   tcase_add_test(ts, open_reads_back_a_stored_sweep_and_rejects_other_files);
   tcase_add_test(ts, progress_test_marks_runs_that_do_not_learn_as_stalled);
+  tcase_add_test(ts, eta_star_intervals_censoring_and_bootstrap_errors);
   tcase_add_test(ts, shards_partition_the_sweep_and_merge_into_its_table);
   tcase_add_test(ts, merge_refuses_conflicts_and_leaves_the_output_as_it_was);
   tcase_add_test(ts, shard_and_journal_options_are_checked);
