@@ -16,6 +16,9 @@ enum {
   OPT_PROGRESS,
   OPT_JOURNAL,
   OPT_DURABLE,
+  OPT_STEPS_LAW,
+  OPT_TAU_BUDGET,
+  OPT_STEPS_MAX,
 };
 
 const rlz_cli_opt rlz_sweep_spec_opts[] = {
@@ -34,6 +37,13 @@ const rlz_cli_opt rlz_sweep_spec_opts[] = {
      " 0.9; 0: off, every such run converged, the 1.0 protocol)",
      OPT_PROGRESS},
     {"progress", 1, "R", "the same as --stall R (its name in 1.0)", OPT_PROGRESS},
+    {"steps-law", 1, "LAW",
+     "T of each run: fixed (default: --T), escape (T max(1, gamma)^(1-2/L), T (1 + ln gamma) "
+     "for L = 2: the plateau's escape time) or tau (max(T, tau-budget gamma / eta))",
+     OPT_STEPS_LAW},
+    {"tau-budget", 1, "X", "--steps-law tau: the budget in tau = eta t / gamma (default 100)",
+     OPT_TAU_BUDGET},
+    {"steps-max", 1, "N", "largest T a steps law gives (default 100 x --T)", OPT_STEPS_MAX},
     {"journal", 1, "MODE",
      "database journal: wal (default) or delete (rollback journal, for a database on NFS)",
      OPT_JOURNAL},
@@ -51,6 +61,7 @@ void rlz_sweep_spec_init(rlz_sweep_spec *s) {
   s->mode = -1;
   s->decades = 2;
   s->progress = RLZ_STALL_DEFAULT;
+  s->tau_budget = 100;
   s->journal = RICHETA_SWEEP_JOURNAL_WAL;
 }
 
@@ -98,6 +109,31 @@ int rlz_sweep_spec_opt(rlz_sweep_spec *s, const char *cmd, int id, const char *v
     return 0;
   case OPT_DURABLE:
     s->durable = 1;
+    return 0;
+  case OPT_STEPS_LAW:
+    if (!strcmp(value, "fixed"))
+      s->steps_law = RICHETA_SWEEP_STEPS_FIXED;
+    else if (!strcmp(value, "escape"))
+      s->steps_law = RICHETA_SWEEP_STEPS_ESCAPE;
+    else if (!strcmp(value, "tau"))
+      s->steps_law = RICHETA_SWEEP_STEPS_TAU;
+    else {
+      rlz_cli_error(cmd, "--steps-law %s: expected fixed, escape or tau", value);
+      return 1;
+    }
+    return 0;
+  case OPT_TAU_BUDGET:
+    if (rlz_cli_parse_double(value, &s->tau_budget) != 0 || !(s->tau_budget > 0)) {
+      rlz_cli_error(cmd, "--tau-budget %s: expected a number > 0", value);
+      return 1;
+    }
+    return 0;
+  case OPT_STEPS_MAX:
+    if (rlz_cli_parse_int64(value, &s->steps_max) != 0 || s->steps_max < 1 ||
+        s->steps_max > 1000000000000LL) {
+      rlz_cli_error(cmd, "--steps-max %s: expected an integer in [1, 1e12]", value);
+      return 1;
+    }
     return 0;
   case OPT_JOURNAL:
     if (!strcmp(value, "wal"))
@@ -209,7 +245,10 @@ int rlz_sweep_spec_build(const char *cmd, const rlz_sweep_spec *s, const richeta
       richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DECADES_BELOW, s->decades) ||
       richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_PROGRESS, s->progress) ||
       richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_JOURNAL, s->journal) ||
-      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DURABLE, s->durable)) {
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_DURABLE, s->durable) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_TAU_BUDGET, s->tau_budget) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_STEPS_MAX, (double)s->steps_max) ||
+      richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_STEPS_LAW, s->steps_law)) {
     rlz_cli_error(cmd, "%s", richeta_sweep_last_error(sw));
     goto fail;
   }

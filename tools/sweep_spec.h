@@ -25,8 +25,11 @@ typedef struct rlz_sweep_spec {
   int64_t nseeds;
   int mode; /* -1: the library's default */
   double decades, progress;
-  int journal; /* richeta_sweep_journal */
-  int durable;  /* 1: RICHETA_SWEEP_OPT_DURABLE */
+  int journal;       /* richeta_sweep_journal */
+  int durable;       /* 1: RICHETA_SWEEP_OPT_DURABLE */
+  int steps_law;     /* richeta_sweep_steps_law */
+  double tau_budget; /* RICHETA_SWEEP_OPT_TAU_BUDGET */
+  int64_t steps_max; /* 0: the library's default (100 x T) */
 } rlz_sweep_spec;
 
 /* The shared flags (ending with a NULL row). */

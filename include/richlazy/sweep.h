@@ -161,8 +161,46 @@ typedef enum richeta_sweep_option {
    * Journal of the results database, a ::richeta_sweep_journal (default
    * ::RICHETA_SWEEP_JOURNAL_WAL). @since 1.1
    */
-  RICHETA_SWEEP_OPT_JOURNAL = 9
+  RICHETA_SWEEP_OPT_JOURNAL = 9,
+  /**
+   * Steps T of each run, a ::richeta_sweep_steps_law (default
+   * ::RICHETA_SWEEP_STEPS_FIXED: RICHETA_PARAM_STEPS of the base
+   * configuration for every run). Each run's configuration, stored with
+   * it, holds its T. A law other than fixed is part of the sweep's hash.
+   * @since 1.1
+   */
+  RICHETA_SWEEP_OPT_STEPS_LAW = 10,
+  /**
+   * Budget in tau = eta t / gamma for ::RICHETA_SWEEP_STEPS_TAU, > 0
+   * (eta: the scheduler's rate at step 0, eta0 times the gamma factor;
+   * default 100). @since 1.1
+   */
+  RICHETA_SWEEP_OPT_TAU_BUDGET = 11,
+  /**
+   * Largest T a steps law gives, in [1, 1e12] (default 0: 100 times the
+   * base configuration's T). @since 1.1
+   */
+  RICHETA_SWEEP_OPT_STEPS_MAX = 12
 } richeta_sweep_option;
+
+/**
+ * How T grows with gamma (values of ::RICHETA_SWEEP_OPT_STEPS_LAW), from the
+ * base configuration's T0 = RICHETA_PARAM_STEPS and capped at
+ * ::RICHETA_SWEEP_OPT_STEPS_MAX. @since 1.1
+ */
+typedef enum richeta_sweep_steps_law {
+  RICHETA_SWEEP_STEPS_FIXED = 0, ///< T = T0 for every run (the 1.0 protocol).
+  /**
+   * The escape law of the ultra-rich plateau: T = T0 max(1, gamma)^(1 - 2/L)
+   * for L > 2, T0 (1 + ln max(1, gamma)) for L = 2, T0 for L = 1.
+   */
+  RICHETA_SWEEP_STEPS_ESCAPE = 1,
+  /**
+   * A budget in tau: T = max(T0, ceil(tau_budget gamma / eta)) with eta the
+   * scheduler's rate at step 0 (::RICHETA_SWEEP_OPT_TAU_BUDGET).
+   */
+  RICHETA_SWEEP_STEPS_TAU = 2
+} richeta_sweep_steps_law;
 
 /** Journal modes of the results database (values of ::RICHETA_SWEEP_OPT_JOURNAL). */
 typedef enum richeta_sweep_journal {

@@ -14,6 +14,7 @@
 
 #include "core/config_internal.h"
 #include "numeric/numeric.h"
+#include <richlazy/sched.h>
 
 typedef struct task {
   int64_t gi, ei, si;
@@ -195,8 +196,8 @@ static void account(sched *s, int64_t gi, int64_t ei, const rlz_run *r, int cach
     if (s->cb->on_run(s->cb->user, r->gamma, r->eta0, r->seed, r->status, r->final_loss, cached,
                       s->finished) != 0)
       s->st = *rlz_callback_message()
-                  ? rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED, "sweep stopped by the run callback: %s",
-                             rlz_callback_message())
+                  ? rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED,
+                             "sweep stopped by the run callback: %s", rlz_callback_message())
                   : rlz_fail(&s->sw->err, RICHETA_ERR_ABORTED, "sweep stopped by the run callback");
   }
 }
@@ -208,6 +209,41 @@ static bool owns(const sched *s, int64_t u) {
     return u == s->unit;
   const richeta_sweep *sw = s->sw;
   return rlz_unit_shard(sw->mode, s->ne, u, sw->shard_count) == sw->shard_index;
+}
+
+richeta_status rlz_sweep_run_steps(const richeta_sweep *sw, double gamma, double eta0, int64_t *T) {
+  int64_t T0 = rlz_config_int(sw->base, RICHETA_PARAM_STEPS);
+  double cap = sw->steps_max > 0 ? sw->steps_max : 100.0 * (double)T0;
+  double t = (double)T0;
+  if (sw->steps_law == RICHETA_SWEEP_STEPS_ESCAPE) {
+    int64_t L = rlz_config_int(sw->base, RICHETA_PARAM_DEPTH);
+    double g = gamma > 1 ? gamma : 1;
+    t = L > 2 ? t * pow(g, 1.0 - 2.0 / (double)L) : L == 2 ? t * (1.0 + log(g)) : t;
+  } else if (sw->steps_law == RICHETA_SWEEP_STEPS_TAU) {
+    /* eta: the scheduler's rate at step 0 for this gamma and eta0 */
+    richeta_config *c = NULL;
+    richeta_sched *sc = NULL;
+    double factor = NAN;
+    richeta_status st = richeta_config_clone(&c, sw->base);
+    if (st == RICHETA_OK)
+      st = richeta_config_set_double(c, RICHETA_PARAM_GAMMA, gamma);
+    if (st == RICHETA_OK)
+      st = richeta_sched_new(&sc, c);
+    if (st == RICHETA_OK)
+      st = richeta_sched_gamma_factor(sc, &factor);
+    richeta_sched_free(sc);
+    richeta_config_free(c);
+    if (st != RICHETA_OK)
+      return st;
+    double need = ceil(sw->tau_budget * gamma / (eta0 * factor));
+    t = need > t ? need : t;
+  }
+  if (!(t <= cap)) /* also NaN and inf */
+    t = cap;
+  *T = (int64_t)llround(t);
+  if (*T < 1)
+    *T = 1;
+  return RICHETA_OK;
 }
 
 /* Issue cell (gi, ei): stored seeds are accounted at once, the others are
@@ -233,6 +269,10 @@ static bool issue_cell(sched *s, int64_t gi, int64_t ei) {
       st = richeta_config_set_double(t->cfg, RICHETA_PARAM_ETA0, e);
     if (st == RICHETA_OK)
       st = richeta_config_set_int(t->cfg, RICHETA_PARAM_SEED, sw->seeds[si]);
+    int64_t T = 0;
+    if (st == RICHETA_OK && sw->steps_law != RICHETA_SWEEP_STEPS_FIXED &&
+        (st = rlz_sweep_run_steps(sw, g, e, &T)) == RICHETA_OK)
+      st = richeta_config_set_int(t->cfg, RICHETA_PARAM_STEPS, T);
     if (st != RICHETA_OK) {
       s->st = rlz_fail(&sw->err, st,
                        "richeta_sweep_run: cannot make the run's configuration"

@@ -26,6 +26,9 @@ static const opt_row opt_rows[] = {
     {0, 99999, 0, true},                     /* SHARD_INDEX */
     {1, 100000, 1, true},                    /* SHARD_COUNT */
     {0, 1, RICHETA_SWEEP_JOURNAL_WAL, true}, /* JOURNAL */
+    {0, 2, RICHETA_SWEEP_STEPS_FIXED, true}, /* STEPS_LAW */
+    {1e-300, 1e300, 100, false},             /* TAU_BUDGET */
+    {0, 1e12, 0, true},                      /* STEPS_MAX */
 };
 #define NOPT ((int)(sizeof opt_rows / sizeof opt_rows[0]))
 
@@ -80,6 +83,16 @@ richeta_status rlz_sweep_refresh_hash(richeta_sweep *sw) {
       h *= 0x100000001b3ull;
     }
   }
+  /* so does a steps law (T per run) */
+  if (sw->steps_law != RICHETA_SWEEP_STEPS_FIXED) {
+    char extra[128];
+    snprintf(extra, sizeof extra, "|steps_law=%d,tau=%.17g,steps_max=%.17g", sw->steps_law,
+             sw->steps_law == RICHETA_SWEEP_STEPS_TAU ? sw->tau_budget : 0.0, sw->steps_max);
+    for (const unsigned char *p = (const unsigned char *)extra; *p; p++) {
+      h ^= *p;
+      h *= 0x100000001b3ull;
+    }
+  }
   static const char hex[] = "0123456789abcdef";
   for (int i = 0; i < 16; i++)
     sw->hash[i] = hex[(h >> (60 - 4 * i)) & 15];
@@ -104,6 +117,7 @@ richeta_status richeta_sweep_new(richeta_sweep **out, const richeta_config *cfg)
   sw->group_max = RLZ_GROUP_MAX;
   sw->shard_count = 1;
   sw->decades_below = opt_rows[RICHETA_SWEEP_OPT_DECADES_BELOW].def;
+  sw->tau_budget = opt_rows[RICHETA_SWEEP_OPT_TAU_BUDGET].def;
   richeta_status st = richeta_config_clone(&sw->base, cfg);
   double g = rlz_config_double(cfg, RICHETA_PARAM_GAMMA);
   double e0 = rlz_config_double(cfg, RICHETA_PARAM_ETA0);
@@ -305,6 +319,15 @@ richeta_status richeta_sweep_set_option(richeta_sweep *sw, richeta_sweep_option 
   case RICHETA_SWEEP_OPT_JOURNAL:
     sw->journal = (int)value;
     break;
+  case RICHETA_SWEEP_OPT_STEPS_LAW:
+    sw->steps_law = (int)value;
+    return rlz_sweep_refresh_hash(sw);
+  case RICHETA_SWEEP_OPT_TAU_BUDGET:
+    sw->tau_budget = value;
+    return rlz_sweep_refresh_hash(sw);
+  case RICHETA_SWEEP_OPT_STEPS_MAX:
+    sw->steps_max = value;
+    return rlz_sweep_refresh_hash(sw);
   }
   rlz_err_clear(&sw->err);
   return RICHETA_OK;
@@ -342,6 +365,15 @@ richeta_status richeta_sweep_get_option(const richeta_sweep *sw, richeta_sweep_o
     return RICHETA_OK;
   case RICHETA_SWEEP_OPT_JOURNAL:
     *value = sw->journal;
+    return RICHETA_OK;
+  case RICHETA_SWEEP_OPT_STEPS_LAW:
+    *value = sw->steps_law;
+    return RICHETA_OK;
+  case RICHETA_SWEEP_OPT_TAU_BUDGET:
+    *value = sw->tau_budget;
+    return RICHETA_OK;
+  case RICHETA_SWEEP_OPT_STEPS_MAX:
+    *value = sw->steps_max;
     return RICHETA_OK;
   }
   return rlz_fail((rlz_err *)&sw->err, RICHETA_ERR_UNSUPPORTED,
@@ -439,9 +471,8 @@ richeta_status richeta_sweep_open(richeta_sweep **out, const char *db_path, cons
     st = rlz_fail(&e, RICHETA_ERR_INVALID, "no sweep%s%s in '%s'", hash ? " " : "",
                   hash ? hash : "", db_path);
   else if (st == RICHETA_OK && nsw > 1)
-    st = rlz_fail(&e, RICHETA_ERR_INVALID,
-                  "'%s' holds %lld sweeps (%s): give the hash of one", db_path, (long long)nsw,
-                  list);
+    st = rlz_fail(&e, RICHETA_ERR_INVALID, "'%s' holds %lld sweeps (%s): give the hash of one",
+                  db_path, (long long)nsw, list);
   richeta_config *cfg = NULL;
   richeta_sweep *sw = NULL;
   if (st == RICHETA_OK && (st = richeta_config_new(&cfg, allocator)) != RICHETA_OK)

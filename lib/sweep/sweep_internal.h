@@ -68,6 +68,9 @@ struct richeta_sweep {
   int durable;                      /* 1: synchronous=FULL commits */
   int64_t shard_index, shard_count; /* run shard_index of shard_count (1 = all) */
   int journal;                      /* richeta_sweep_journal */
+  int steps_law;                    /* richeta_sweep_steps_law */
+  double tau_budget;                /* RICHETA_SWEEP_STEPS_TAU */
+  double steps_max;                 /* 0: 100 x the base T */
   char hash[17];
   char *config_text; /* canonical base configuration with gamma/eta0/seed normalised */
   /* loaded runs, sorted by (gamma, eta0, seed) */
@@ -80,6 +83,9 @@ struct richeta_sweep {
    * results do not depend on it, tests compare) */
   int group_max;
 };
+
+/* T of the run at (gamma, eta0) under the sweep's steps law (run.c). */
+richeta_status rlz_sweep_run_steps(const richeta_sweep *sw, double gamma, double eta0, int64_t *T);
 
 /* grid.c */
 richeta_status rlz_grid_range(rlz_err *e, const rlz_alloc *a, rlz_grid *g, double lo, double hi,

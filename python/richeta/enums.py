@@ -4,7 +4,7 @@ import enum
 
 __all__ = ["DType", "ParamType", "Param", "Arch", "ConvScale", "Parameterization", "Activation", "Loss", "Centering",
            "GammaRule", "Schedule", "Task", "InputDist", "Labels", "RunState", "TwOption", "TwTime", "Norm",
-           "Axis", "SweepMode", "SweepOption", "Journal", "RunStatus", "EtaStarFlag", "STATUS_WORDS",
+           "Axis", "SweepMode", "SweepOption", "StepsLaw", "Journal", "RunStatus", "EtaStarFlag", "STATUS_WORDS",
            "status_word"]
 
 
@@ -232,6 +232,17 @@ class SweepOption(enum.IntEnum):
     SHARD_INDEX = 7
     SHARD_COUNT = 8
     JOURNAL = 9
+    STEPS_LAW = 10  #: a StepsLaw: T of each run from gamma
+    TAU_BUDGET = 11  #: StepsLaw.TAU: the budget in tau = eta t / gamma
+    STEPS_MAX = 12  #: largest T of a steps law (0: 100 x T)
+
+
+class StepsLaw(enum.IntEnum):
+    """``richeta_sweep_steps_law``: how a sweep's T grows with gamma."""
+
+    FIXED = 0
+    ESCAPE = 1
+    TAU = 2
 
 
 class Journal(enum.IntEnum):

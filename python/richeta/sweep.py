@@ -8,7 +8,7 @@ from ._errors import RichetaError, check_global, tell_library
 from ._handle import Handle, _decode
 from ._lib import ON_RUN_FUNC, SweepCallbacks, lib
 from .config import Config, _fspath
-from .enums import (Axis, EtaStarFlag, Journal, RunStatus, SweepMode, SweepOption,  # noqa: F401
+from .enums import (Axis, EtaStarFlag, Journal, RunStatus, StepsLaw, SweepMode, SweepOption,  # noqa: F401
                     _member, status_word)
 
 
@@ -30,7 +30,9 @@ class Sweep(Handle):
     ``shard=(K, N)`` runs only shard K of N (see ``richeta sweep --shard``);
     ``journal="delete"`` keeps the database without a write-ahead log (NFS).
     ``progress=f`` records a finished run whose final loss is above f times
-    its initial loss as "stalled"; ``durable=True`` syncs every stored run.
+    its initial loss as "stalled"; ``durable=True`` syncs every stored run;
+    ``steps_law="escape"`` (or "tau" with ``tau_budget``) gives each run a T
+    that grows with gamma, capped at ``steps_max``.
     Every :class:`SweepOption` is a keyword of its lower-case name. Other
     keywords are configuration parameters.
     """
@@ -39,7 +41,7 @@ class Sweep(Handle):
 
     def __init__(self, config=None, gamma=None, eta0=None, seeds=None, mode=None, workers=None,
                  decades_below=None, blas_single=None, shard=None, journal=None, progress=None,
-                 durable=None, **params):
+                 durable=None, steps_law=None, tau_budget=None, steps_max=None, **params):
         super().__init__()
         self._pending = []
         self._keep = None
@@ -52,10 +54,13 @@ class Sweep(Handle):
         if seeds is not None:
             self.seeds = seeds
         for opt, v in (("mode", mode), ("workers", workers), ("decades_below", decades_below),
-                       ("blas_single", blas_single), ("progress", progress), ("durable", durable)):
+                       ("blas_single", blas_single), ("progress", progress), ("durable", durable),
+                       ("tau_budget", tau_budget), ("steps_max", steps_max), ("steps_law", steps_law)):
             if v is not None:
                 if opt == "mode":
                     v = _member(SweepMode, v, "mode")
+                elif opt == "steps_law":
+                    v = _member(StepsLaw, v, "steps_law")
                 self.set_option(opt, v)
         if shard is not None:  # (K, N): run shard K of N
             k, n = shard

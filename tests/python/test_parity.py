@@ -41,6 +41,7 @@ MIRRORS = {
     "richeta_sweep_mode": richeta.SweepMode,
     "richeta_sweep_option": richeta.SweepOption,
     "richeta_sweep_journal": richeta.Journal,
+    "richeta_sweep_steps_law": richeta.StepsLaw,
     "richeta_sweep_run_status": richeta.RunStatus,
     "richeta_eta_star_flag": richeta.EtaStarFlag,
     "richeta_tw_option": richeta.TwOption,

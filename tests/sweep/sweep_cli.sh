@@ -29,6 +29,19 @@ check "reversed eta grid exits 2" "[ $? -eq 2 ] && grep -q reversed '$T/err'"
 check "unknown mode exits 2" "[ $? -eq 2 ]"
 "$R" sweep --db "$T/x.db" --seeds 1,x $FAST >"$T/out" 2>"$T/err"
 check "bad seeds exit 2" "[ $? -eq 2 ]"
+for bad in "--steps-law sideways" "--tau-budget 0" "--steps-max 0"; do
+  "$R" sweep --db "$T/x.db" $bad $FAST >"$T/out" 2>"$T/err"
+  check "'$bad' exits 2 naming the flag" "[ $? -eq 2 ] && grep -q -- '${bad%% *}' '$T/err'"
+done
+
+# --steps-law escape (L = 2: T (1 + ln gamma)): the stored configurations
+# carry each run's T, 40 below gamma = 1 and 40 (1 + ln 1000) = 316 at 1000
+"$R" sweep --db "$T/esc.db" $FAST --gamma-grid 0.1,1000 --eta-grid 1e-3:1e3:1 --steps-law escape \
+  --no-report >"$T/out" 2>"$T/err"
+check "--steps-law escape sweep exits 0" "[ $? -eq 0 ]"
+"$R" export --db "$T/esc.db" >"$T/esc.csv"
+check "escape law: T = 40 at gamma 0.1 and 316 at 1000 in the stored configurations" \
+  "grep -q '^[0-9a-f]*,0.1,.*,T=40,' '$T/esc.csv' && grep -q '^[0-9a-f]*,1e+03,.*,T=316,' '$T/esc.csv' && ! grep -q '^[0-9a-f]*,1e+03,.*,T=40,' '$T/esc.csv'"
 
 # a sweep, JSON lines, then a rerun that finds every run stored
 "$R" sweep --db "$T/s.db" $FAST $GR --nseeds 2 --json >"$T/s1.jsonl" 2>"$T/err"

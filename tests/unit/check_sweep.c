@@ -576,6 +576,81 @@ START_TEST(progress_test_marks_runs_that_do_not_learn_as_stalled) {
 }
 END_TEST
 
+/* The fake runner, taking the T its configuration gives it. */
+static void steps_runner(void *user, const richeta_config *cfg, const rlz_alloc *a,
+                         rlz_run_out *o) {
+  fake_runner(user, cfg, a, o);
+  if (o->r.status == RICHETA_SWEEP_RUN_CONVERGED) { /* ran to its T: the curve ends there */
+    richeta_config_get_int(cfg, RICHETA_PARAM_STEPS, &o->r.steps);
+    o->step[o->n - 1] = o->r.steps;
+  }
+}
+
+/* T(gamma) of the steps laws: escape T0 max(1, gamma)^(1 - 2/L) (log for
+ * L = 2), tau max(T0, tau gamma / eta) with the scheduler's eta, capped;
+ * each stored run's configuration holds its T (and so its steps); a law
+ * is part of the sweep's hash, fixed leaves the hash as it was. */
+START_TEST(steps_laws_give_each_gamma_its_budget_and_the_store_records_it) {
+  richeta_sweep *sw = sweep_of("T=400,L=4");
+  char h0[17], h1[17], h2[17];
+  richeta_sweep_hash(sw, h0, sizeof h0);
+  int64_t T = 0;
+  ck_assert_int_eq(rlz_sweep_run_steps(sw, 100, 1, &T), RICHETA_OK);
+  ck_assert_int_eq(T, 400);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_STEPS_LAW, 1), RICHETA_OK);
+  richeta_sweep_hash(sw, h1, sizeof h1);
+  ck_assert_str_ne(h0, h1);
+  const double gs[] = {0.01, 1, 100, 1e4, 1e6};
+  const int64_t want[] = {400, 400, 4000, 40000, 40000}; /* cap: 100 x T */
+  for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(rlz_sweep_run_steps(sw, gs[i], 1, &T), RICHETA_OK);
+    ck_assert_int_eq(T, want[i]);
+  }
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_STEPS_MAX, 10000), RICHETA_OK);
+  ck_assert_int_eq(rlz_sweep_run_steps(sw, 1e4, 1, &T), RICHETA_OK);
+  ck_assert_int_eq(T, 10000);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_STEPS_LAW, 2), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_TAU_BUDGET, 50), RICHETA_OK);
+  richeta_sweep_hash(sw, h2, sizeof h2);
+  ck_assert_str_ne(h1, h2);
+  ck_assert_int_eq(rlz_sweep_run_steps(sw, 10, 0.01, &T), RICHETA_OK); /* 50 x 10 / 0.01 */
+  ck_assert_int_eq(T, 10000);
+  ck_assert_int_eq(rlz_sweep_run_steps(sw, 10, 0.1, &T), RICHETA_OK);
+  ck_assert_int_eq(T, 5000);
+  ck_assert_int_eq(rlz_sweep_run_steps(sw, 10, 100, &T), RICHETA_OK); /* never below T0 */
+  ck_assert_int_eq(T, 400);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_TAU_BUDGET, 0),
+                   RICHETA_ERR_RANGE);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_STEPS_LAW, 3), RICHETA_ERR_RANGE);
+  richeta_sweep_free(sw);
+  sw = sweep_of("T=100,L=2");
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_STEPS_LAW, 1), RICHETA_OK);
+  ck_assert_int_eq(rlz_sweep_run_steps(sw, 1e4, 1, &T), RICHETA_OK);
+  ck_assert_int_eq(T, llround(100 * (1 + log(1e4))));
+  /* a sweep: every stored run carries its T */
+  char db[512];
+  tmp_db(db, sizeof db, "steps");
+  fake f = {.fail_gamma = -1};
+  rlz_sweep_set_runner(sw, steps_runner, &f);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_GAMMA, "0.1,100"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_set_grid(sw, RICHETA_SWEEP_AXIS_ETA0, "1e-3:1e2:1"), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  int64_t at100 = count_rows(db, "SELECT count(*) FROM runs WHERE gamma > 1"),
+          low = count_rows(db, "SELECT count(*) FROM runs WHERE gamma < 1");
+  ck_assert_int_gt(at100, 0);
+  ck_assert_int_eq(count_rows(db,
+                              "SELECT count(*) FROM runs WHERE gamma > 1 AND "
+                              "config LIKE '%,T=561,%' AND (steps = 561 OR status = 'diverged')"),
+                   at100); /* 100 (1 + ln 100) */
+  ck_assert_int_eq(count_rows(db,
+                              "SELECT count(*) FROM runs WHERE gamma < 1 AND "
+                              "config LIKE '%,T=100,%' AND (steps = 100 OR status = 'diverged')"),
+                   low);
+  richeta_sweep_free(sw);
+  rm_db(db);
+}
+END_TEST
+
 /* ---- real training runs ------------------------------------------------- */
 
 /* Every deterministic column of every run and curve point, as text. */
@@ -1214,6 +1289,7 @@ Suite *sweep_suite(void) {
   tcase_add_test(ts, open_reads_back_a_stored_sweep_and_rejects_other_files);
   tcase_add_test(ts, progress_test_marks_runs_that_do_not_learn_as_stalled);
   tcase_add_test(ts, eta_star_intervals_censoring_and_bootstrap_errors);
+  tcase_add_test(ts, steps_laws_give_each_gamma_its_budget_and_the_store_records_it);
   tcase_add_test(ts, shards_partition_the_sweep_and_merge_into_its_table);
   tcase_add_test(ts, merge_refuses_conflicts_and_leaves_the_output_as_it_was);
   tcase_add_test(ts, shard_and_journal_options_are_checked);
