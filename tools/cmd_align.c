@@ -29,7 +29,8 @@ enum {
   OPT_OUT,
   OPT_DB,
   OPT_HASH,
-  OPT_ETA0
+  OPT_ETA0,
+  OPT_TAU_WINDOW
 };
 
 static const rlz_cli_opt align_opts[] = {
@@ -50,6 +51,10 @@ static const rlz_cli_opt align_opts[] = {
     {"smooth", 1, "D", "smoothing kernel width in decades of t, 0 = none (default 0.03)",
      OPT_SMOOTH},
     {"min-drop", 1, "D", "smallest staircase step in natural-log loss (default 0.3)", OPT_MIN_DROP},
+    {"tau-window", 1, "LO:HI",
+     "also compute the collapse Q on the curves cut to tau = eta t / gamma in [LO, HI], the same"
+     " points for every mapping (default 0:10: the plateau and its escape; 'all': off)",
+     OPT_TAU_WINDOW},
     {"json", 0, NULL, "print JSON lines (keys below)", OPT_JSON},
     {"out", 1, "FILE", "write resampled raw/theory/empirical curves as CSV", OPT_OUT},
     {NULL, 0, NULL, NULL, 0}};
@@ -57,6 +62,7 @@ static const rlz_cli_opt align_opts[] = {
 typedef struct align_args {
   const char *csv, *db, *hash, *reference, *out;
   double fraction, smooth, min_drop, eta0;
+  double tau_lo, tau_hi; /* the window of the second Q; hi NaN: none */
   int64_t points;
   int json, have_smooth, have_min_drop;
 } align_args;
@@ -76,6 +82,28 @@ static int on_opt(void *user, int id, const char *value) {
     }
     a->eta0 = v;
     return 0;
+  case OPT_TAU_WINDOW: {
+    if (!strcmp(value, "all")) {
+      a->tau_lo = a->tau_hi = NAN;
+      return 0;
+    }
+    const char *colon = strchr(value, ':');
+    char lo[64];
+    size_t n = colon ? (size_t)(colon - value) : 0;
+    if (!colon || n == 0 || n >= sizeof lo) {
+      rlz_cli_error(CMD, "--tau-window %s: expected LO:HI (0 <= LO < HI) or all", value);
+      return 1;
+    }
+    memcpy(lo, value, n);
+    lo[n] = '\0';
+    if (rlz_cli_parse_double(lo, &a->tau_lo) != 0 ||
+        rlz_cli_parse_double(colon + 1, &a->tau_hi) != 0 || a->tau_lo < 0 ||
+        !(a->tau_hi > a->tau_lo)) {
+      rlz_cli_error(CMD, "--tau-window %s: expected LO:HI (0 <= LO < HI) or all", value);
+      return 1;
+    }
+    return 0;
+  }
   case OPT_REFERENCE: a->reference = value; return 0;
   case OPT_OUT: a->out = value; return 0;
   case OPT_JSON: a->json = 1; return 0;
@@ -123,7 +151,12 @@ static void help(FILE *f) {
              "the fit s ~ prefactor gamma^slope, and the collapse quality of each rescaling:\n"
              "Q = spread after / spread of the raw curves (smaller is better, 0 = perfect), the\n"
              "spread being the variance of ln loss across curves averaged over a common\n"
-             "log-time grid.\n\n"
+             "log-time grid. Next to it, the headline law: the escape steps fitted against\n"
+             "gamma (t_escape ~ gamma^slope with its standard error, n/a for two curves),\n"
+             "whose theory is the exponent of gamma / eta (1 - 2/L when eta ~ gamma^(2/L)).\n"
+             "Q over whole curves compares different stretches of each curve in raw and in\n"
+             "rescaled time; --tau-window LO:HI (default 0:10) also gives Q on the curves cut\n"
+             "to tau in [LO, HI], the same points under every mapping.\n\n"
              "CSV input: a header line naming the columns, then one row per logged point.\n"
              "Required columns (any order): curve (a name), gamma, eta (effective rate), step,\n"
              "loss (> 0). Optional: eta0, depth. Other columns are ignored; blank lines and\n"
@@ -142,7 +175,10 @@ static void help(FILE *f) {
           "  {\"record\":\"summary\", \"curves\", \"reference\", \"collapse_raw\" (always 1),\n"
           "   \"collapse_theory\", \"collapse_empirical\", \"spread_raw\", \"spread_theory\",\n"
           "   \"spread_empirical\", \"slope\", \"stderr\", \"prefactor\", \"theory\" (slope of\n"
-          "   gamma/eta against gamma), \"gamma_min\", \"gamma_max\"}\n"
+          "   gamma/eta against gamma), \"gamma_min\", \"gamma_max\", \"escape_slope\",\n"
+          "   \"escape_stderr\", \"escape_curves\", \"escape_theory\", \"tau_window_lo\",\n"
+          "   \"tau_window_hi\", \"window_curves\", \"collapse_theory_window\",\n"
+          "   \"collapse_empirical_window\"}\n"
           "Values that do not exist (no escape, fewer than two gamma, fewer than three\n"
           "curves for stderr) are null.\n\n"
           "--out FILE writes CSV rows curve,gamma,eta,mapping,tau,loss with mapping raw,\n"
@@ -466,6 +502,13 @@ typedef struct curve_stats {
 typedef struct summary {
   double q[3], spread[3]; /* raw, theory, empirical; NaN = not available */
   double slope, stderr_, prefactor, theory, gmin, gmax;
+  /* the escape steps against gamma, and gamma / eta against gamma over
+   * the same curves (the theory of that fit) */
+  double esc_slope, esc_stderr, esc_theory;
+  int64_t esc_n;
+  /* Q of the curves cut to the tau window */
+  double wq[3], wlo, whi;
+  int64_t wn;
 } summary;
 
 static int lib_fail(richeta_curveset *cs, const char *what) {
@@ -496,6 +539,99 @@ static void summarise(richeta_curveset *cs, const curve_list *l, summary *s) {
   }
 }
 
+/* The escape steps' power law in gamma (the headline law: t_escape ~
+ * gamma^(1 - 2/L) when eta ~ gamma^(2/L)), over the curves that escape. */
+static void fit_escapes(const curve_list *l, const curve_stats *st, summary *s) {
+  s->esc_slope = s->esc_stderr = s->esc_theory = NAN;
+  s->esc_n = 0;
+  size_t cap = l->n > 0 ? (size_t)l->n : 1;
+  double *g = calloc(cap, sizeof *g), *t = calloc(cap, sizeof *t), *ge = calloc(cap, sizeof *ge);
+  if (g && t && ge) {
+    for (int64_t i = 0; i < l->n; i++)
+      if (isfinite(st[i].escape) && st[i].escape > 0 && l->c[i].eta > 0) {
+        g[s->esc_n] = l->c[i].gamma;
+        t[s->esc_n] = st[i].escape;
+        ge[s->esc_n++] = l->c[i].gamma / l->c[i].eta;
+      }
+    if (s->esc_n >= 2 &&
+        richeta_fit_powerlaw(g, t, s->esc_n, &s->esc_slope, &s->esc_stderr, NULL) != RICHETA_OK)
+      s->esc_slope = s->esc_stderr = NAN;
+    if (s->esc_n >= 2 &&
+        richeta_fit_powerlaw(g, ge, s->esc_n, &s->esc_theory, NULL, NULL) != RICHETA_OK)
+      s->esc_theory = NAN;
+  }
+  free(g);
+  free(t);
+  free(ge);
+}
+
+/* Collapse Q of the curves cut to tau = eta t / gamma in [lo, hi]: every
+ * mapping then compares the same points of the same curves. Curves left
+ * with fewer than two points at t > 0 are dropped. */
+static int window_quality(const curve_list *l, const align_args *a, int64_t ref, summary *s) {
+  s->wq[0] = s->wq[1] = s->wq[2] = NAN;
+  s->wlo = a->tau_lo;
+  s->whi = a->tau_hi;
+  s->wn = 0;
+  if (isnan(a->tau_hi))
+    return RLZ_EXIT_OK;
+  richeta_curveset *cs = NULL;
+  double *st = NULL, *lo = NULL;
+  int rc = RLZ_EXIT_FAIL;
+  if (richeta_curveset_new(&cs, NULL) != RICHETA_OK)
+    goto out;
+  if ((a->have_smooth &&
+       richeta_curveset_set_option(cs, RICHETA_TW_OPT_SMOOTH_DECADES, a->smooth) != RICHETA_OK) ||
+      (a->have_min_drop &&
+       richeta_curveset_set_option(cs, RICHETA_TW_OPT_MIN_DROP, a->min_drop) != RICHETA_OK))
+    goto out;
+  int64_t wref = -1;
+  for (int64_t i = 0; i < l->n; i++) {
+    const curve_buf *c = &l->c[i];
+    free(st);
+    free(lo);
+    size_t cap = c->n > 0 ? (size_t)c->n : 1;
+    st = calloc(cap, sizeof *st);
+    lo = calloc(cap, sizeof *lo);
+    if (!st || !lo)
+      goto out;
+    int64_t m = 0, pos = 0;
+    for (int64_t k = 0; k < c->n; k++) {
+      double tau = c->eta * c->step[k] / c->gamma;
+      if (c->step[k] > 0 && !(tau >= a->tau_lo && tau <= a->tau_hi))
+        continue;
+      st[m] = c->step[k];
+      lo[m++] = c->loss[k];
+      pos += c->step[k] > 0;
+    }
+    if (pos < 2)
+      continue;
+    if (richeta_curveset_add(cs, st, lo, m, c->gamma, c->eta0, c->eta, c->depth, c->name, NULL) !=
+        RICHETA_OK)
+      goto out;
+    if (i == ref)
+      wref = s->wn;
+    s->wn++;
+  }
+  rc = RLZ_EXIT_OK;
+  if (s->wn < 2)
+    goto out;
+  const richeta_tw_time maps[3] = {RICHETA_TW_RAW, RICHETA_TW_THEORY, RICHETA_TW_EMPIRICAL};
+  for (int i = 0; i < 3; i++) {
+    if (i == 2 && richeta_curveset_align_empirical(cs, wref >= 0 ? wref : 0, NULL, 0) != RICHETA_OK)
+      break;
+    if (richeta_curveset_collapse_quality(cs, maps[i], &s->wq[i]) != RICHETA_OK)
+      s->wq[i] = NAN;
+  }
+out:
+  if (rc != RLZ_EXIT_OK)
+    rlz_cli_error(CMD, "tau window: %s", cs ? richeta_curveset_last_error(cs) : "out of memory");
+  richeta_curveset_free(cs);
+  free(st);
+  free(lo);
+  return rc;
+}
+
 static void print_human(const curve_list *l, const curve_stats *st, int64_t ref, double fraction,
                         const summary *s) {
   printf("%-16s %11s %11s %11s %12s %11s %10s %5s\n", "curve", "gamma", "eta", "plateau",
@@ -507,9 +643,21 @@ static void print_human(const curve_list *l, const curve_stats *st, int64_t ref,
   printf("\nescape: loss below %g x plateau; tau = eta t / gamma; scale s: loss(t) ~ "
          "loss_ref(t / s)\n",
          fraction);
-  printf("collapse Q (spread after / raw spread, smaller is better): theory %.4g, empirical "
-         "%.4g (raw spread %.4g)\n",
+  if (isfinite(s->esc_slope)) {
+    char err[32] = "n/a"; /* two curves: no error */
+    if (isfinite(s->esc_stderr))
+      snprintf(err, sizeof err, "%.4f", s->esc_stderr);
+    printf("escape step ~ gamma^%.4f +- %s over %lld curves; theory gamma/eta ~ gamma^%.4f\n",
+           s->esc_slope, err, (long long)s->esc_n, s->esc_theory);
+  } else {
+    printf("escape step vs gamma: not fitted (%lld curves escape)\n", (long long)s->esc_n);
+  }
+  printf("collapse Q (spread after / raw spread, smaller is better), whole curves: theory %.4g, "
+         "empirical %.4g (raw spread %.4g)\n",
          s->q[1], s->q[2], s->spread[0]);
+  if (!isnan(s->whi))
+    printf("collapse Q over tau in [%g, %g] (%lld curves): theory %.4g, empirical %.4g\n", s->wlo,
+           s->whi, (long long)s->wn, s->wq[1], s->wq[2]);
   if (isfinite(s->slope))
     printf("empirical scale ~ %.4g gamma^%.4f (stderr %.4f); theory gamma/eta ~ gamma^%.4f\n",
            s->prefactor, s->slope, s->stderr_, s->theory);
@@ -548,6 +696,15 @@ static void print_json(const curve_list *l, const curve_stats *st, int64_t ref, 
   rlz_json_num(&j, "theory", s->theory);
   rlz_json_num(&j, "gamma_min", s->gmin);
   rlz_json_num(&j, "gamma_max", s->gmax);
+  rlz_json_num(&j, "escape_slope", s->esc_slope);
+  rlz_json_num(&j, "escape_stderr", s->esc_stderr);
+  rlz_json_int(&j, "escape_curves", s->esc_n);
+  rlz_json_num(&j, "escape_theory", s->esc_theory);
+  rlz_json_num(&j, "tau_window_lo", s->wlo);
+  rlz_json_num(&j, "tau_window_hi", s->whi);
+  rlz_json_int(&j, "window_curves", s->wn);
+  rlz_json_num(&j, "collapse_theory_window", s->wq[1]);
+  rlz_json_num(&j, "collapse_empirical_window", s->wq[2]);
   rlz_json_end(&j);
 }
 
@@ -622,7 +779,7 @@ static int64_t find_reference(const curve_list *l, const char *ref) {
 }
 
 int rlz_cmd_align(int argc, char **argv) {
-  align_args a = {.fraction = 0.5, .points = 200};
+  align_args a = {.fraction = 0.5, .points = 200, .tau_lo = 0, .tau_hi = 10};
   rlz_cli_parser p = {CMD, align_opts, on_opt, &a, NULL, 0};
   int prc = rlz_cli_parse(&p, argc, argv, NULL, NULL);
   if (prc == RLZ_CLI_HELP) {
@@ -697,6 +854,9 @@ int rlz_cmd_align(int argc, char **argv) {
   }
   summary s;
   summarise(cs, &l, &s);
+  fit_escapes(&l, st, &s);
+  if (window_quality(&l, &a, ref, &s) != RLZ_EXIT_OK)
+    goto out;
   if (a.json)
     print_json(&l, st, ref, &s);
   else
