@@ -33,7 +33,7 @@ static const rlz_cli_opt plot_opts[] = {
     {NULL, 0, NULL, NULL, 0}};
 
 /* Path of gnuplot: $RICHETA_GNUPLOT, else the first executable in $PATH. */
-static int find_gnuplot(char *out, size_t cap) {
+int rlz_plot_find_gnuplot(char *out, size_t cap) {
   const char *env = getenv("RICHETA_GNUPLOT");
   if (env && *env) {
     snprintf(out, cap, "%s", env);
@@ -82,7 +82,22 @@ static int centroid(const double *g, const double *e, int64_t n, double lo, doub
   return 1;
 }
 
-static int run_gnuplot(const char *cmd, const char *gp, const char *script) {
+void rlz_plot_begin_formats(FILE *f) {
+  fputs("set encoding utf8\n"
+        "do for [fmt in 'png svg'] {\n"
+        "  if (fmt eq 'png') {\n"
+        "    if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+        "      set terminal pngcairo size 900,700 enhanced font ',10'\n"
+        "    } else {\n"
+        "      set terminal png size 900,700\n"
+        "    }\n"
+        "  } else {\n"
+        "    set terminal svg size 900,700 enhanced font ',10'\n"
+        "  }\n",
+        f);
+}
+
+int rlz_plot_run_gnuplot(const char *cmd, const char *gp, const char *script) {
   pid_t pid = fork();
   if (pid < 0) {
     rlz_cli_error(cmd, "cannot start gnuplot: %s", strerror(errno));
@@ -200,7 +215,7 @@ out:
 int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const char *prefix,
                    double lazy_max, double rich_min) {
   char gp[4096];
-  if (find_gnuplot(gp, sizeof gp) != 0) {
+  if (rlz_plot_find_gnuplot(gp, sizeof gp) != 0) {
     rlz_cli_error(cmd,
                   "gnuplot not found (not in PATH, or RICHETA_GNUPLOT not executable):"
                   " install gnuplot (e.g. apt install gnuplot-nox) to draw plots;"
@@ -286,18 +301,8 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
     fprintf(f, "rich(x) = x >= -0.5 ? %.9g + 2.0 / L * (x - %.9g) : 1/0\n", ry, rx);
   else
     fprintf(f, "rich(x) = 1/0\n");
+  rlz_plot_begin_formats(f);
   fprintf(f,
-          "set encoding utf8\n"
-          "do for [fmt in 'png svg'] {\n"
-          "  if (fmt eq 'png') {\n"
-          "    if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-          "      set terminal pngcairo size 900,700 enhanced font ',10'\n"
-          "    } else {\n"
-          "      set terminal png size 900,700\n"
-          "    }\n"
-          "  } else {\n"
-          "    set terminal svg size 900,700 enhanced font ',10'\n"
-          "  }\n"
           "  set output D.'/heatmap.'.fmt\n"
           "  reset\n"
           "  set title sprintf('final loss over the {/Symbol g} - {/Symbol h}_0 plane (L = %%d);"
@@ -347,7 +352,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
     fprintf(f, "    1/0 notitle\n");
   fprintf(f, "  unset output\n}\n");
   fclose(f);
-  if (run_gnuplot(cmd, gp, path) != 0)
+  if (rlz_plot_run_gnuplot(cmd, gp, path) != 0)
     goto out;
   /* gnuplot wrote into the private directory (the user's prefix never goes
    * into its script); each image replaces its destination atomically */

@@ -12,5 +12,6 @@ int rlz_cmd_export(int argc, char **argv);
 int rlz_cmd_check(int argc, char **argv);
 int rlz_cmd_merge(int argc, char **argv);
 int rlz_cmd_status(int argc, char **argv);
+int rlz_cmd_best(int argc, char **argv);
 
 #endif

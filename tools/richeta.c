@@ -112,6 +112,9 @@ static const command commands[] = {
 #ifdef RLZ_HAVE_CMD_STATUS
     {"status", rlz_cmd_status, "list the sweeps of a database and what is done or missing"},
 #endif
+#ifdef RLZ_HAVE_CMD_BEST
+    {"best", rlz_cmd_best, "best held-out loss and accuracy against gamma, eta0 tuned per gamma"},
+#endif
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 

@@ -31,4 +31,12 @@ int rlz_fit_report_many(const char *cmd, richeta_sweep *const *sws, int64_t nsw,
 int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const char *prefix,
                    double lazy_max, double rich_min);
 
+/* gnuplot for the plots (cmd_plot.c): its path ($RICHETA_GNUPLOT or PATH;
+ * -1 when none), and a script run by it (-1 after one printed line). */
+int rlz_plot_find_gnuplot(char *out, size_t cap);
+int rlz_plot_run_gnuplot(const char *cmd, const char *gp, const char *script);
+/* The start of a gnuplot script's loop over the png and svg terminals
+ * (the variable fmt; the caller sets the output and closes the loop). */
+void rlz_plot_begin_formats(FILE *f);
+
 #endif

@@ -93,6 +93,19 @@ fi
 "$R" fit --db "$T/s.db" --hash 0123456789abcdef --hash fedcba9876543210 --db "$T/s.db" --db "$T/s.db" >"$T/out" 2>"$T/err"
 check "fit: --hash count that matches no --db count exits 2" "[ \$? -eq 2 ]"
 
+# best: per gamma the best eta0's loss with seed errors; an eta0 grid whose
+# top converges leaves gamma 1e-3 untuned (edge), the full grid does not
+"$R" best --db "$T/s.db" --json >"$T/best.jsonl" 2>"$T/err"
+check "best exits 0 with one line per gamma and a summary" \
+  "[ \$(grep -c '\"edge\":' '$T/best.jsonl') -eq 5 ] && grep -q '\"record\":\"summary\"' '$T/best.jsonl'"
+check "best: the full grid tunes every gamma, errors over 2 seeds" \
+  "! grep -q '\"edge\":true' '$T/best.jsonl' && grep -q '\"seeds\":2' '$T/best.jsonl' && ! grep -q '\"loss_stderr\":null' '$T/best.jsonl'"
+"$R" sweep --db "$T/edge.db" $FAST --gamma-grid 1e-3 --eta-grid 1e-9:1e-7:2 --nseeds 2 --no-report >/dev/null 2>&1
+"$R" best --db "$T/edge.db" >"$T/edge.txt"
+check "best flags a gamma whose best eta0 is the top of the grid" "grep -q 'edge: eta0 not tuned' '$T/edge.txt'"
+"$R" best --db "$T/s.db" --bogus >"$T/out" 2>"$T/err"
+check "best --bogus exits 2" "[ \$? -eq 2 ]"
+
 # fit: explicit ranges and a saved rule the configuration loader reads
 "$R" fit --db "$T/s.db" --lazy-max 0.011 --rich-min 99 --save "$T/rule.spec" >"$T/fit.txt"
 check "fit exits 0 and saves the rule" "[ $? -eq 0 ] && grep -q '^rule=custom,lazy_exp=' '$T/rule.spec'"
