@@ -63,7 +63,10 @@ static int on_opt(void *user, int id, const char *value) {
 static const char runs_sql[] =
     "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
     " best_loss, test_initial_loss, test_final_loss, test_best_loss, test_accuracy, wall_time,"
-    " message, config"
+    " message, config,"
+    /* the catapult the sweep noted in the message ("catapult xR at step S") */
+    " CASE WHEN instr(message, 'catapult x') > 0 THEN"
+    " CAST(substr(message, instr(message, 'catapult x') + 10) AS REAL) END AS catapult"
     " FROM runs NOT INDEXED WHERE ?1 IS NULL OR config_hash = ?1"
     " ORDER BY config_hash, gamma, eta0, seed";
 static const char curves_sql[] =
@@ -82,7 +85,10 @@ static void help(FILE *f) {
              "  (training batch), test_initial_loss, test_final_loss, test_best_loss\n"
              "  (held-out; empty/null without a held-out set), test_accuracy (final\n"
              "  held-out accuracy; empty/null unless C >= 2), wall_time (s), message,\n"
-             "  config (the run's full spec string).\n"
+             "  config (the run's full spec string), catapult (the peak of an early\n"
+             "  catapult over the step-0 loss, empty/null when the run had none: the loss\n"
+             "  rose at least 2x within the first 100 steps, then fell below its start;\n"
+             "  the message says at which step).\n"
              "--curves: one row per logged step instead, with config_hash, gamma, eta0,\n"
              "  seed, status, step, loss, test_loss, test_accuracy, eta.\n"
              "Non-finite numbers: CSV nan/inf, JSON null. Rows ordered by hash, gamma,\n"

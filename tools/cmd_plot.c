@@ -131,24 +131,31 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
   FILE *fm = fopen(path, "w");
   snprintf(path, sizeof path, "%s/curves.dat", dir);
   FILE *fk = fopen(path, "w");
+  snprintf(path, sizeof path, "%s/catapult.dat", dir);
+  FILE *fp = fopen(path, "w");
   int rc = -1;
   sqlite3_stmt *q = NULL, *qc = NULL;
-  if (!fc || !fm || !fk) {
+  if (!fc || !fm || !fk || !fp) {
     rlz_cli_error(cmd, "cannot write plot data in %s", dir);
     goto out;
   }
   const char *sql = "SELECT gamma, eta0, min(status = 'converged'),"
                     " avg(coalesce(test_final_loss, final_loss)),"
-                    " max(status IN ('diverged', 'failed')) FROM runs NOT INDEXED"
+                    " max(status IN ('diverged', 'failed')),"
+                    " max(instr(coalesce(message, ''), 'catapult x') > 0) FROM runs NOT INDEXED"
                     " WHERE config_hash = ?1 GROUP BY gamma, eta0 ORDER BY gamma, eta0";
   if (sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK) {
     rlz_cli_error(cmd, "%s: %s", db, sqlite3_errmsg(h));
     goto out;
   }
   sqlite3_bind_text(q, 1, sw->hash, -1, SQLITE_STATIC);
-  int nc = 0, nm = 0;
+  int nc = 0, nm = 0, np = 0;
   while (sqlite3_step(q) == SQLITE_ROW) {
     double g = sqlite3_column_double(q, 0), e = sqlite3_column_double(q, 1);
+    if (sqlite3_column_int(q, 5)) { /* a seed catapulted (the sweep's note) */
+      fprintf(fp, "%.9g %.9g\n", log10(g), log10(e));
+      np++;
+    }
     int conv = sqlite3_column_int(q, 2);
     double loss = sqlite3_column_double(q, 3);
     if (conv && isfinite(loss) && loss > 0) {
@@ -166,6 +173,8 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
     fprintf(fc, "1e9 1e9 0\n");
   if (!nm)
     fprintf(fm, "1e9 1e9 0\n");
+  if (!np)
+    fprintf(fp, "1e9 1e9\n");
   const char *csql = "SELECT c.step, coalesce(c.test_loss, c.loss) FROM runs r NOT INDEXED"
                      " JOIN curves c"
                      " ON c.run_id = r.id WHERE r.config_hash = ?1 AND r.gamma = ?2"
@@ -209,6 +218,8 @@ out:
     fclose(fm);
   if (fk)
     fclose(fk);
+  if (fp)
+    fclose(fp);
   return rc;
 }
 
@@ -263,6 +274,22 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
     rlz_cli_error(cmd, "cannot write %s", path);
     goto out;
   }
+  snprintf(path, sizeof path, "%s/censored.dat", dir);
+  FILE *fcen = fopen(path, "w");
+  if (!fcen) {
+    fclose(f);
+    rlz_cli_error(cmd, "cannot write %s", path);
+    goto out;
+  }
+  int ncen = 0;
+  for (int64_t i = 0; i < ng; i++)
+    if (isfinite(es[i].eta_max) && (es[i].flags & RICHETA_ETA_STAR_MAX_AT_TOP)) {
+      fprintf(fcen, "%.9g %.9g\n", log10(es[i].gamma), log10(es[i].eta_max));
+      ncen++;
+    }
+  if (!ncen)
+    fprintf(fcen, "1e9 1e9\n");
+  fclose(fcen);
   int nstar = 0;
   for (int64_t i = 0; i < ng; i++)
     if (isfinite(es[i].eta_max)) {
@@ -306,7 +333,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           "  set output D.'/heatmap.'.fmt\n"
           "  reset\n"
           "  set title sprintf('final loss over the {/Symbol g} - {/Symbol h}_0 plane (L = %%d);"
-          " grey: diverged, light grey: stalled', L)\n"
+          " grey: diverged, light grey: stalled (no escape or no progress within T)', L)\n"
           "  set xlabel 'log_{10} {/Symbol g}'\n"
           "  set ylabel 'log_{10} {/Symbol h}_0'\n"
           "  set cblabel 'log_{10} final loss'\n"
@@ -321,6 +348,10 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           " title '{/Symbol h}_{max}', \\\n"
           "       D.'/etastar.dat' using 1:3 with linespoints pt 6 ps 1.1 lc rgb 'white'"
           " title '{/Symbol h}_{opt}', \\\n"
+          "       D.'/censored.dat' using 1:2 with points pt 8 ps 2.2 lw 2 lc rgb 'red'"
+          " title '{/Symbol h}_{max} censored (grid top: a lower bound)', \\\n"
+          "       D.'/catapult.dat' using 1:2 with points pt 2 ps 0.8 lc rgb 'black'"
+          " title 'catapult (a seed''s loss rose 2x early, then fell below its start)', \\\n"
           "       lazy(x) with lines dt 2 lw 2 lc rgb 'black' title '{/Symbol g}^2', \\\n"
           "       rich(x) with lines dt 4 lw 2 lc rgb 'black' title sprintf('{/Symbol g}^{2/%%d}',"
           " L)\n"
@@ -372,8 +403,9 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
   rc = RLZ_EXIT_OK;
 out:
   if (have_dir && !getenv("RICHETA_KEEP_PLOT_DATA")) {
-    const char *names[] = {"cells.dat",   "masked.dat",  "curves.dat", "etastar.dat", "plot.gp",
-                           "heatmap.png", "heatmap.svg", "curves.png", "curves.svg"};
+    const char *names[] = {"cells.dat",    "masked.dat",   "curves.dat", "etastar.dat",
+                           "catapult.dat", "censored.dat", "plot.gp",    "heatmap.png",
+                           "heatmap.svg",  "curves.png",   "curves.svg"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
       snprintf(path, sizeof path, "%s/%s", dir, names[i]);
       unlink(path);
@@ -422,19 +454,25 @@ static int on_opt(void *user, int id, const char *value) {
 }
 
 static void help(FILE *f) {
-  fprintf(f, "usage: richeta plot [flags]\n\n"
-             "Draw a sweep database with gnuplot, as PNG (pngcairo, else png) and SVG:\n"
-             "  PREFIX-heatmap: log10 final loss (held-out when available, seed mean) over\n"
-             "    (log10 gamma, log10 eta0); cells where a seed diverged or failed in grey,\n"
-             "    stalled ones (richeta sweep --progress) in light grey;\n"
-             "    eta_max (filled) and eta_opt (open) per gamma; guide lines of slope 2 and\n"
-             "    2/L through the mean of eta_max on each side (--lazy-max, --rich-min);\n"
-             "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed).\n"
-             "gnuplot is found in PATH or at $RICHETA_GNUPLOT; without it the command\n"
-             "fails with a message (exit 1). RICHETA_KEEP_PLOT_DATA=1 keeps the data and\n"
-             "script in /tmp.\n"
-             "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
-             "flags:\n");
+  fprintf(
+      f,
+      "usage: richeta plot [flags]\n\n"
+      "Draw a sweep database with gnuplot, as PNG (pngcairo, else png) and SVG:\n"
+      "  PREFIX-heatmap: log10 final loss (held-out when available, seed mean) over\n"
+      "    (log10 gamma, log10 eta0); cells where a seed diverged or failed in grey,\n"
+      "    stalled ones (richeta sweep --stall: no escape from the plateau or no\n"
+      "    progress within T, the lower edge of the optimizable region) in light\n"
+      "    grey; cells where a seed catapulted (its loss rose 2x within the first\n"
+      "    100 steps, then fell below its start) marked x;\n"
+      "    eta_max (filled) and eta_opt (open) per gamma, eta_max at the top of the\n"
+      "    grid (censored: a lower bound) circled by a red triangle; guide lines of slope 2 and\n"
+      "    2/L through the mean of eta_max on each side (--lazy-max, --rich-min);\n"
+      "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed).\n"
+      "gnuplot is found in PATH or at $RICHETA_GNUPLOT; without it the command\n"
+      "fails with a message (exit 1). RICHETA_KEEP_PLOT_DATA=1 keeps the data and\n"
+      "script in /tmp.\n"
+      "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
+      "flags:\n");
   rlz_cli_print_options(f, plot_opts);
 }
 

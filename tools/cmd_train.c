@@ -2,8 +2,8 @@
 #include "cli_data.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "train_diag.h"
 #include "train/train_internal.h"
+#include "train_diag.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,7 +52,7 @@ typedef struct train_args {
   const char *resume;
   int64_t threads;
   int64_t max_steps; /* 0: no limit */
-  unsigned diag;      /* RLZ_DIAG_* mask, 0: none */
+  unsigned diag;     /* RLZ_DIAG_* mask, 0: none */
   int64_t diag_probe;
 } train_args;
 
@@ -119,7 +119,11 @@ static void help(FILE *f) {
              "    when there is a held-out set, else training loss), train_loss,\n"
              "    eval_loss, eta, accuracy (held-out, null unless C >= 2), gamma, eta0,\n"
              "    and the --diag keys; then a final object with keys status (S below),\n"
-             "    final_loss, steps, gamma, eta0.\n"
+             "    final_loss, steps, gamma, eta0, catapult, catapult_step.\n"
+             "  catapult: the peak loss over the step-0 loss when the run catapulted (the\n"
+             "    loss rose at least 2x within the first 100 steps, then fell below its\n"
+             "    start; held-out loss when there is a held-out set), at catapult_step;\n"
+             "    null otherwise (in CSV, ' catapult=R catapult_step=S' on the status line).\n"
              "  --diag keys: sharpness (top Hessian eigenvalue of the probe loss),\n"
              "    gn_top (top Gauss-Newton eigenvalue), kta (NTK-target alignment),\n"
              "    movement_<l> (|W_l - W0_l| / |W0_l|), preact_<l> (mean |h_l|), measured\n"
@@ -184,8 +188,7 @@ static void print_header(const log_printer *o) {
   putchar('\n');
 }
 
-static void print_row(log_printer *o, int64_t step, double tr, double ev, double eta,
-                      double acc) {
+static void print_row(log_printer *o, int64_t step, double tr, double ev, double eta, double acc) {
   double loss = isnan(ev) ? tr : ev;
   o->final_loss = loss;
   if (o->json) {
@@ -264,6 +267,9 @@ static void print_footer(const richeta_trainer *t, const log_printer *o, int sta
                                                      : "running";
   /* a diverged run has no meaningful final loss */
   double final_loss = state == RICHETA_RUN_DIVERGED ? NAN : o->final_loss;
+  double cat = NAN;
+  int64_t cat_step = -1;
+  rlz_trainer_catapult(t, &cat, &cat_step);
   if (o->json) {
     rlz_json j;
     rlz_json_begin(&j, stdout);
@@ -272,14 +278,21 @@ static void print_footer(const richeta_trainer *t, const log_printer *o, int sta
     rlz_json_int(&j, "steps", taken);
     rlz_json_num(&j, "gamma", o->gamma);
     rlz_json_num(&j, "eta0", o->eta0);
+    rlz_json_num(&j, "catapult", cat);
+    if (cat_step >= 0)
+      rlz_json_int(&j, "catapult_step", cat_step);
+    else
+      rlz_json_null(&j, "catapult_step");
     rlz_json_end(&j);
   } else {
     printf("# status=%s final_loss=", status);
     rlz_csv_number(stdout, final_loss);
-    printf(" steps=%lld\n", (long long)taken);
+    printf(" steps=%lld", (long long)taken);
+    if (cat_step >= 0)
+      printf(" catapult=%.3g catapult_step=%lld", cat, (long long)cat_step);
+    printf("\n");
   }
 }
-
 
 int rlz_cmd_train(int argc, char **argv) {
   train_args a = {0};
@@ -474,8 +487,9 @@ int rlz_cmd_train(int argc, char **argv) {
   int64_t epoch = 0;
   if (step > 0 && richeta_stream_epoch(richeta_trainer_stream(t), step - 1, &epoch) == RICHETA_OK &&
       epoch > 0)
-    rlz_cli_error("train", "warning: the run reused training samples (%lld full passes over "
-                           "the data set): not an online run past the first pass",
+    rlz_cli_error("train",
+                  "warning: the run reused training samples (%lld full passes over "
+                  "the data set): not an online run past the first pass",
                   (long long)epoch);
   if (rc == RLZ_EXIT_OK)
     rc = print_new_rows(t, &out, INT64_MAX);

@@ -290,7 +290,8 @@ static bool issue_cell(sched *s, int64_t gi, int64_t ei) {
     t->out.r.seed = sw->seeds[si];
     t->out.r.eta = t->out.r.init_loss = t->out.r.final_loss = t->out.r.best_loss = NAN;
     t->out.r.test_init = t->out.r.test_final = t->out.r.test_best = t->out.r.wall = NAN;
-    t->out.r.baseline = NAN;
+    t->out.r.baseline = t->out.r.catapult = NAN;
+    t->out.r.catapult_step = -1;
     pthread_mutex_lock(&s->mu);
     if (s->q_tail)
       s->q_tail->next = t;
@@ -336,6 +337,16 @@ static void progress_test(const richeta_sweep *sw, rlz_run_out *o) {
            mean ? "the constant predictor's" : "initial", base);
 }
 
+/* A catapult goes into the run's stored message (after the stall test's
+ * reason, if any), in the form readers parse: "catapult xR at step S". */
+static void note_catapult(rlz_run_out *o) {
+  if (!isfinite(o->r.catapult))
+    return;
+  size_t len = strlen(o->msg);
+  snprintf(o->msg + len, sizeof o->msg - len, "%scatapult x%.3g at step %lld", len ? "; " : "",
+           o->r.catapult, (long long)o->r.catapult_step);
+}
+
 static void finish_task(sched *s, task *t) {
   richeta_sweep *sw = s->sw;
   if (t->out.err != RICHETA_OK) {
@@ -348,6 +359,7 @@ static void finish_task(sched *s, task *t) {
     return;
   }
   progress_test(sw, &t->out);
+  note_catapult(&t->out);
   if (!s->store_failed) {
     size_t need = 0;
     richeta_config_to_string(t->cfg, NULL, 0, &need);

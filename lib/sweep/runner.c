@@ -82,6 +82,10 @@ static void collect(richeta_trainer *tr, richeta_status st, const rlz_alloc *a, 
   summarise(o->test, o->n, &o->r.test_init, &o->r.test_final, &o->r.test_best);
   o->r.eta = o->n ? o->eta[0] : NAN;
   o->r.baseline = tr->eval_mean_loss;
+  if (!rlz_trainer_catapult(tr, &o->r.catapult, &o->r.catapult_step)) {
+    o->r.catapult = NAN;
+    o->r.catapult_step = -1;
+  }
   o->r.test_accuracy = o->n ? o->acc[o->n - 1] : NAN;
   if (state == RICHETA_RUN_DONE)
     o->r.status = RICHETA_SWEEP_RUN_CONVERGED;

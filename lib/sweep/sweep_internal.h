@@ -26,6 +26,10 @@ typedef struct rlz_run {
   /* held-out loss of the best constant predictor (not stored; NaN when
    * unknown): with test_init, the stall test's baseline */
   double baseline;
+  /* catapult (lib/train/catapult.c): peak over the step-0 loss and its
+   * step, NaN / -1 when none; stored in the run's message */
+  double catapult;
+  int64_t catapult_step;
 } rlz_run;
 
 /* What a runner produces: the summary and the logged curve (arrays of n

@@ -89,4 +89,16 @@ typedef void (*rlz_group_end_fn)(void *ctx, int64_t i, richeta_status status);
 richeta_status rlz_trainer_run_group(richeta_trainer **ts, int64_t n, rlz_group_end_fn on_end,
                                      void *ctx);
 
+/* catapult.c: a rise of at least RLZ_CATAPULT_FACTOR x the step-0 loss
+ * within the first RLZ_CATAPULT_WINDOW steps, followed by a fall below the
+ * step-0 loss. On logged points (step ascending, step[0] = 0); *ratio the
+ * peak over the step-0 loss and *peak_step its step (NaN, -1 when not). */
+#define RLZ_CATAPULT_FACTOR 2.0
+#define RLZ_CATAPULT_WINDOW 100
+bool rlz_catapult(const int64_t *step, const double *loss, int64_t n, double *ratio,
+                  int64_t *peak_step);
+/* The same on a trainer's log: its held-out curve when every point has
+ * one, else its training curve. */
+bool rlz_trainer_catapult(const richeta_trainer *t, double *ratio, int64_t *peak_step);
+
 #endif

@@ -101,5 +101,20 @@ expect "--blowup 1000: a 1000-fold growth is divergence" "$tmp/b1000" 0.01 0.000
 expect "--blowup inf: the same run is not diverged (it stalls)" "$tmp/binf" 0.01 0.000630957 stalled
 check "--eta0 inf is still refused" sh -c "! \"$R\" train --eta0 inf --T 1 >/dev/null 2>&1"
 
+# catapults (L = 3, linear teacher, gamma = 0.1): at eta0 0.0501 the loss
+# rises 39-fold by step 2, then falls to 0.1 of its start; at 0.001 it
+# does not rise
+check "catapult sweep runs" sweep "$tmp/cat.db" --gamma-grid 0.1 --eta-grid 0.001,0.050118723362727228
+cells "$tmp/cat.db" >"$tmp/cat"
+check "the sweep stores the catapult in the run's message" \
+  sh -c "grep '^0.1 0.0501187 converged' '$tmp/cat' | grep -q 'catapult x[0-9.]* at step [0-9]'"
+check "a run without one has no catapult note" sh -c "! grep '^0.1 0.001 ' '$tmp/cat' | grep -q catapult"
+"$R" export --db "$tmp/cat.db" --format jsonl >"$tmp/cat.jsonl"
+check "export gives its peak ratio (null without one)" \
+  sh -c "grep -q '\"catapult\":[0-9]' '$tmp/cat.jsonl' && grep -q '\"catapult\":null' '$tmp/cat.jsonl'"
+"$R" train --gamma 0.1 --eta0 0.050118723362727228 --json | tail -1 >"$tmp/train.json"
+check "train reports the catapult and its step" \
+  sh -c "grep -q '\"catapult\":[0-9]' '$tmp/train.json' && grep -q '\"catapult_step\":[0-9]' '$tmp/train.json'"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "train/train_internal.h"
+
 Suite *trainer_suite(void);
 
 #define BASE "D=8,N=32,L=2,B=32,eval_n=64,"
@@ -247,6 +249,27 @@ START_TEST(cross_entropy_refuses_targets_that_are_not_probabilities) {
   ck_assert_int_eq(richeta_trainer_log_accuracy(t, acc, 64, &n), RICHETA_OK);
   ck_assert_msg(acc[n - 1] > 0.7, "held-out accuracy %g (chance 1/3)", acc[n - 1]);
   richeta_trainer_free(t);
+}
+END_TEST
+
+/* The catapult rule on logged curves: a rise of at least 2x the step-0
+ * loss within the first 100 steps, then a fall below it. */
+START_TEST(catapults_are_an_early_rise_then_a_fall_below_the_start) {
+  const int64_t st[] = {0, 1, 2, 5, 10, 50, 200, 400};
+  const double yes[] = {1, 3, 8, 2, 1.5, 0.9, 0.5, 0.2}, never_back[] = {1, 3, 8, 5, 4, 3, 2, 1.5},
+               small[] = {1, 1.9, 1.5, 1.1, 0.9, 0.5, 0.2, 0.1},
+               late[] = {1, 1.2, 1.1, 1.0, 0.9, 0.95, 5, 0.1},
+               diverged[] = {1, 3, 8, 40, 1e3, NAN, NAN, NAN};
+  double r;
+  int64_t at;
+  ck_assert(rlz_catapult(st, yes, 8, &r, &at));
+  ck_assert_double_eq(r, 8);
+  ck_assert_int_eq(at, 2);
+  ck_assert(!rlz_catapult(st, never_back, 8, &r, &at) && isnan(r) && at == -1);
+  ck_assert(!rlz_catapult(st, small, 8, &r, &at));
+  ck_assert(!rlz_catapult(st, late, 8, &r, &at)); /* the rise at step 200 is not early */
+  ck_assert(!rlz_catapult(st, diverged, 8, &r, &at));
+  ck_assert(!rlz_catapult(st, yes, 2, &r, &at)); /* too short to fall back */
 }
 END_TEST
 
@@ -539,6 +562,7 @@ Suite *trainer_suite(void) {
   tcase_add_test(tc, freeing_the_trainer_inside_its_own_log_hook_stops_the_run_safely);
   tcase_add_test(tc, freeing_at_the_final_point_and_saving_from_the_hook_work);
   tcase_add_test(tc, cross_entropy_refuses_targets_that_are_not_probabilities);
+  tcase_add_test(tc, catapults_are_an_early_rise_then_a_fall_below_the_start);
   suite_add_tcase(su, tc);
   return su;
 }
