@@ -106,8 +106,8 @@ static int setup(work *w) {
            "arch=%s,N=%lld,C=10,D=%lld,image_channels=%lld,image_height=%lld,"
            "image_width=%lld,B=%lld,dtype=f32,center=frozen,param=mf,act=relu,gamma=1,"
            "eta0=1e-4,seed=0",
-           resnet ? "resnet18,L=3" : "cnn,L=4", (long long)w->N, (long long)(w->Cin * w->H * w->W), (long long)w->Cin, (long long)w->H,
-           (long long)w->W, (long long)w->B);
+           resnet ? "resnet18,L=3" : "cnn,L=4", (long long)w->N, (long long)(w->Cin * w->H * w->W),
+           (long long)w->Cin, (long long)w->H, (long long)w->W, (long long)w->B);
   if (richeta_config_new(&w->cfg, NULL) || richeta_config_parse(w->cfg, spec))
     return die("config", richeta_config_last_error(w->cfg));
   if (richeta_model_new(&w->m, w->cfg))

@@ -87,7 +87,8 @@ static int basic_block(rlz_graph *g, int x, int64_t c_in, int64_t planes, int64_
   h = rlz_graph_batchnorm(g, rlz_graph_conv(g, h, planes, 3, 1, 1, 0, id, hid, p, gamma, cs));
   int sc = x;
   if (stride != 1 || c_in != planes)
-    sc = rlz_graph_batchnorm(g, rlz_graph_conv(g, x, planes, 1, stride, 0, 0, id, hid, p, gamma, cs));
+    sc = rlz_graph_batchnorm(g,
+                             rlz_graph_conv(g, x, planes, 1, stride, 0, 0, id, hid, p, gamma, cs));
   return h < 0 || sc < 0 ? -1 : rlz_graph_act(g, rlz_graph_add(g, h, sc), act);
 }
 

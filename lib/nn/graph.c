@@ -217,10 +217,11 @@ int rlz_graph_layer_node(const rlz_graph *g, int64_t l) {
 }
 
 static bool node_equal(const rlz_node *x, const rlz_node *y) {
-  return x->op == y->op && x->in == y->in && x->in2 == y->in2 && x->soff == y->soff && x->c == y->c && x->h == y->h && x->w == y->w &&
-         x->layout == y->layout && x->act == y->act && x->layer == y->layer && x->rows == y->rows &&
-         x->cols == y->cols && x->woff == y->woff && x->boff == y->boff && x->wmul == y->wmul &&
-         x->bmul == y->bmul && x->k == y->k && x->stride == y->stride && x->pad == y->pad;
+  return x->op == y->op && x->in == y->in && x->in2 == y->in2 && x->soff == y->soff &&
+         x->c == y->c && x->h == y->h && x->w == y->w && x->layout == y->layout &&
+         x->act == y->act && x->layer == y->layer && x->rows == y->rows && x->cols == y->cols &&
+         x->woff == y->woff && x->boff == y->boff && x->wmul == y->wmul && x->bmul == y->bmul &&
+         x->k == y->k && x->stride == y->stride && x->pad == y->pad;
 }
 
 bool rlz_graph_trunk_equal(const rlz_graph *a, const rlz_graph *b) {

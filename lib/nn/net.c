@@ -160,8 +160,8 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     goto done;
   }
   plan p = {0, true};
-  int64_t cs[RLZ_NET_SLOTS] = {0}, dsmax = 0, widest = g->in_size, colmax = 0, wmax = 0, rowsmax = chunk, hwcmax = 0,
-          fdmax = 0;
+  int64_t cs[RLZ_NET_SLOTS] = {0}, dsmax = 0, widest = g->in_size, colmax = 0, wmax = 0,
+          rowsmax = chunk, hwcmax = 0, fdmax = 0;
   for (int i = 1; i < g->n; i++) {
     const rlz_node *nd = &g->nodes[i];
     int64_t cnt;
@@ -209,8 +209,8 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     }
   }
   size_t o_d[RLZ_NET_SLOTS] = {0}, o_rd[RLZ_NET_SLOTS] = {0}, o_ds = 0, o_rds = 0, o_bn = 0,
-         o_bnacc = 0, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0,
-         o_vp = 0, o_ones = 0, o_tmp = 0, o_hwc = 0, o_fd = 0;
+         o_bnacc = 0, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0, o_vp = 0, o_ones = 0, o_tmp = 0,
+         o_hwc = 0, o_fd = 0;
   if (train) {
     for (int k = 0; k < RLZ_NET_SLOTS; k++)
       o_d[k] = plan_add(&p, cs[k], n->elem);

@@ -41,7 +41,7 @@ struct rlz_net {
   rlz_bn_mode bn_mode;
   void *bn_state;
   double *bnstat, *bnacc;
-  void *fdelta;   /* one block's delta of a convolution run with its pooling */
+  void *fdelta; /* one block's delta of a convolution run with its pooling */
   int *slot;
   void *col;           /* the largest im2col block */
   int col_node;        /* conv node whose whole-chunk im2col of theta is in col, or -1 */

@@ -23,12 +23,12 @@
 /* ---- ops ---------------------------------------------------------------- */
 
 typedef enum rlz_op {
-  RLZ_OP_INPUT = 0,   /* the network's input (node 0 only) */
-  RLZ_OP_DENSE = 1,   /* z = wmul W a + bmul b, then the fused activation */
-  RLZ_OP_CONV2D = 2,  /* the same on every im2col row: k x k, stride, padding */
-  RLZ_OP_AVGPOOL = 3, /* k x k windows with stride k, floor */
-  RLZ_OP_FLATTEN = 4, /* HWC -> CHW order (a copy when already CHW) */
-  RLZ_OP_ACT = 5,     /* elementwise activation on its own */
+  RLZ_OP_INPUT = 0,     /* the network's input (node 0 only) */
+  RLZ_OP_DENSE = 1,     /* z = wmul W a + bmul b, then the fused activation */
+  RLZ_OP_CONV2D = 2,    /* the same on every im2col row: k x k, stride, padding */
+  RLZ_OP_AVGPOOL = 3,   /* k x k windows with stride k, floor */
+  RLZ_OP_FLATTEN = 4,   /* HWC -> CHW order (a copy when already CHW) */
+  RLZ_OP_ACT = 5,       /* elementwise activation on its own */
   RLZ_OP_BATCHNORM = 6, /* per channel: gamma (x - mean) / sqrt(var + eps) + beta */
   RLZ_OP_ADD = 7        /* the sum of two nodes of one shape (residual connections) */
 } rlz_op;

@@ -419,8 +419,8 @@ static richeta_status apply(richeta_trainer *t, rlz_err *e, const char *path, co
     get_array(vel, v->sec[SEC_MOMENTUM], t->np, t->dtype);
   if (ns > 0) {
     get_array(rlz_model_state(t->model, false), v->sec[SEC_BN_STATE], ns, t->dtype);
-    get_array(rlz_model_state(t->model, true),
-              v->sec[SEC_BN_STATE] + (size_t)ns * esize(t->dtype), ns, t->dtype);
+    get_array(rlz_model_state(t->model, true), v->sec[SEC_BN_STATE] + (size_t)ns * esize(t->dtype),
+              ns, t->dtype);
   }
   rlz_optim_restore(t->optim, v->osteps, v->eta);
   t->step = v->step;

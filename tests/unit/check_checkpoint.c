@@ -90,7 +90,7 @@ static void fix_crc(unsigned char *b, size_t n) {
  * statistics: the held-out losses of the log, evaluated with them, must
  * agree to the bit too) */
 #define RESNET                                                                                     \
-  "arch=resnet18,L=3,N=1,C=2,D=100,image_channels=1,image_height=10,image_width=10,B=8,T=120,"    \
+  "arch=resnet18,L=3,N=1,C=2,D=100,image_channels=1,image_height=10,image_width=10,B=8,T=120,"     \
   "eval_n=16,eta0=0.1,momentum=0.5,noise=0.05"
 static const char *const resume_specs[] = {
     SPEC ",dtype=f32", SPEC ",dtype=f64,schedule=cosine",

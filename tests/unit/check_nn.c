@@ -70,17 +70,17 @@ static void build(int which, rlz_graph *g, const rlz_alloc *a, const op_case *oc
     break;
   case 3:
   case 4: { /* residual blocks: batch normalization, sums, 1x1 convolutions without im2col */
-    int c1 = rlz_graph_conv(g, cur, 4, 3, 1, 1, 0, RICHETA_ACTIVATION_IDENTITY,
-                            RLZ_ROLE_STD_HIDDEN, p, gamma, RICHETA_CONV_SCALE_CHANNELS);
+    int c1 = rlz_graph_conv(g, cur, 4, 3, 1, 1, 0, RICHETA_ACTIVATION_IDENTITY, RLZ_ROLE_STD_HIDDEN,
+                            p, gamma, RICHETA_CONV_SCALE_CHANNELS);
     int a1 = rlz_graph_act(g, rlz_graph_batchnorm(g, c1), RICHETA_ACTIVATION_TANH);
-    int c2 = rlz_graph_conv(g, a1, 4, 1, 1, 0, 1, RICHETA_ACTIVATION_IDENTITY,
-                            RLZ_ROLE_STD_HIDDEN, p, gamma, RICHETA_CONV_SCALE_CHANNELS);
+    int c2 = rlz_graph_conv(g, a1, 4, 1, 1, 0, 1, RICHETA_ACTIVATION_IDENTITY, RLZ_ROLE_STD_HIDDEN,
+                            p, gamma, RICHETA_CONV_SCALE_CHANNELS);
     int a2 = rlz_graph_act(g, rlz_graph_add(g, rlz_graph_batchnorm(g, c2), a1),
                            RICHETA_ACTIVATION_TANH); /* a1 is read twice */
     int c3 = rlz_graph_conv(g, a2, 3, 1, 2, 0, 0, RICHETA_ACTIVATION_TANH, RLZ_ROLE_STD_HIDDEN, p,
                             gamma, RICHETA_CONV_SCALE_CHANNELS); /* strided 1x1 */
-    int c4 = rlz_graph_conv(g, a2, 3, 3, 2, 1, 0, RICHETA_ACTIVATION_IDENTITY,
-                            RLZ_ROLE_STD_HIDDEN, p, gamma, RICHETA_CONV_SCALE_CHANNELS);
+    int c4 = rlz_graph_conv(g, a2, 3, 3, 2, 1, 0, RICHETA_ACTIVATION_IDENTITY, RLZ_ROLE_STD_HIDDEN,
+                            p, gamma, RICHETA_CONV_SCALE_CHANNELS);
     cur = rlz_graph_avgpool(g, rlz_graph_add(g, c3, rlz_graph_batchnorm(g, c4)), 3);
     break;
   }
@@ -530,7 +530,6 @@ START_TEST(bad_image_shapes_give_errors_naming_the_keys) {
                    RICHETA_OK);
 }
 END_TEST
-
 
 /* ---- the ResNet-18 through the public API -------------------------------- */
 
