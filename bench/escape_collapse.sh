@@ -51,8 +51,8 @@ import json, sys
 path, name, g, eta0, L = sys.argv[1:6]
 for line in open(path):
     r = json.loads(line)
-    if "step" in r and "status" not in r and r["step"] > 0 and r.get("eval_loss"):
-        print("%s,%s,%s,%s,%s,%d,%.10g" % (name, g, eta0, eta0, L, r["step"], r["eval_loss"]))
+    if r.get("record") == "point" and r["step"] > 0 and r.get("test_loss"):
+        print("%s,%s,%s,%s,%s,%d,%.10g" % (name, g, eta0, eta0, L, r["step"], r["test_loss"]))
 PY
   done
   "$richeta" align --csv "$csv" --json > "$out/align_L$L.jsonl"

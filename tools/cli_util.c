@@ -522,10 +522,11 @@ static void json_key(rlz_json *j, const char *key) {
   fputc(':', j->f);
 }
 
-void rlz_json_begin(rlz_json *j, FILE *f) {
+void rlz_json_begin(rlz_json *j, FILE *f, const char *record) {
   j->f = f;
   j->n = 0;
   fputc('{', f);
+  rlz_json_str(j, "record", record);
 }
 
 void rlz_json_num(rlz_json *j, const char *key, double v) {

@@ -133,8 +133,9 @@ int rlz_cli_parse_int64(const char *s, int64_t *out);
 int rlz_cli_parse_list(const char *s, double *out, int cap, int *n);
 
 /* --- JSON lines -------------------------------------------------------
- * One object per line on f:
- *   rlz_json j; rlz_json_begin(&j, stdout);
+ * One object per line on f, its first key "record" naming its type
+ * (docs/output.md, docs/output-schema.json):
+ *   rlz_json j; rlz_json_begin(&j, stdout, "point");
  *   rlz_json_int(&j, "step", 10); rlz_json_num(&j, "loss", 0.5);
  *   rlz_json_end(&j);                     // prints "}\n"
  * Numbers are printed as the shortest text that reads back to the same
@@ -144,7 +145,7 @@ typedef struct rlz_json {
   int n; /* members written so far */
 } rlz_json;
 
-void rlz_json_begin(rlz_json *j, FILE *f);
+void rlz_json_begin(rlz_json *j, FILE *f, const char *record);
 void rlz_json_num(rlz_json *j, const char *key, double v);
 void rlz_json_int(rlz_json *j, const char *key, int64_t v);
 void rlz_json_str(rlz_json *j, const char *key, const char *v); /* NULL -> null */

@@ -668,8 +668,7 @@ static void print_human(const curve_list *l, const curve_stats *st, int64_t ref,
 static void print_json(const curve_list *l, const curve_stats *st, int64_t ref, const summary *s) {
   rlz_json j;
   for (int64_t i = 0; i < l->n; i++) {
-    rlz_json_begin(&j, stdout);
-    rlz_json_str(&j, "record", "curve");
+    rlz_json_begin(&j, stdout, "curve");
     rlz_json_str(&j, "curve", l->c[i].name);
     rlz_json_num(&j, "gamma", l->c[i].gamma);
     rlz_json_num(&j, "eta", l->c[i].eta);
@@ -680,8 +679,7 @@ static void print_json(const curve_list *l, const curve_stats *st, int64_t ref, 
     rlz_json_int(&j, "drops", st[i].drops);
     rlz_json_end(&j);
   }
-  rlz_json_begin(&j, stdout);
-  rlz_json_str(&j, "record", "summary");
+  rlz_json_begin(&j, stdout, "summary");
   rlz_json_int(&j, "curves", l->n);
   rlz_json_str(&j, "reference", l->c[ref].name);
   rlz_json_num(&j, "collapse_raw", s->q[0]);

@@ -48,7 +48,7 @@ static void help(FILE *f) {
              "Output (stdout): one line per problem, then a summary line.\n"
              "  --json: one object per problem with keys problem (integrity|checksum|curve|\n"
              "    orphan), run_id, gamma, eta0, seed (null when it names no run), message;\n"
-             "    then a summary object with keys db, status (ok|damaged|unreadable),\n"
+             "    then a summary object with keys db, verdict (ok|damaged|unreadable),\n"
              "    schema_version, integrity (ok|failed), integrity_messages, sweeps, runs,\n"
              "    verified, unverified, bad_checksum, bad_curve, orphans (and message when\n"
              "    unreadable).\n"
@@ -69,7 +69,7 @@ static void on_problem(void *ctx, const char *kind, int64_t run_id, double gamma
     return;
   }
   rlz_json j;
-  rlz_json_begin(&j, stdout);
+  rlz_json_begin(&j, stdout, "problem");
   rlz_json_str(&j, "problem", kind);
   if (run_id >= 0) {
     rlz_json_int(&j, "run_id", run_id);
@@ -104,9 +104,9 @@ int rlz_cmd_check(int argc, char **argv) {
     rlz_cli_error("check", "%s (%s)", e.msg, richeta_status_string(st));
     if (a.json) {
       rlz_json j;
-      rlz_json_begin(&j, stdout);
+      rlz_json_begin(&j, stdout, "check");
       rlz_json_str(&j, "db", a.db);
-      rlz_json_str(&j, "status", "unreadable");
+      rlz_json_str(&j, "verdict", "unreadable");
       rlz_json_str(&j, "message", e.msg);
       rlz_json_end(&j);
     }
@@ -117,9 +117,9 @@ int rlz_cmd_check(int argc, char **argv) {
               r.orphans == 0;
   if (a.json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "check");
     rlz_json_str(&j, "db", a.db);
-    rlz_json_str(&j, "status", sound ? "ok" : "damaged");
+    rlz_json_str(&j, "verdict", sound ? "ok" : "damaged");
     rlz_json_int(&j, "schema_version", r.schema_version);
     rlz_json_str(&j, "integrity", r.integrity_ok && r.integrity_msgs == 0 ? "ok" : "failed");
     rlz_json_int(&j, "integrity_messages", r.integrity_msgs);

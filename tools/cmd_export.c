@@ -61,16 +61,20 @@ static int on_opt(void *user, int id, const char *value) {
 }
 
 static const char runs_sql[] =
-    "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss, final_loss,"
-    " best_loss, test_initial_loss, test_final_loss, test_best_loss, test_accuracy, wall_time,"
-    " message, config,"
+    "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss,"
+    /* a diverged run has no final loss: null (stores of 1.0 hold the blown-up value) */
+    " CASE WHEN status = 'diverged' THEN NULL ELSE final_loss END AS final_loss,"
+    " best_loss, test_initial_loss,"
+    " CASE WHEN status = 'diverged' THEN NULL ELSE test_final_loss END AS test_final_loss,"
+    " test_best_loss, test_accuracy, wall_time, message, config,"
     /* the catapult the sweep noted in the message ("catapult xR at step S") */
     " CASE WHEN instr(message, 'catapult x') > 0 THEN"
     " CAST(substr(message, instr(message, 'catapult x') + 10) AS REAL) END AS catapult"
     " FROM runs NOT INDEXED WHERE ?1 IS NULL OR config_hash = ?1"
     " ORDER BY config_hash, gamma, eta0, seed";
 static const char curves_sql[] =
-    "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss, c.test_loss,"
+    "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss AS train_loss,"
+    " c.test_loss,"
     " c.test_accuracy, c.eta"
     " FROM runs r NOT INDEXED JOIN curves c ON c.run_id = r.id"
     " WHERE ?1 IS NULL OR r.config_hash = ?1"
@@ -90,7 +94,7 @@ static void help(FILE *f) {
              "  rose at least 2x within the first 100 steps, then fell below its start;\n"
              "  the message says at which step).\n"
              "--curves: one row per logged step instead, with config_hash, gamma, eta0,\n"
-             "  seed, status, step, loss, test_loss, test_accuracy, eta.\n"
+             "  seed, status, step, train_loss, test_loss, test_accuracy, eta.\n"
              "Non-finite numbers: CSV nan/inf, JSON null. Rows ordered by hash, gamma,\n"
              "eta0, seed (and step).\n"
              "Every exported run is first checked against its checksum (docs/store.md): a\n"
@@ -159,7 +163,7 @@ int rlz_cmd_export(int argc, char **argv) {
   while ((step = sqlite3_step(q)) == SQLITE_ROW) {
     rlz_json j;
     if (a.json)
-      rlz_json_begin(&j, out);
+      rlz_json_begin(&j, out, a.curves ? "point" : "run");
     for (int c = 0; c < ncol; c++) {
       const char *name = sqlite3_column_name(q, c);
       int t = sqlite3_column_type(q, c);

@@ -143,9 +143,10 @@ static void help(FILE *f) {
              "eta_opt, eta_opt_censored, opt_loss, flags (1 eta_max at the top of the grid,\n"
              "2 none convergent, 4 eta_opt not refined), resolution (decades); then one per\n"
              "fit with keys quantity (eta_max|eta_opt), regime (lazy|rich), slope, stderr\n"
-             "(bootstrap), stderr_ols (least squares), intercept, n, n_censored (left out),\n"
-             "seeds (bootstrap units), replicates, gamma_min, gamma_max, theory. Non-finite\n"
-             "numbers are null.\n"
+             "(bootstrap), stderr_ols (least squares), prefactor (eta* = prefactor\n"
+             "gamma^slope), n, n_censored (left out), seeds (bootstrap units), replicates,\n"
+             "gamma_min, gamma_max, theory. Every object has a key record (eta_star, fit);\n"
+             "non-finite numbers are null.\n"
              "Exit status: 0 ok, 1 runtime error (unreadable database, too few points),\n"
              "2 usage error.\n\n"
              "flags:\n");
@@ -156,13 +157,14 @@ static void print_fit(int json, const char *quantity, const char *regime, const 
                       double theory, int64_t units) {
   if (json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "fit");
     rlz_json_str(&j, "quantity", quantity);
     rlz_json_str(&j, "regime", regime);
     rlz_json_num(&j, "slope", s->ok ? s->slope : NAN);
     rlz_json_num(&j, "stderr", s->ok ? s->se : NAN);
     rlz_json_num(&j, "stderr_ols", s->ok ? s->se_ols : NAN);
-    rlz_json_num(&j, "intercept", s->ok ? s->intercept : NAN);
+    /* eta* = prefactor gamma^slope: the key and meaning align uses too */
+    rlz_json_num(&j, "prefactor", s->ok ? pow(10.0, s->intercept) : NAN);
     rlz_json_int(&j, "n", s->n);
     rlz_json_int(&j, "n_censored", s->n_censored);
     rlz_json_int(&j, "seeds", units);
@@ -340,7 +342,7 @@ int rlz_fit_report_many(const char *cmd, richeta_sweep *const *sws, int64_t nsw,
     val[1][i] = p->opt_censored && !use_cens ? NAN : p->opt;
     if (o->json) {
       rlz_json j;
-      rlz_json_begin(&j, stdout);
+      rlz_json_begin(&j, stdout, "eta_star");
       rlz_json_num(&j, "gamma", p->gamma);
       rlz_json_num(&j, "eta_max", p->lo);
       rlz_json_num(&j, "eta_max_lo", p->lo);

@@ -78,7 +78,7 @@ int rlz_cmd_merge(int argc, char **argv) {
       rc = st == RICHETA_ERR_INVALID ? RLZ_EXIT_USAGE : RLZ_EXIT_FAIL;
     } else if (a.json) {
       rlz_json j;
-      rlz_json_begin(&j, stdout);
+      rlz_json_begin(&j, stdout, "merge");
       rlz_json_str(&j, "out", pos[0]);
       rlz_json_int(&j, "inputs", npos - 1);
       rlz_json_int(&j, "runs_added", added);

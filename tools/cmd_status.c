@@ -124,7 +124,7 @@ static void print_ints(const int64_t *v, int64_t n) {
 
 static void unit_json(const rlz_plan_status *p, const rlz_unit_status *u, int state) {
   rlz_json j;
-  rlz_json_begin(&j, stdout);
+  rlz_json_begin(&j, stdout, "unit");
   rlz_json_str(&j, "config_hash", p->hash);
   rlz_json_num(&j, "gamma", u->gamma);
   rlz_json_num(&j, "eta0", u->eta0);
@@ -196,7 +196,7 @@ static int report_plan(const rlz_plan_status *p, const status_args *a, const cha
   bool adaptive = p->mode == RICHETA_SWEEP_ADAPTIVE;
   if (a->json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "sweep");
     rlz_json_str(&j, "config_hash", p->hash);
     rlz_json_str(&j, "mode", adaptive ? "adaptive" : "dense");
     rlz_json_int(&j, "gammas", p->ng);
@@ -298,7 +298,7 @@ int rlz_cmd_status(int argc, char **argv) {
     shown++;
     if (a.json) {
       rlz_json j;
-      rlz_json_begin(&j, stdout);
+      rlz_json_begin(&j, stdout, "sweep");
       rlz_json_str(&j, "config_hash", b->hash);
       rlz_json_int(&j, "runs", b->runs);
       rlz_json_null(&j, "plan");

@@ -176,12 +176,13 @@ static int on_run(void *user, double gamma, double eta0, int64_t seed, int statu
   progress_ctx *p = user;
   if (p->json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "run");
     rlz_json_num(&j, "gamma", gamma);
     rlz_json_num(&j, "eta0", eta0);
     rlz_json_int(&j, "seed", seed);
     rlz_json_str(&j, "status", status_name(status));
-    rlz_json_num(&j, "final_loss", final_loss);
+    /* a diverged run has no final loss: null (docs/output.md) */
+    rlz_json_num(&j, "final_loss", status == RICHETA_SWEEP_RUN_DIVERGED ? NAN : final_loss);
     rlz_json_bool(&j, "cached", cached);
     rlz_json_end(&j);
   }

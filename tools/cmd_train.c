@@ -111,27 +111,28 @@ static void help(FILE *f) {
              "Train one network with online SGD and print its loss curve: the\n"
              "training-batch loss, the held-out loss and the rate eta at step 0,\n"
              "at log-spaced steps and at the last step.\n\n"
-             "Output (stdout):\n"
-             "  CSV (default): header 'step,train_loss,eval_loss,eta,accuracy' (then the\n"
-             "    --diag columns), one row per logged step, then a comment line\n"
-             "    '# status=S final_loss=X steps=T'.\n"
-             "  --json: one object per logged step with keys step, loss (held-out loss\n"
-             "    when there is a held-out set, else training loss), train_loss,\n"
-             "    eval_loss, eta, accuracy (held-out, null unless C >= 2), gamma, eta0,\n"
-             "    and the --diag keys; then a final object with keys status (S below),\n"
-             "    final_loss, steps, gamma, eta0, catapult, catapult_step.\n"
+             "Output (stdout, printed as the run goes; keys as in docs/output.md):\n"
+             "  CSV (default): header 'step,train_loss,test_loss,eta,test_accuracy' (then\n"
+             "    the --diag columns), one row per logged step, then a comment line\n"
+             "    '# status=S final_loss=X test_final_loss=Y steps=T'.\n"
+             "  --json: one object per logged step, record \"point\", with keys step,\n"
+             "    train_loss (training batch), test_loss (held-out), eta, test_accuracy\n"
+             "    (held-out, null unless C >= 2), gamma, eta0 and the --diag keys; then\n"
+             "    one object, record \"run\", with keys status (S below), final_loss\n"
+             "    (training batch), test_final_loss (held-out), steps, gamma, eta0,\n"
+             "    catapult, catapult_step.\n"
              "  catapult: the peak loss over the step-0 loss when the run catapulted (the\n"
              "    loss rose at least 2x within the first 100 steps, then fell below its\n"
              "    start; held-out loss when there is a held-out set), at catapult_step;\n"
              "    null otherwise (in CSV, ' catapult=R catapult_step=S' on the status line).\n"
              "  --diag keys: sharpness (top Hessian eigenvalue of the probe loss),\n"
-             "    gn_top (top Gauss-Newton eigenvalue), kta (NTK-target alignment),\n"
+             "    gn (top Gauss-Newton eigenvalue), alignment (NTK-target alignment),\n"
              "    movement_<l> (|W_l - W0_l| / |W0_l|), preact_<l> (mean |h_l|), measured\n"
              "    on the first --diag-probe held-out samples at the parameters of the\n"
              "    logged step (before its update; at T, the final parameters).\n"
              "    Non-finite numbers are null; eta0 is null after a bare --resume.\n"
-             "  status S: done (all T steps), diverged (stopped early on a NaN/Inf or\n"
-             "    blown-up loss; final_loss is null/nan), running (stopped by --max-steps).\n"
+             "  status S: converged (all T steps), diverged (stopped early on a NaN/Inf\n"
+             "    or blown-up loss; final losses null/nan), running (--max-steps).\n"
              "Divergence (NaN/Inf or a blown-up loss) is a result: status 'diverged', exit 0.\n"
              "File tasks: --task file --data SPEC fills in D and C from the data set, and for\n"
              "  --arch cnn the image shape (image_channels, image_height, image_width) as it\n"
@@ -175,31 +176,30 @@ typedef struct log_printer {
   int json;
   double gamma, eta0;
   const rlz_train_diag *diag;
-  int64_t printed;   /* log points printed so far */
-  double final_loss; /* loss of the last printed point */
+  int64_t printed;                /* log points printed so far */
+  double final_loss, test_final_loss; /* training-batch and held-out loss of the last one */
 } log_printer;
 
 static void print_header(const log_printer *o) {
   if (o->json)
     return;
-  printf("step,train_loss,eval_loss,eta,accuracy");
+  printf("step,train_loss,test_loss,eta,test_accuracy");
   if (o->diag)
     rlz_train_diag_csv_header(o->diag, stdout);
   putchar('\n');
 }
 
 static void print_row(log_printer *o, int64_t step, double tr, double ev, double eta, double acc) {
-  double loss = isnan(ev) ? tr : ev;
-  o->final_loss = loss;
+  o->final_loss = tr;
+  o->test_final_loss = ev;
   if (o->json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "point");
     rlz_json_int(&j, "step", step);
-    rlz_json_num(&j, "loss", loss);
     rlz_json_num(&j, "train_loss", tr);
-    rlz_json_num(&j, "eval_loss", ev);
+    rlz_json_num(&j, "test_loss", ev);
     rlz_json_num(&j, "eta", eta);
-    rlz_json_num(&j, "accuracy", acc);
+    rlz_json_num(&j, "test_accuracy", acc);
     rlz_json_num(&j, "gamma", o->gamma);
     rlz_json_num(&j, "eta0", o->eta0);
     if (o->diag)
@@ -263,18 +263,21 @@ static void print_footer(const richeta_trainer *t, const log_printer *o, int sta
   int64_t taken = 0;
   richeta_trainer_step(t, &taken);
   const char *status = state == RICHETA_RUN_DIVERGED ? "diverged"
-                       : state == RICHETA_RUN_DONE   ? "done"
+                       : state == RICHETA_RUN_DONE   ? "converged"
                                                      : "running";
-  /* a diverged run has no meaningful final loss */
-  double final_loss = state == RICHETA_RUN_DIVERGED ? NAN : o->final_loss;
+  /* a diverged run has no final loss (null everywhere, docs/output.md) */
+  int diverged = state == RICHETA_RUN_DIVERGED;
+  double final_loss = diverged ? NAN : o->final_loss;
+  double test_final_loss = diverged ? NAN : o->test_final_loss;
   double cat = NAN;
   int64_t cat_step = -1;
   rlz_trainer_catapult(t, &cat, &cat_step);
   if (o->json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "run");
     rlz_json_str(&j, "status", status);
     rlz_json_num(&j, "final_loss", final_loss);
+    rlz_json_num(&j, "test_final_loss", test_final_loss);
     rlz_json_int(&j, "steps", taken);
     rlz_json_num(&j, "gamma", o->gamma);
     rlz_json_num(&j, "eta0", o->eta0);
@@ -287,6 +290,8 @@ static void print_footer(const richeta_trainer *t, const log_printer *o, int sta
   } else {
     printf("# status=%s final_loss=", status);
     rlz_csv_number(stdout, final_loss);
+    printf(" test_final_loss=");
+    rlz_csv_number(stdout, test_final_loss);
     printf(" steps=%lld", (long long)taken);
     if (cat_step >= 0)
       printf(" catapult=%.3g catapult_step=%lld", cat, (long long)cat_step);
@@ -431,7 +436,7 @@ int rlz_cmd_train(int argc, char **argv) {
   if (!have_cfg)
     bar.enabled = 0; /* no known total to draw against */
   int state = RICHETA_RUN_RUNNING;
-  log_printer out = {a.json, gamma, eta0, use_diag ? &diag : NULL, 0, NAN};
+  log_printer out = {a.json, gamma, eta0, use_diag ? &diag : NULL, 0, NAN, NAN};
   print_header(&out);
   int64_t chunk = total / 200 > 1 ? total / 200 : have_cfg ? 1 : 1000;
   int64_t next_ckpt = a.ckpt_every > 0 ? (step / a.ckpt_every + 1) * a.ckpt_every : INT64_MAX;

@@ -43,8 +43,7 @@ static int cmd_version(int argc, char **argv) {
   const char *better = core ? rlz_blas_better_core(core, rlz_cpu_features()) : NULL;
   if (json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
-    rlz_json_str(&j, "record", "version");
+    rlz_json_begin(&j, stdout, "version");
     rlz_json_str(&j, "version", richeta_version_string());
     rlz_json_int(&j, "abi", richeta_abi_version());
     rlz_json_str(&j, "build", richeta_build_info());

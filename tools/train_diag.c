@@ -155,9 +155,9 @@ void rlz_train_diag_csv_header(const rlz_train_diag *d, FILE *f) {
   if (d->mask & RLZ_DIAG_SHARPNESS)
     fputs(",sharpness", f);
   if (d->mask & RLZ_DIAG_GN)
-    fputs(",gn_top", f);
+    fputs(",gn", f);
   if (d->mask & RLZ_DIAG_ALIGNMENT)
-    fputs(",kta", f);
+    fputs(",alignment", f);
   for (int64_t l = 0; (d->mask & RLZ_DIAG_MOVEMENT) && l < d->L; l++)
     fprintf(f, ",movement_%lld", (long long)l);
   for (int64_t l = 0; (d->mask & RLZ_DIAG_PREACT) && l < d->L; l++)
@@ -189,9 +189,9 @@ void rlz_train_diag_json(const rlz_train_diag *d, int64_t i, rlz_json *j) {
   if (d->mask & RLZ_DIAG_SHARPNESS)
     rlz_json_num(j, "sharpness", at(d->sharp, i, 1));
   if (d->mask & RLZ_DIAG_GN)
-    rlz_json_num(j, "gn_top", at(d->gn, i, 1));
+    rlz_json_num(j, "gn", at(d->gn, i, 1));
   if (d->mask & RLZ_DIAG_ALIGNMENT)
-    rlz_json_num(j, "kta", at(d->kta, i, 1));
+    rlz_json_num(j, "alignment", at(d->kta, i, 1));
   for (int64_t l = 0; (d->mask & RLZ_DIAG_MOVEMENT) && l < d->L; l++) {
     snprintf(key, sizeof key, "movement_%lld", (long long)l);
     rlz_json_num(j, key, i < 0 ? NAN : d->move[i * d->L + l]);

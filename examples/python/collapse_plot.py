@@ -51,11 +51,11 @@ def main():
         # (the optimizer's width multiplier N is left out: it is common to all
         # curves and only shifts tau). Passing the bare eta0 here would be wrong.
         eta = float(run["eta"][0])
-        pts = [(s, v) for s, v in zip(run["steps"], run["eval_loss"]) if s > 0]
+        pts = [(s, v) for s, v in zip(run["step"], run["test_loss"]) if s > 0]
         cs.add([p[0] for p in pts], [p[1] for p in pts], gamma=g, eta=eta, eta0=args.eta0,
                depth=args.depth, label="gamma=%g" % g)
         print("gamma=%-6g %s  eta=%.4g  eval loss %.4g -> %.4g"
-              % (g, run["status"], eta, run["eval_loss"][0], run["eval_loss"][-1]))
+              % (g, run["status"], eta, run["test_loss"][0], run["test_loss"][-1]))
 
     print("\n%8s %12s %12s %8s %8s" % ("gamma", "plateau", "t_escape", "tau", "drops"))
     esc = []

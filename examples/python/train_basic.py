@@ -27,7 +27,7 @@ def main():
 
     run = richeta.train(task="linear", **params)
     print("synthetic teacher: %s after %d steps, held-out loss %.4g -> %.4g"
-          % (run["status"], run["steps"][-1], run["eval_loss"][0], run["eval_loss"][-1]))
+          % (run["status"], run["step"][-1], run["test_loss"][0], run["test_loss"][-1]))
 
     # The same network trained on batches made in Python: y = sum of x / sqrt(D).
     D = params["D"]

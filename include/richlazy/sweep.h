@@ -504,7 +504,9 @@ RICHETA_API richeta_status richeta_sweep_load(richeta_sweep *sweep, const char *
  * @param[out] eta0 Base rates.
  * @param[out] seed Seeds.
  * @param[out] status ::richeta_sweep_run_status values.
- * @param[out] final_loss Final training-batch losses (NaN/Inf when diverged).
+ * @param[out] final_loss Final training-batch losses: of a diverged run, the last
+ *             loss computed (NaN, Inf or the blown-up value; the program and the
+ *             Python binding show null/NaN instead, docs/output.md).
  * @param[in] cap Capacity of the buffers.
  * @param[out] count Receives the number of runs (may be NULL).
  * @retval RICHETA_OK Copied.

@@ -1,6 +1,6 @@
 /* Provenance of the runs in a store: one row per richeta_sweep_run() call,
  * with the library version, the process's command line, the host, and the
- * UTC start and end times (docs/store.md), so a store says where and how
+ * start and end times in Unix seconds (docs/store.md), so a store says where and how
  * its runs were made. */
 #include "sweep_internal.h"
 
@@ -13,21 +13,18 @@
 static const char provenance_schema[] =
     "CREATE TABLE IF NOT EXISTS provenance("
     " id INTEGER PRIMARY KEY, config_hash TEXT NOT NULL, library_version TEXT NOT NULL,"
-    " command_line TEXT, host TEXT, pid INTEGER, started_at TEXT NOT NULL, finished_at TEXT,"
+    " command_line TEXT, host TEXT, pid INTEGER, started_at REAL NOT NULL, finished_at REAL,"
     " outcome TEXT);";
 
 static richeta_status db_fail(rlz_err *e, sqlite3 *db, const char *what) {
   return rlz_fail(e, RICHETA_ERR_DATABASE, "results store: %s: %s", what, sqlite3_errmsg(db));
 }
 
-/* "2026-12-02T13:40:00Z" */
-static void utc_now(char buf[32]) {
-  time_t t = time(NULL);
-  struct tm tm;
-  if (gmtime_r(&t, &tm))
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  else
-    snprintf(buf, 32, "?");
+/* Unix time in seconds (UTC), the unit of every time in the store. */
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* The process's arguments from /proc/self/cmdline, separated by spaces,
@@ -59,8 +56,7 @@ richeta_status rlz_provenance_begin(rlz_store *s, const char *hash, int64_t *id,
   *id = -1;
   if (sqlite3_exec(db, provenance_schema, NULL, NULL, NULL) != SQLITE_OK)
     return db_fail(e, db, "provenance table");
-  char now[32], host[256] = "?", cmd[2048];
-  utc_now(now);
+  char host[256] = "?", cmd[2048];
   if (gethostname(host, sizeof host - 1) != 0)
     snprintf(host, sizeof host, "?");
   host[sizeof host - 1] = '\0';
@@ -76,7 +72,7 @@ richeta_status rlz_provenance_begin(rlz_store *s, const char *hash, int64_t *id,
   sqlite3_bind_text(q, 3, cmd, -1, SQLITE_STATIC);
   sqlite3_bind_text(q, 4, host, -1, SQLITE_STATIC);
   sqlite3_bind_int64(q, 5, (sqlite3_int64)getpid());
-  sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 6, now_seconds());
   int rc = sqlite3_step(q);
   sqlite3_finalize(q);
   if (rc != SQLITE_DONE)
@@ -89,13 +85,11 @@ richeta_status rlz_provenance_end(rlz_store *s, int64_t id, richeta_status outco
   if (id < 0)
     return RICHETA_OK;
   sqlite3 *db = rlz_store_db(s);
-  char now[32];
-  utc_now(now);
   sqlite3_stmt *q = NULL;
   if (sqlite3_prepare_v2(db, "UPDATE provenance SET finished_at = ?1, outcome = ?2 WHERE id = ?3",
                          -1, &q, NULL) != SQLITE_OK)
     return db_fail(e, db, "record provenance");
-  sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 1, now_seconds());
   sqlite3_bind_text(q, 2, outcome == RICHETA_OK ? "ok" : richeta_status_string(outcome), -1,
                     SQLITE_STATIC);
   sqlite3_bind_int64(q, 3, (sqlite3_int64)id);

@@ -206,9 +206,9 @@ void rlz_owner_self(rlz_owner *o, int64_t rank);
 /* Create the two tables when missing (writable store). */
 richeta_status rlz_progress_prepare(rlz_store *s, rlz_err *e);
 /* Provenance rows (provenance.c): begin records the library version, the
- * command line, host, pid and UTC start of a richeta_sweep_run() call and
- * returns its row id; end adds the UTC end time and the outcome ("ok" or
- * the status string). */
+ * command line, host, pid and start (Unix seconds) of a richeta_sweep_run()
+ * call and returns its row id; end adds the end time and the outcome ("ok"
+ * or the status string). */
 richeta_status rlz_provenance_begin(rlz_store *s, const char *hash, int64_t *id, rlz_err *e);
 richeta_status rlz_provenance_end(rlz_store *s, int64_t id, richeta_status outcome, rlz_err *e);
 /* Record the sweep's plan (grids, seeds, mode, decades, shard) if new. */

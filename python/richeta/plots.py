@@ -109,7 +109,8 @@ def loss_curves(runs, labels=None, key="train_loss", path=None, title=None, ax=N
     else:
         fig = ax.figure
     for i, run in enumerate(runs):
-        pts = [(float(s), float(v)) for s, v in zip(run["steps"], run[key])
+        steps = run["step"] if "step" in run else run["steps"]
+        pts = [(float(s), float(v)) for s, v in zip(steps, run[key])
                if s > 0 and math.isfinite(float(v)) and float(v) > 0]
         lab = labels[i] if labels else None
         ax.plot([p[0] for p in pts], [p[1] for p in pts], label=lab)

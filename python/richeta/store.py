@@ -20,7 +20,11 @@ _RUN_COLUMNS = ("id", "config_hash", "gamma", "eta0", "seed", "eta", "status", "
                 "initial_loss", "final_loss", "best_loss", "test_initial_loss",
                 "test_final_loss", "test_best_loss", "test_accuracy", "wall_time", "message",
                 "config")
-_CURVE_COLUMNS = ("run_id", "step", "loss", "test_loss", "test_accuracy", "eta")
+# a diverged run has no final loss (docs/output.md; stores of 1.0 hold the blown-up value)
+_RUN_SELECT = tuple("CASE WHEN status = 'diverged' THEN NULL ELSE %s END" % c
+                    if c in ("final_loss", "test_final_loss") else c for c in _RUN_COLUMNS)
+_CURVE_COLUMNS = ("run_id", "step", "train_loss", "test_loss", "test_accuracy", "eta")
+_CURVE_SELECT = ("run_id", "step", "loss", "test_loss", "test_accuracy", "eta")
 
 
 class Store:
@@ -102,26 +106,27 @@ class Store:
         (config_hash, gamma, eta0, seed): ``final_loss`` is the training-batch
         loss, ``test_final_loss`` the held-out one; None where not stored
         (e.g. the losses of a failed run, the held-out losses without a
-        held-out set)."""
+        held-out set, the final losses of a diverged run)."""
         where, args = self._hash_filter(config_hash)
         rows = self._query("SELECT %s FROM runs%s ORDER BY config_hash, gamma, eta0, seed"
-                           % (", ".join(_RUN_COLUMNS), where), args).fetchall()
+                           % (", ".join(_RUN_SELECT), where), args).fetchall()
         return {c: [r[i] for r in rows] for i, c in enumerate(_RUN_COLUMNS)}
 
     def curves(self, config_hash=None):
         """The logged points of every run (``run_id`` as in :meth:`runs`) as a
-        dict of lists, sorted by (run_id, step): ``loss`` is the training-batch
-        loss, ``test_loss`` the held-out one."""
+        dict of lists, sorted by (run_id, step): ``train_loss`` is the
+        training-batch loss (the store's column ``loss``), ``test_loss`` the
+        held-out one."""
         where, args = self._hash_filter(config_hash)
         sql = ("SELECT %s FROM curves WHERE run_id IN (SELECT id FROM runs%s) ORDER BY run_id, step"
-               % (", ".join(_CURVE_COLUMNS), where))
+               % (", ".join(_CURVE_SELECT), where))
         rows = self._query(sql, args).fetchall()
         return {c: [r[i] for r in rows] for i, c in enumerate(_CURVE_COLUMNS)}
 
     def provenance(self):
         """One dict per ``richeta_sweep_run()`` call that wrote to the store:
         config_hash, library_version, command_line, host, pid, started_at and
-        finished_at (UTC, ISO 8601; finished_at None while running or after a
+        finished_at (Unix seconds; finished_at None while running or after a
         kill) and outcome ("ok" or the failure). Empty for stores written
         before provenance was recorded."""
         if not self._has_table("provenance"):

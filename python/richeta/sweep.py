@@ -154,8 +154,10 @@ class Sweep(Handle):
 
             def hook(user, gamma, eta0, seed, status, final_loss, cached, finished):
                 try:
-                    r = on_run(gamma, eta0, seed, _run_status(status), final_loss,
-                               bool(cached), finished)
+                    st = _run_status(status)
+                    if st == RunStatus.DIVERGED:  # no final loss (docs/output.md)
+                        final_loss = math.nan
+                    r = on_run(gamma, eta0, seed, st, final_loss, bool(cached), finished)
                     if r is None or r is False:
                         return 0
                     if r is True:
@@ -184,14 +186,20 @@ class Sweep(Handle):
 
     def runs(self):
         """Loaded runs as a dict of arrays: gamma, eta0, seed, status (a list
-        of status words, as ``train()["status"]``), final_loss."""
+        of status words, as ``train()["status"]``), final_loss (training
+        batch; NaN for a diverged run)."""
         n = ctypes.c_int64()
         self._query("runs", None, None, None, None, None, 0, ctypes.byref(n))
         c = n.value
         g, e, s, st, fl = Out((c,)), Out((c,)), Out((c,), "i8"), (ctypes.c_int32 * max(c, 1))(), Out((c,))
         self._call("runs", g.ptr, e.ptr, s.ptr, st, fl.ptr, c, ctypes.byref(n))
+        words = [_word(v) for v in st[:c]]
+        final = fl.result()
+        for i, w in enumerate(words):
+            if w == "diverged":  # no final loss (docs/output.md), not the blown-up number
+                final[i] = math.nan
         return {"gamma": g.result(), "eta0": e.result(), "seed": s.result(),
-                "status": [_word(v) for v in st[:c]], "final_loss": fl.result()}
+                "status": words, "final_loss": final}
 
     def eta_star(self):
         """eta* per gamma: dict of arrays gamma, eta_max, eta_opt, opt_loss, flags."""

@@ -65,7 +65,8 @@ class CurveSet(Handle):
 
     def add_run(self, run, gamma, eta, eta0=0.0, depth=0, label=None, key="train_loss"):
         """Add a ``richeta.train()`` result (steps > 0 with finite, positive loss)."""
-        pts = [(float(t), float(v)) for t, v in zip(run["steps"], run[key]) if v == v and v > 0]
+        steps = run["step"] if "step" in run else run["steps"]
+        pts = [(float(t), float(v)) for t, v in zip(steps, run[key]) if v == v and v > 0]
         return self.add([p[0] for p in pts], [p[1] for p in pts], gamma, eta, eta0, depth, label)
 
     def __len__(self):
@@ -172,7 +173,7 @@ class CurveSet(Handle):
         return t.result(), l.result()
 
 
-def align(runs, gammas=None, etas=None, key="eval_loss", reference=0, depth=None, fraction=0.5,
+def align(runs, gammas=None, etas=None, key="test_loss", reference=0, depth=None, fraction=0.5,
           **options):
     """Align several :func:`richeta.train` results (one per gamma).
 
@@ -211,11 +212,12 @@ def align(runs, gammas=None, etas=None, key="eval_loss", reference=0, depth=None
     cs = CurveSet(**options)
     try:
         for i, (run, (g, L)) in enumerate(zip(runs, cfgs)):
-            k = key
+            k = key if key in run or key != "test_loss" else "eval_loss"  # older dicts
             vals = [float(v) for v in run[k]]
             if not any(v == v and v > 0 for v in vals):
                 k = "train_loss"
-            pts = [(float(s), float(v)) for s, v in zip(run["steps"], run[k])
+            steps = run["step"] if "step" in run else run["steps"]
+            pts = [(float(s), float(v)) for s, v in zip(steps, run[k])
                    if s > 0 and v == v and v > 0]
             eta = float(etas[i]) if etas is not None else float(run["eta"][0])
             cs.add([p[0] for p in pts], [p[1] for p in pts], gamma=g, eta=eta,

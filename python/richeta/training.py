@@ -237,8 +237,11 @@ class Trainer(Handle):
         return RunState(v.value)
 
     def log(self):
-        """The log as a dict of arrays: steps, train_loss, eval_loss, eta and
-        accuracy (held-out, NaN where undefined)."""
+        """The log as a dict of arrays (keys of docs/output.md): step,
+        train_loss (training batch), test_loss (held-out), eta and
+        test_accuracy (held-out), NaN where undefined. ``steps``,
+        ``eval_loss`` and ``accuracy`` are deprecated aliases of ``step``,
+        ``test_loss`` and ``test_accuracy`` (the same arrays)."""
         n = ctypes.c_int64()
         self._query("log", None, None, None, None, 0, ctypes.byref(n))
         count = n.value
@@ -246,9 +249,11 @@ class Trainer(Handle):
         acc = Out((count,))
         self._call("log", s.ptr, tr.ptr, ev.ptr, eta.ptr, count, ctypes.byref(n))
         self._call("log_accuracy", acc.ptr, count, ctypes.byref(n))
-        return {"steps": s.result(n.value), "train_loss": tr.result(n.value),
-                "eval_loss": ev.result(n.value), "eta": eta.result(n.value),
-                "accuracy": acc.result(n.value)}
+        step, test, accuracy = s.result(n.value), ev.result(n.value), acc.result(n.value)
+        return {"step": step, "train_loss": tr.result(n.value), "test_loss": test,
+                "eta": eta.result(n.value), "test_accuracy": accuracy,
+                # deprecated names (richeta <= 1.1 snapshots), same arrays
+                "steps": step, "eval_loss": test, "accuracy": accuracy}
 
     def _view(self, name, cls):
         v = self._views.get(name)
@@ -320,16 +325,21 @@ def _make_on_log(fn, pending, closing):
 def train(config=None, on_log=None, stream=None, **params):
     """Train one run to the end and return its log.
 
-    ``richeta.train(gamma=1, N=64, act='tanh', T=1000)`` returns a dict with
-    arrays ``steps``, ``train_loss``, ``eval_loss``, ``eta`` and ``status``
-    (the status word "converged" or "diverged", as in a sweep's runs), plus
-    ``final_loss`` (last training loss) and ``config`` (the canonical spec string).
+    ``richeta.train(gamma=1, N=64, act='tanh', T=1000)`` returns the
+    arrays of :meth:`Trainer.log` (``step``, ``train_loss``, ``test_loss``,
+    ``eta``, ``test_accuracy``) plus ``status`` (the status word "converged"
+    or "diverged", as in a sweep's runs), ``final_loss`` (training-batch loss
+    at the last logged step) and ``test_final_loss`` (held-out), both None
+    for a diverged run or when undefined, and ``config`` (the canonical spec
+    string). Keys and meanings: docs/output.md.
     """
     cfg = Config.coerce(config, params)
     with Trainer(cfg, stream=stream) as tr:
         state = tr.run(on_log=on_log)
         out = tr.log()
         out["status"] = status_word(state)
-        out["final_loss"] = float(out["train_loss"][-1]) if len(out["train_loss"]) else float("nan")
+        for key, series in (("final_loss", "train_loss"), ("test_final_loss", "test_loss")):
+            last = float(out[series][-1]) if len(out[series]) else float("nan")
+            out[key] = None if state == RunState.DIVERGED or last != last else last
         out["config"] = cfg.to_string()
     return out

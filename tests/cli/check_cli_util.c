@@ -22,7 +22,7 @@ static char *capture(void (*fn)(FILE *, void *), void *arg) {
 static void json_sample(FILE *f, void *arg) {
   (void)arg;
   rlz_json j;
-  rlz_json_begin(&j, f);
+  rlz_json_begin(&j, f, "point");
   rlz_json_int(&j, "step", 12);
   rlz_json_num(&j, "loss", 0.1);
   rlz_json_num(&j, "nan", NAN);
@@ -35,7 +35,7 @@ static void json_sample(FILE *f, void *arg) {
 
 START_TEST(json_line_escapes_strings_and_nulls_nonfinite) {
   char *s = capture(json_sample, NULL);
-  ck_assert_str_eq(s, "{\"step\":12,\"loss\":0.1,\"nan\":null,\"inf\":null,"
+  ck_assert_str_eq(s, "{\"record\":\"point\",\"step\":12,\"loss\":0.1,\"nan\":null,\"inf\":null,"
                       "\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\",\"null\":null,\"yes\":true}\n");
   free(s);
 }

@@ -111,12 +111,12 @@ fashion_train() {
 import json, math, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 *points, final = rows
-assert final["status"] == "done" and final["steps"] == 20, final
+assert final["status"] == "converged" and final["steps"] == 20, final
 # centered (f = 0 at init) on one-hot targets of 10 classes: MSE is 1/10
-assert abs(points[0]["eval_loss"] - 0.1) < 1e-12, points[0]
+assert abs(points[0]["test_loss"] - 0.1) < 1e-12, points[0]
 assert points[0]["step"] == 0 and points[-1]["step"] == 20
-assert math.isfinite(final["final_loss"]) and final["final_loss"] < points[0]["eval_loss"], final
-assert all(p["accuracy"] is not None for p in points)
+assert math.isfinite(final["test_final_loss"]) and final["test_final_loss"] < points[0]["test_loss"], final
+assert all(p["test_accuracy"] is not None for p in points)
 PY
 }
 check "richeta train --arch cnn on fashion-mnist: 20 steps, loss falls from 1/C" fashion_train
@@ -129,8 +129,8 @@ npzdir_train() {
   "$PY" - "$tmp/d.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-assert rows[-1]["status"] == "done" and rows[-1]["steps"] == 6, rows[-1]
-assert abs(rows[0]["eval_loss"] - 0.1) < 1e-12  # the held-out file (4 samples)
+assert rows[-1]["status"] == "converged" and rows[-1]["steps"] == 6, rows[-1]
+assert abs(rows[0]["test_loss"] - 0.1) < 1e-12  # the held-out file (4 samples)
 PY
 }
 check "richeta train --arch cnn on an npzdir with a held-out file; reuse is reported" npzdir_train
@@ -174,7 +174,7 @@ cifar_resnet_train() {
 import json, math, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 *points, final = rows
-assert final["status"] == "done" and final["steps"] == 4, final
+assert final["status"] == "converged" and final["steps"] == 4, final
 # centered with batch statistics: f = 0 at step 0 on one-hot targets of 10 classes
 assert abs(points[0]["train_loss"] - 0.1) < 1e-12, points[0]
 assert math.isfinite(final["final_loss"]), final
@@ -190,7 +190,7 @@ image_resnet_resume() {
   "$R" train $IMG --N 2 --T 9 --B 8 --eta0 0.2 --max-steps 5 --checkpoint "$tmp/rck" \
     >/dev/null 2>&1 || return 1
   "$R" train --resume "$tmp/rck" >"$tmp/rr.csv" 2>/dev/null || return 1
-  grep -q "status=done" "$tmp/rf.csv" && cmp -s "$tmp/rf.csv" "$tmp/rr.csv" ||
+  grep -q "status=converged" "$tmp/rf.csv" && cmp -s "$tmp/rf.csv" "$tmp/rr.csv" ||
     { diff "$tmp/rf.csv" "$tmp/rr.csv"; return 1; }
 }
 check "richeta train --arch resnet18 on the synthetic image task resumes to the byte" \

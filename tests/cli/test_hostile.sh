@@ -172,17 +172,17 @@ PY
   to "$R" export --db "$T/flip.db" >"$T/out" 2>"$T/err"
   [ $? -eq 1 ] && grep -q "checksum" "$T/err" || return 1
   to "$R" check --db "$T/flip.db" --json >"$T/out" 2>&1
-  [ $? -eq 1 ] && grep -q '"status":"damaged"' "$T/out" && grep -q '"problem":"checksum"' "$T/out"
+  [ $? -eq 1 ] && grep -q '"verdict":"damaged"' "$T/out" && grep -q '"problem":"checksum"' "$T/out"
 }
 check "one flipped bit in a stored loss: export refuses, check reports the run" flipped_store
 
 check_sound() {
   to "$R" check --db "$T/pristine.db" --json >"$T/out" 2>&1 || return 1
-  for k in db status schema_version integrity integrity_messages sweeps runs verified \
+  for k in record db verdict schema_version integrity integrity_messages sweeps runs verified \
     unverified bad_checksum bad_curve orphans; do
     grep -q "\"$k\":" "$T/out" || { echo "# missing $k"; return 1; }
   done
-  grep -q '"status":"ok"' "$T/out" && grep -q '"unverified":0' "$T/out" &&
+  grep -q '"verdict":"ok"' "$T/out" && grep -q '"unverified":0' "$T/out" &&
     to "$R" check --db "$T/pristine.db" | grep -q ": ok ("
 }
 check "check --db on a sound store: exit 0, every key, every run verified" check_sound

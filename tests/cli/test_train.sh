@@ -45,8 +45,8 @@ csv_run() {
   # shellcheck disable=SC2086
   "$R" train $SMALL >"$tmp/a.csv" 2>"$tmp/a.err" || return 1
   [ ! -s "$tmp/a.err" ] || return 1 # no progress bar when stderr is not a terminal
-  [ "$(head -n 1 "$tmp/a.csv")" = "step,train_loss,eval_loss,eta,accuracy" ] || return 1
-  tail -n 1 "$tmp/a.csv" | grep -q '^# status=done final_loss=[0-9.e+-]* steps=40$' || return 1
+  [ "$(head -n 1 "$tmp/a.csv")" = "step,train_loss,test_loss,eta,test_accuracy" ] || return 1
+  tail -n 1 "$tmp/a.csv" | grep -q '^# status=converged final_loss=[0-9.e+-]* test_final_loss=[0-9.e+-]* steps=40$' || return 1
   # steps strictly increase from 0 to 40, every loss is a finite number
   awk -F, 'NR > 1 && !/^#/ { if (NF != 5 || $1 <= last && NR > 2 || $2 !~ /^[0-9]/) exit 1;
             last = $1; first = (NR == 2 ? $1 : first) }
@@ -62,7 +62,7 @@ import json, math, sys
 rows = [json.loads(l) for l in open(sys.argv[1])][:-1]
 assert len(rows) > 5
 for r in rows:  # every logged step carries every diagnostic, as a finite number
-    for k in ("sharpness", "gn_top", "kta", "movement_0", "movement_1", "preact_0", "preact_1"):
+    for k in ("sharpness", "gn", "alignment", "movement_0", "movement_1", "preact_0", "preact_1"):
         assert isinstance(r[k], (int, float)) and math.isfinite(r[k]), (r["step"], k, r.get(k))
 assert rows[0]["step"] == 0 and rows[0]["movement_0"] == 0.0  # step 0 is the initial network
 assert rows[-1]["movement_0"] > 0 and rows[-1]["sharpness"] > 0
@@ -78,16 +78,18 @@ json_run() {
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 *points, final = rows
-assert final["status"] == "done" and final["steps"] == 40, final
+assert final["record"] == "run" and final["status"] == "converged" and final["steps"] == 40, final
 for p in points:
-    assert set(p) == {"step", "loss", "train_loss", "eval_loss", "eta", "accuracy", "gamma", "eta0"}, p
-    assert p["accuracy"] is None, p  # regression (C = 1): no accuracy
-    assert p["loss"] == p["eval_loss"] and p["gamma"] == 1 and p["eta0"] == 0.05, p
-assert final["final_loss"] == points[-1]["loss"]
+    assert set(p) == {"record", "step", "train_loss", "test_loss", "eta", "test_accuracy", "gamma",
+                      "eta0"}, p
+    assert p["record"] == "point" and p["test_accuracy"] is None, p  # regression (C = 1)
+    assert p["gamma"] == 1 and p["eta0"] == 0.05, p
+assert final["final_loss"] == points[-1]["train_loss"]
+assert final["test_final_loss"] == points[-1]["test_loss"]
 csv = [l.strip().split(",") for l in open(sys.argv[2]) if l[0].isdigit()]
 assert len(csv) == len(points)
 for c, p in zip(csv, points):  # same numbers, exactly (%.17g both ways)
-    assert int(c[0]) == p["step"] and float(c[1]) == p["train_loss"] and float(c[2]) == p["eval_loss"]
+    assert int(c[0]) == p["step"] and float(c[1]) == p["train_loss"] and float(c[2]) == p["test_loss"]
 PY
 }
 check "JSON lines: documented keys, final object, same numbers as CSV" json_run

@@ -67,7 +67,7 @@ check "export CSV: header and one row per run" \
 check "export JSON lines: one per run" "[ \$(wc -l <'$T/runs.jsonl') -eq $runs ]"
 check "export JSON keys" "grep -q '\"status\":\"diverged\"' '$T/runs.jsonl' && grep -q '\"final_loss\":' '$T/runs.jsonl'"
 "$R" export --db "$T/s.db" --curves >"$T/curves.csv"
-check "export curves" "head -1 '$T/curves.csv' | grep -q 'step,loss,test_loss,test_accuracy,eta' && [ \$(wc -l <'$T/curves.csv') -gt $runs ]"
+check "export curves" "head -1 '$T/curves.csv' | grep -q 'step,train_loss,test_loss,test_accuracy,eta' && [ \$(wc -l <'$T/curves.csv') -gt $runs ]"
 "$R" export --db "$T/nonexistent.db" >"$T/out" 2>"$T/err"
 check "export of a missing database exits 1" "[ $? -eq 1 ]"
 
@@ -123,7 +123,7 @@ fits = [json.loads(l) for l in open(sys.argv[1]) if 'quantity' in l]
 g = float(sys.argv[3])
 side = 'lazy' if g < 1 else 'rich'
 f = [x for x in fits if x['quantity'] == 'eta_opt' and x['regime'] == side][0]
-want = 10 ** (f['intercept'] + f['slope'] * math.log10(g))
+want = f['prefactor'] * g ** f['slope']
 got = json.loads(open(sys.argv[2]).readline())['eta']
 sys.exit(0 if abs(got / want - 1) < 1e-4 else 1)
 PY"

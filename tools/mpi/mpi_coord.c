@@ -108,12 +108,13 @@ static void on_result(coord *c, int rank, void *buf, size_t size) {
   c->st->runs_stored++;
   if (c->json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "run");
     rlz_json_num(&j, "gamma", o.r.gamma);
     rlz_json_num(&j, "eta0", o.r.eta0);
     rlz_json_int(&j, "seed", o.r.seed);
     rlz_json_str(&j, "status", rlz_run_status_name(o.r.status));
-    rlz_json_num(&j, "final_loss", o.r.final_loss);
+    rlz_json_num(&j, "final_loss",
+                 o.r.status == RICHETA_SWEEP_RUN_DIVERGED ? NAN : o.r.final_loss);
     rlz_json_int(&j, "rank", rank);
     rlz_json_end(&j);
   }

@@ -74,7 +74,7 @@ static void summary(const mpi_stats *s, int ranks, int json) {
   double rate = s->store > 0 ? (double)s->runs_stored / s->store : NAN;
   if (json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
+    rlz_json_begin(&j, stdout, "mpi_summary");
     rlz_json_int(&j, "ranks", ranks);
     rlz_json_int(&j, "units", s->units);
     rlz_json_int(&j, "runs_stored", s->runs_stored);
@@ -101,12 +101,12 @@ static int print_run(void *user, double gamma, double eta0, int64_t seed, int st
   if (!*(const int *)user || cached)
     return 0;
   rlz_json j;
-  rlz_json_begin(&j, stdout);
+  rlz_json_begin(&j, stdout, "run");
   rlz_json_num(&j, "gamma", gamma);
   rlz_json_num(&j, "eta0", eta0);
   rlz_json_int(&j, "seed", seed);
   rlz_json_str(&j, "status", rlz_run_status_name(status));
-  rlz_json_num(&j, "final_loss", final_loss);
+  rlz_json_num(&j, "final_loss", status == RICHETA_SWEEP_RUN_DIVERGED ? NAN : final_loss);
   rlz_json_int(&j, "rank", 0);
   rlz_json_end(&j);
   return 0;

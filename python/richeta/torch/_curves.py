@@ -35,14 +35,15 @@ def loss_curve(losses, steps=None, eta=None, eval_losses=None):
     t = [float(i) for i in range(len(loss))] if steps is None else _floats(steps, "steps")
     if len(t) != len(loss):
         raise ValueError("steps and losses differ in length (%d, %d)" % (len(t), len(loss)))
-    run = {"steps": t, "train_loss": loss}
+    run = {"step": t, "train_loss": loss}
     if eval_losses is not None:
         ev = _floats(eval_losses, "eval_losses")
         if len(ev) != len(loss):
             raise ValueError("eval_losses and losses differ in length (%d, %d)" % (len(ev), len(loss)))
-        run["eval_loss"] = ev
+        run["test_loss"] = ev
     else:
-        run["eval_loss"] = [math.nan] * len(loss)
+        run["test_loss"] = [math.nan] * len(loss)
+    run["steps"], run["eval_loss"] = run["step"], run["test_loss"]  # deprecated names
     if eta is not None:
         e = _floats(eta, "eta") if hasattr(eta, "__len__") else [float(eta)] * len(loss)
         if len(e) != len(loss):
@@ -58,7 +59,7 @@ def add_loss_curve(curveset, losses, gamma, eta, steps=None, depth=0, label=None
     log loss). ``eta`` is the rate without the width multiplier.
     """
     run = loss_curve(losses, steps)
-    pts = [(s, v) for s, v in zip(run["steps"], run["train_loss"])
+    pts = [(s, v) for s, v in zip(run["step"], run["train_loss"])
            if s > 0 and math.isfinite(v) and v > 0]
     if not pts:
         raise ValueError("no positive step with a finite, positive loss")
