@@ -84,36 +84,16 @@ static void stop_cleanly_on_signals(void) {
 
 static const command commands[] = {
     {"version", cmd_version, "print version and build information"},
-#ifdef RLZ_HAVE_CMD_TRAIN
     {"train", rlz_cmd_train, "train one network and print its loss curve"},
-#endif
-#ifdef RLZ_HAVE_CMD_SWEEP
     {"sweep", rlz_cmd_sweep, "run a gamma x eta0 x seed sweep into a SQLite store"},
-#endif
-#ifdef RLZ_HAVE_CMD_FIT
     {"fit", rlz_cmd_fit, "fit the power laws of eta* against gamma"},
-#endif
-#ifdef RLZ_HAVE_CMD_ALIGN
     {"align", rlz_cmd_align, "align loss curves across gamma (time reparameterization)"},
-#endif
-#ifdef RLZ_HAVE_CMD_PLOT
     {"plot", rlz_cmd_plot, "draw heatmaps and loss curves with gnuplot"},
-#endif
-#ifdef RLZ_HAVE_CMD_EXPORT
     {"export", rlz_cmd_export, "export sweep results as CSV or JSON lines"},
-#endif
-#ifdef RLZ_HAVE_CMD_CHECK
     {"check", rlz_cmd_check, "check a sweep database (integrity, checksums, complete curves)"},
-#endif
-#ifdef RLZ_HAVE_CMD_MERGE
     {"merge", rlz_cmd_merge, "merge sweep databases (shards) into one, checking conflicts"},
-#endif
-#ifdef RLZ_HAVE_CMD_STATUS
     {"status", rlz_cmd_status, "list the sweeps of a database and what is done or missing"},
-#endif
-#ifdef RLZ_HAVE_CMD_BEST
     {"best", rlz_cmd_best, "best held-out loss and accuracy against gamma, eta0 tuned per gamma"},
-#endif
 };
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
 
