@@ -61,12 +61,13 @@ static void help(FILE *f) {
              "smallest eta0 scanned there is flagged 'edge': eta0 is not tuned (the optimum\n"
              "may lie beyond the grid), its loss only bounds the best one. A best eta0 next\n"
              "to a divergent one is tuned: the stability edge bounds it.\n\n"
-             "Output (stdout): a table, then the gamma of the lowest loss. --json: one object\n"
-             "per gamma with keys gamma, eta0 (best), loss, loss_stderr, accuracy,\n"
-             "accuracy_stderr, seeds, edge (true/false), held_out (true when the losses are\n"
-             "held-out ones); then {\"record\":\"summary\", \"best_gamma\", \"best_loss\",\n"
-             "\"tuned_gammas\"}. Non-finite numbers (a standard error of one seed, the accuracy\n"
-             "of a regression) are null.\n"
+             "Output (stdout): a table, then the gamma of the lowest loss. --json (keys of\n"
+             "docs/output.md): one object per gamma, record \"best\", with keys gamma, eta0\n"
+             "(best), test_final_loss (held-out; final_loss, the training-batch one, when\n"
+             "held_out is false), loss_stderr, test_accuracy, test_accuracy_stderr, seeds,\n"
+             "edge (true/false), held_out; then one object, record \"best_summary\", with\n"
+             "keys best_gamma, best_gamma_loss, tuned_gammas. Non-finite numbers (a\n"
+             "standard error of one seed, the accuracy of a regression) are null.\n"
              "--plot PREFIX draws loss and accuracy against gamma with their error bars,\n"
              "edge gammas as open symbols.\n"
              "Exit status: 0 ok, 1 runtime error (unreadable database, no convergent run),\n"
@@ -269,13 +270,14 @@ int rlz_cmd_best(int argc, char **argv) {
     const best_row *r = &rows[i];
     if (a.json) {
       rlz_json j;
-      rlz_json_begin(&j, stdout);
+      rlz_json_begin(&j, stdout, "best");
       rlz_json_num(&j, "gamma", r->gamma);
       rlz_json_num(&j, "eta0", r->eta0);
-      rlz_json_num(&j, "loss", r->loss);
+      /* the final loss the contract names: held-out, or the training batch's */
+      rlz_json_num(&j, held_out ? "test_final_loss" : "final_loss", r->loss);
       rlz_json_num(&j, "loss_stderr", r->loss_se);
-      rlz_json_num(&j, "accuracy", r->acc);
-      rlz_json_num(&j, "accuracy_stderr", r->acc_se);
+      rlz_json_num(&j, "test_accuracy", r->acc);
+      rlz_json_num(&j, "test_accuracy_stderr", r->acc_se);
       rlz_json_int(&j, "seeds", r->seeds);
       rlz_json_bool(&j, "edge", r->edge);
       rlz_json_bool(&j, "held_out", held_out);
@@ -290,10 +292,9 @@ int rlz_cmd_best(int argc, char **argv) {
   }
   if (a.json) {
     rlz_json j;
-    rlz_json_begin(&j, stdout);
-    rlz_json_str(&j, "record", "summary");
+    rlz_json_begin(&j, stdout, "best_summary");
     rlz_json_num(&j, "best_gamma", rows[ibest].gamma);
-    rlz_json_num(&j, "best_loss", rows[ibest].loss);
+    rlz_json_num(&j, "best_gamma_loss", rows[ibest].loss);
     rlz_json_int(&j, "tuned_gammas", tuned);
     rlz_json_end(&j);
   } else {

@@ -92,6 +92,7 @@ class Contract(unittest.TestCase):
         o["status"] = run("status", "--db", cls.db, "--json", "--all")
         o["check"] = run("check", "--db", cls.db, "--json")
         o["merge"] = run("merge", os.path.join(d, "m.db"), cls.db, "--json")
+        o["best"] = run("best", "--db", cls.db, "--json")
 
     @classmethod
     def tearDownClass(cls):

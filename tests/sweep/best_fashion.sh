@@ -23,9 +23,9 @@ rows() { grep '"edge"' "$tmp/best.jsonl"; }
 check "three gammas, every one tuned" \
   sh -c "[ \$(grep -c '\"edge\":false' '$tmp/best.jsonl') -eq 3 ]"
 check "held-out losses below ln 10 with seed errors" \
-  sh -c "grep '\"edge\"' '$tmp/best.jsonl' | grep '\"held_out\":true' | grep -v '\"loss_stderr\":null' | awk -F'\"loss\":' '{split(\$2, a, \",\"); if (a[1] >= 2.302) bad = 1; n++} END {exit bad || n != 3}'"
+  sh -c "grep '\"edge\"' '$tmp/best.jsonl' | grep '\"held_out\":true' | grep -v '\"loss_stderr\":null' | awk -F'\"test_final_loss\":' '{split(\$2, a, \",\"); if (a[1] >= 2.302) bad = 1; n++} END {exit bad || n != 3}'"
 check "accuracies well above chance (0.1)" \
-  sh -c "grep '\"edge\"' '$tmp/best.jsonl' | awk -F'\"accuracy\":' '{split(\$2, a, \",\"); if (!(a[1] > 0.6)) bad = 1; n++} END {exit bad || n != 3}'"
+  sh -c "grep '\"edge\"' '$tmp/best.jsonl' | awk -F'\"test_accuracy\":' '{split(\$2, a, \",\"); if (!(a[1] > 0.6)) bad = 1; n++} END {exit bad || n != 3}'"
 if command -v gnuplot >/dev/null 2>&1; then
   check "the plot is drawn" sh -c "\"$R\" best --db '$tmp/fm.db' --plot '$tmp/fm' >/dev/null && [ -s '$tmp/fm-best.png' ] && [ -s '$tmp/fm-best.svg' ]"
 fi

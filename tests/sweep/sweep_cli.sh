@@ -97,7 +97,7 @@ check "fit: --hash count that matches no --db count exits 2" "[ \$? -eq 2 ]"
 # top converges leaves gamma 1e-3 untuned (edge), the full grid does not
 "$R" best --db "$T/s.db" --json >"$T/best.jsonl" 2>"$T/err"
 check "best exits 0 with one line per gamma and a summary" \
-  "[ \$(grep -c '\"edge\":' '$T/best.jsonl') -eq 5 ] && grep -q '\"record\":\"summary\"' '$T/best.jsonl'"
+  "[ \$(grep -c '\"edge\":' '$T/best.jsonl') -eq 5 ] && grep -q '\"record\":\"best_summary\"' '$T/best.jsonl'"
 check "best: the full grid tunes every gamma, errors over 2 seeds" \
   "! grep -q '\"edge\":true' '$T/best.jsonl' && grep -q '\"seeds\":2' '$T/best.jsonl' && ! grep -q '\"loss_stderr\":null' '$T/best.jsonl'"
 "$R" sweep --db "$T/edge.db" $FAST --gamma-grid 1e-3 --eta-grid 1e-9:1e-7:2 --nseeds 2 --no-report >/dev/null 2>&1
