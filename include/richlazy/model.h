@@ -113,7 +113,8 @@ RICHETA_API richeta_status richeta_model_num_params(const richeta_model *model, 
  * @brief Number of parametrized layers (weight matrices, convolution
  *        kernels included), numbered 0.. in forward order: L for the MLP,
  *        4 for the CNN (conv1, conv2, the fully connected layer, the
- *        readout).
+ *        readout), 41 for the ResNet-18 (its convolutions, batch
+ *        normalizations and readout: docs/architectures.md).
  * @param[in] model Model.
  * @param[out] count Receives the number of layers.
  * @retval RICHETA_OK Read.
@@ -230,6 +231,56 @@ RICHETA_API richeta_status richeta_model_set_params(richeta_model *model, const 
  * @since 1.0
  */
 RICHETA_API richeta_status richeta_model_recenter(richeta_model *model);
+
+/**
+ * @brief Length of the running statistics of batch normalization (0
+ *        for architectures without it).
+ *
+ * The running statistics are state beside the parameters, not trained:
+ * for each batch-normalization layer in layer order, its running means
+ * (one per channel) then its running variances (unbiased, as PyTorch's
+ * `running_mean` and `running_var`). Training runs update them (theta's
+ * and theta0's), evaluation uses them (docs/architectures.md).
+ * @param[in] model Model.
+ * @param[out] count Receives the length.
+ * @retval RICHETA_OK Read.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL.
+ * @since 1.1
+ */
+RICHETA_API richeta_status richeta_model_num_running_stats(const richeta_model *model,
+                                                           int64_t *count);
+
+/**
+ * @brief Copy out the running statistics of theta, or of theta0.
+ * @param[in] model Model.
+ * @param[in] initial Non-zero: theta0's (the frozen copy's own running statistics).
+ * @param[out] stats Receives @p len doubles (layout: richeta_model_num_running_stats()).
+ * @param[in] len Must equal richeta_model_num_running_stats().
+ * @retval RICHETA_OK Copied.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL (@p stats may be NULL when @p len is 0).
+ * @retval RICHETA_ERR_MISMATCH Wrong @p len.
+ * @since 1.1
+ */
+RICHETA_API richeta_status richeta_model_get_running_stats(const richeta_model *model,
+                                                           int initial, double *stats,
+                                                           int64_t len);
+
+/**
+ * @brief Overwrite the running statistics of theta, or of theta0 (e.g.
+ *        after importing a trained PyTorch network).
+ * @param[in,out] model Model.
+ * @param[in] initial Non-zero: theta0's.
+ * @param[in] stats @p len doubles: means finite, variances finite and >= 0.
+ * @param[in] len Must equal richeta_model_num_running_stats().
+ * @retval RICHETA_OK Set.
+ * @retval RICHETA_ERR_NULL A pointer argument is NULL (@p stats may be NULL when @p len is 0).
+ * @retval RICHETA_ERR_MISMATCH Wrong @p len.
+ * @retval RICHETA_ERR_NONFINITE A value is not finite (or overflows float32).
+ * @retval RICHETA_ERR_RANGE A variance is negative.
+ * @since 1.1
+ */
+RICHETA_API richeta_status richeta_model_set_running_stats(richeta_model *model, int initial,
+                                                           const double *stats, int64_t len);
 
 /**
  * @brief Model output on a batch (centered when centering is on).

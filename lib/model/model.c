@@ -441,6 +441,67 @@ richeta_status richeta_model_set_params(richeta_model *m, const double *params, 
   return RICHETA_OK;
 }
 
+richeta_status richeta_model_num_running_stats(const richeta_model *m, int64_t *count) {
+  if (!m || !count)
+    return rlz_fail(m ? (rlz_err *)&m->err : NULL, RICHETA_ERR_NULL,
+                    "richeta_model_num_running_stats: NULL argument");
+  *count = m->graph.nstate;
+  return RICHETA_OK;
+}
+
+/* The running statistics a call names, after the common checks. */
+static richeta_status running_stats_of(const richeta_model *m, int initial, const void *stats,
+                                       int64_t len, const char *fn, void **buf) {
+  if (!m)
+    return rlz_fail(NULL, RICHETA_ERR_NULL, "%s: model is NULL", fn);
+  rlz_err *e = (rlz_err *)&m->err;
+  if (len != m->graph.nstate)
+    return rlz_fail(e, RICHETA_ERR_MISMATCH,
+                    "%s: length %lld, the model has %lld running statistics", fn, (long long)len,
+                    (long long)m->graph.nstate);
+  if (!stats && len > 0)
+    return rlz_fail(e, RICHETA_ERR_NULL, "%s: stats is NULL", fn);
+  *buf = initial ? m->state0 : m->state;
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_get_running_stats(const richeta_model *m, int initial, double *stats,
+                                               int64_t len) {
+  void *src = NULL;
+  richeta_status st =
+      running_stats_of(m, initial, stats, len, "richeta_model_get_running_stats", &src);
+  if (st != RICHETA_OK)
+    return st;
+  if (len > 0)
+    copy_out(m, src, 0, len, stats);
+  rlz_err_clear((rlz_err *)&m->err);
+  return RICHETA_OK;
+}
+
+richeta_status richeta_model_set_running_stats(richeta_model *m, int initial, const double *stats,
+                                               int64_t len) {
+  void *dst = NULL;
+  richeta_status st =
+      running_stats_of(m, initial, stats, len, "richeta_model_set_running_stats", &dst);
+  if (st == RICHETA_OK)
+    st = check_finite(m, stats, len, "stats");
+  if (st != RICHETA_OK)
+    return st;
+  for (int i = 0; i < m->graph.n; i++) { /* each layer's variances: after its means */
+    const rlz_node *nd = &m->graph.nodes[i];
+    for (int64_t c = 0; nd->op == RLZ_OP_BATCHNORM && c < nd->c; c++)
+      if (stats[nd->soff + nd->c + c] < 0)
+        return rlz_fail(&m->err, RICHETA_ERR_RANGE, "stats[%lld] = %g: a variance is negative",
+                        (long long)(nd->soff + nd->c + c), stats[nd->soff + nd->c + c]);
+  }
+  if (len > 0)
+    copy_in(m, dst, 0, len, stats);
+  if (initial)
+    m->theta0_version++; /* results kept for theta0 are stale */
+  rlz_err_clear(&m->err);
+  return RICHETA_OK;
+}
+
 richeta_status richeta_model_recenter(richeta_model *m) {
   if (!m)
     return rlz_fail(NULL, RICHETA_ERR_NULL, "richeta_model_recenter: model is NULL");

@@ -59,7 +59,7 @@ class Model(Handle):
 
     @property
     def num_layers(self):
-        """Number of parametrized layers (L for the MLP, 4 for the CNN)."""
+        """Number of parametrized layers (L for the MLP, 4 for the CNN, 41 for the ResNet-18)."""
         v = ctypes.c_int64()
         self._call("num_layers", _byref(v))
         return v.value
@@ -115,6 +115,28 @@ class Model(Handle):
 
     params = property(get_params, set_params)
     initial_params = property(get_initial_params)
+
+    @property
+    def num_running_stats(self):
+        """Length of batch normalization's running statistics (0 without it)."""
+        v = ctypes.c_int64()
+        self._call("num_running_stats", _byref(v))
+        return v.value
+
+    def get_running_stats(self, initial=False, out=None):
+        """Running statistics of theta (or of theta0 with ``initial``): per
+        batch-normalization layer, its running means then its running variances."""
+        o = Out((self.num_running_stats,), out=out)
+        self._call("get_running_stats", 1 if initial else 0, o.ptr, o.size)
+        return o.result()
+
+    def set_running_stats(self, stats, initial=False):
+        """Overwrite the running statistics of theta (or of theta0 with ``initial``)."""
+        p = In(stats, "f8", "stats")
+        n = self.num_running_stats
+        if p.size != n:
+            raise ValueError("stats: %d values given, the model has %d" % (p.size, n))
+        self._call("set_running_stats", 1 if initial else 0, p.ptr, p.size)
 
     def recenter(self):
         """Capture the current parameters as theta0."""

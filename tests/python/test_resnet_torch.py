@@ -18,8 +18,10 @@ runs use batch statistics and update both, evaluation uses the running
 ones. The output is centered, f(theta) - f(theta0). Every tensor trains at
 eta0 * N. Checked: centering exact at init, outputs in evaluation, the
 loss and every gradient in training, and after 10 SGD steps the
-parameters and the evaluation outputs (which depend on every running
-statistic of theta and theta0), all to 1e-10 relative.
+parameters, the running statistics of theta and theta0
+(Model.get_running_stats) and the evaluation outputs, all to 1e-10
+relative; running statistics set from outside round-trip and bad ones are
+refused.
 """
 
 import math
@@ -178,6 +180,13 @@ class ResNetTorchCrossCheck(unittest.TestCase):
                                 [tm.sgd_step(torch.tensor(x), torch.tensor(y), eta0 * self.N)]))
             devs.append(rel(model.get_params(), tm.flat(tm.params())))
             self.assertGreater(rel(model.get_params(), moved), 1e-8)
+            # the running statistics themselves, theta's and theta0's
+            for initial, stats in ((False, tm.stats), (True, tm.stats0)):
+                want = np.concatenate([np.concatenate([m.numpy(), v.numpy()])
+                                       for m, v in (st for st in stats if st is not None)])
+                got = model.get_running_stats(initial=initial)
+                self.assertEqual(got.shape, want.shape)
+                devs.append(rel(got, want))
             # evaluation after training: every running statistic of theta and theta0
             x, _ = batch()
             ev_t = tm.forward(torch.tensor(x), False).detach().numpy()
@@ -197,6 +206,40 @@ class ResNetTorchCrossCheck(unittest.TestCase):
 
     def test_16x16_cross_entropy_fan_in_and_gamma(self):
         self.run_case((2, 16, 12), gamma=10.0, conv_scale="fan_in", loss="ce", eta0=0.5)
+
+    def test_running_stats_round_trip_and_bad_values_are_refused(self):
+        cfg = richeta.Config(arch="resnet18", L=3, N=2, C=2, B=4, D=192, image_channels=3,
+                             image_height=8, image_width=8, dtype="f64")
+        with richeta.Model(cfg) as m:
+            n = m.num_running_stats
+            self.assertEqual(n, 2 * 2 * (1 + 4 + 2 * 4 + 4 * 4 + 8 * 4 + 2 + 4 + 8))
+            s = m.get_running_stats()
+            first = 2  # the stem's BN: 2 means, then 2 variances
+            np.testing.assert_array_equal(s[:first], 0.0)
+            np.testing.assert_array_equal(s[first:2 * first], 1.0)
+            new = np.abs(np.random.default_rng(1).standard_normal(n)) + 0.5
+            x = np.random.default_rng(2).standard_normal((3, 192))
+            f_before = m.forward(x)
+            m.set_running_stats(new)
+            np.testing.assert_array_equal(m.get_running_stats(), new)
+            np.testing.assert_array_equal(m.get_running_stats(initial=True), s)
+            self.assertGreater(float(np.max(np.abs(m.forward(x) - f_before))), 0.0)
+            m.set_running_stats(new, initial=True)  # theta0 evaluates as theta again
+            self.assertEqual(float(np.max(np.abs(m.forward(x)))), 0.0)
+            bad = new.copy()
+            bad[first] = -1.0  # a variance
+            with self.assertRaises(richeta.RichetaError) as cm:
+                m.set_running_stats(bad)
+            self.assertIn("variance is negative", str(cm.exception))
+            bad[first] = np.nan
+            with self.assertRaises(richeta.RichetaError):
+                m.set_running_stats(bad)
+            with self.assertRaises(ValueError):
+                m.set_running_stats(new[:-1])
+            np.testing.assert_array_equal(m.get_running_stats(), new)  # unchanged
+        with richeta.Model(richeta.Config(D=4, N=3)) as mlp:
+            self.assertEqual(mlp.num_running_stats, 0)
+            self.assertEqual(mlp.get_running_stats().shape, (0,))
 
     def test_bad_shapes_give_clear_errors(self):
         base = dict(arch="resnet18", L=3, N=2, C=2, B=4)

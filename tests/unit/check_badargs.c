@@ -284,6 +284,18 @@ START_TEST(model_calls_reject_null_sizes_and_indices) {
   ck_assert_int_eq(richeta_model_get_params(m, params, n), RICHETA_OK);
   ck_assert(params[0] == p0); /* atomic */
   EXPECT_T(RICHETA_ERR_NULL, richeta_model_recenter(NULL));
+  /* running statistics: an MLP has none */
+  int64_t ns = -1;
+  EXPECT_T(RICHETA_ERR_NULL, richeta_model_num_running_stats(NULL, &ns));
+  EXPECT_H(RICHETA_ERR_NULL, richeta_model_num_running_stats(m, NULL), msg(m));
+  ck_assert_int_eq(richeta_model_num_running_stats(m, &ns), RICHETA_OK);
+  ck_assert_int_eq(ns, 0);
+  EXPECT_T(RICHETA_ERR_NULL, richeta_model_get_running_stats(NULL, 0, params, 0));
+  EXPECT_T(RICHETA_ERR_NULL, richeta_model_set_running_stats(NULL, 1, params, 0));
+  EXPECT_H(RICHETA_ERR_MISMATCH, richeta_model_get_running_stats(m, 0, params, 1), msg(m));
+  EXPECT_H(RICHETA_ERR_MISMATCH, richeta_model_set_running_stats(m, 1, params, -1), msg(m));
+  ck_assert_int_eq(richeta_model_get_running_stats(m, 1, NULL, 0), RICHETA_OK);
+  ck_assert_int_eq(richeta_model_set_running_stats(m, 0, NULL, 0), RICHETA_OK);
 
   EXPECT_T(RICHETA_ERR_NULL, richeta_model_forward_f64(NULL, x, 1, out));
   EXPECT_H(RICHETA_ERR_NULL, richeta_model_forward_f64(m, NULL, 1, out), msg(m));
