@@ -69,7 +69,9 @@ static void build(int which, rlz_graph *g, const rlz_alloc *a, const op_case *oc
     cur = rlz_graph_dense(g, cur, 4, 1, RICHETA_ACTIVATION_TANH, RLZ_ROLE_MLP_HIDDEN, p, gamma);
     break;
   case 3:
-  case 4: { /* residual blocks: batch normalization, sums, 1x1 convolutions without im2col */
+  case 4: { /* residual blocks: batch normalization (of the CHW input too), sums, 1x1
+             * convolutions without im2col */
+    cur = rlz_graph_batchnorm(g, cur);
     int c1 = rlz_graph_conv(g, cur, 4, 3, 1, 1, 0, RICHETA_ACTIVATION_IDENTITY, RLZ_ROLE_STD_HIDDEN,
                             p, gamma, RICHETA_CONV_SCALE_CHANNELS);
     int a1 = rlz_graph_act(g, rlz_graph_batchnorm(g, c1), RICHETA_ACTIVATION_TANH);
