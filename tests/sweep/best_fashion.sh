@@ -3,7 +3,7 @@
 # Fashion-MNIST, scaled down (gamma 0.1, 1, 10; 2 seeds; T = 300): richeta
 # best tunes eta0 at every gamma (none at the grid's edge), reports
 # held-out cross-entropy losses below ln 10 and accuracies well above
-# chance (measured at full size: 0.75 - 0.80), with seed errors, and draws
+# chance (measured at full size: 0.73 - 0.80), with seed errors, and draws
 # the plot when gnuplot is there. Prints TAP. usage: best_fashion.sh RICHETA
 set -u
 R=$1
