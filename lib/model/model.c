@@ -716,6 +716,7 @@ void *rlz_model_initial_params(richeta_model *m) {
   m->theta0_version++; /* write access: results kept for theta0 are stale */
   return m->theta0;
 }
+const void *rlz_model_initial_params_const(const richeta_model *m) { return m->theta0; }
 uint64_t rlz_model_theta0_version(const richeta_model *m) { return m->theta0_version; }
 void *rlz_model_grad(richeta_model *m) { return m->grad; }
 bool rlz_model_grad_finite(richeta_model *m) {

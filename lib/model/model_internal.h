@@ -14,7 +14,8 @@ int64_t rlz_model_num_params(const richeta_model *m);
 /* Contiguous parameter / frozen-theta0 / gradient buffers (model dtype). */
 void *rlz_model_params(richeta_model *m);
 const void *rlz_model_params_const(const richeta_model *m);
-void *rlz_model_initial_params(richeta_model *m);
+void *rlz_model_initial_params(richeta_model *m); /* write access: marks theta0 changed */
+const void *rlz_model_initial_params_const(const richeta_model *m); /* read access */
 void *rlz_model_grad(richeta_model *m);
 /* The model's allocator and error buffer (handles bound to the model use them). */
 const rlz_alloc *rlz_model_alloc(const richeta_model *m);

@@ -231,7 +231,8 @@ richeta_status richeta_trainer_save(const richeta_trainer *trainer, const char *
   int threads = richeta_blas_get_threads();
   put_u32(p + 60, threads > 0 ? (uint32_t)threads : 0u);
   put_array(buf + sec_off[SEC_PARAMS], rlz_model_params_const(t->model), t->np, t->dtype);
-  put_array(buf + sec_off[SEC_THETA0], rlz_model_initial_params(t->model), t->np, t->dtype);
+  /* read access: saving must not make the results kept for theta0 stale */
+  put_array(buf + sec_off[SEC_THETA0], rlz_model_initial_params_const(t->model), t->np, t->dtype);
   if (vel)
     put_array(buf + sec_off[SEC_MOMENTUM], vel, t->np, t->dtype);
   p = buf + sec_off[SEC_LOG];

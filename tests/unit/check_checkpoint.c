@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "file_bytes.h"
+#include "model/model_internal.h" /* rlz_model_theta0_version */
 
 Suite *checkpoint_suite(void);
 
@@ -365,6 +366,24 @@ START_TEST(a_checkpoint_records_the_blas_thread_count_it_was_saved_with) {
 }
 END_TEST
 
+/* Saving reads theta0 and must leave the results kept for it valid (it
+ * took the write accessor, which marks theta0 changed: every save made a
+ * centered run recompute its frozen held-out outputs). */
+START_TEST(saving_leaves_the_theta0_cache_valid) {
+  make_dir();
+  richeta_trainer *t = trainer_of(TINY);
+  ck_assert_int_eq(richeta_trainer_run(t, 3, NULL), RICHETA_OK);
+  uint64_t v = rlz_model_theta0_version(richeta_trainer_model(t));
+  ck_assert_int_eq(richeta_trainer_save(t, path_in("v.ckpt")), RICHETA_OK);
+  ck_assert_uint_eq(rlz_model_theta0_version(richeta_trainer_model(t)), v);
+  /* loading writes theta0: the version moves */
+  ck_assert_int_eq(richeta_trainer_load(t, path_in("v.ckpt")), RICHETA_OK);
+  ck_assert_uint_ne(rlz_model_theta0_version(richeta_trainer_model(t)), v);
+  richeta_trainer_free(t);
+  remove_dir();
+}
+END_TEST
+
 Suite *checkpoint_suite(void) {
   Suite *su = suite_create("checkpoint");
   TCase *tc = tcase_create("core");
@@ -377,6 +396,7 @@ Suite *checkpoint_suite(void) {
   tcase_add_test(tc, a_checkpoint_of_another_configuration_is_a_mismatch);
   tcase_add_test(tc, failed_saves_leave_the_previous_file_intact);
   tcase_add_test(tc, a_checkpoint_records_the_blas_thread_count_it_was_saved_with);
+  tcase_add_test(tc, saving_leaves_the_theta0_cache_valid);
   suite_add_tcase(su, tc);
   return su;
 }
