@@ -3,7 +3,7 @@
 #ifndef RLZ_FUZZ_COMMON_H
 #define RLZ_FUZZ_COMMON_H
 
-#include "io/io_internal.h"
+#include "data/parse_priv.h"
 
 #include <stddef.h>
 #include <stdint.h>

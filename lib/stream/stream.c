@@ -8,7 +8,7 @@
 #include "core/config_internal.h"
 #include "core/params.h" /* task names for messages */
 #include "core/rng.h"
-#include "io/dataset.h"
+#include "data/data_internal.h"
 #include "nn/nn.h"
 #include "numeric/numeric.h"
 

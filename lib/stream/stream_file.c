@@ -5,7 +5,7 @@
 #include "stream/stream_internal.h"
 
 #include "core/config_internal.h"
-#include "io/dataset.h"
+#include "data/data_internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "data_files.h"
-#include "io/dataset_impl.h"
+#include "data/dataset_priv.h"
 
 /* Small classification set: N samples of 2x3 u8, x[i][j] = i*6+j (mod 256),
  * int64 labels i % 4, written as X.npy / Y.npy. */

@@ -15,7 +15,7 @@
 
 #include "core/config_internal.h"
 #include "data_files.h"
-#include "io/dataset_impl.h"
+#include "data/dataset_priv.h"
 
 static char spec[4096];
 

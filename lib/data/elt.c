@@ -1,6 +1,6 @@
 /* Element types, unaligned loads with byte order, shape arithmetic and the
  * NaN/Inf scan shared by every parser. */
-#include "io_internal.h"
+#include "parse_priv.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* IDX files (MNIST, Fashion-MNIST): magic 00 00 TYPE NDIM, NDIM big-endian
  * uint32 dimensions, then big-endian data in C order. */
-#include "io_internal.h"
+#include "parse_priv.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
  * byte buffer (a file read whole, memory-mapped or decompressed) so that the
  * same code runs under the fuzzers; none of them allocates except where
  * noted, and every one treats every byte as hostile. Not installed. */
-#ifndef RLZ_IO_INTERNAL_H
-#define RLZ_IO_INTERNAL_H
+#ifndef RLZ_DATA_PARSE_PRIV_H
+#define RLZ_DATA_PARSE_PRIV_H
 
 #include "core/core.h"
 

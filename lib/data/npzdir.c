@@ -5,7 +5,7 @@
  * resident when a fill needs them (read whole or mapped, by the memory
  * budget) and are released when a sample of another part is asked for, so a
  * pass over the directory never holds two parts. */
-#include "dataset_impl.h"
+#include "dataset_priv.h"
 
 #include <dirent.h>
 #include <errno.h>

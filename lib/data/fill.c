@@ -1,5 +1,5 @@
 /* Batch filling: raw samples converted and normalized as they are copied. */
-#include "dataset_impl.h"
+#include "dataset_priv.h"
 
 #include <string.h>
 

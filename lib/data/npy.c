@@ -3,7 +3,7 @@
  * 'shape': (N, D), } padded with spaces and a newline, then the data. The
  * dict is parsed by a small strict tokenizer: every key exactly once, no
  * other key, values of the right kind. */
-#include "io_internal.h"
+#include "parse_priv.h"
 
 #include <stdio.h>
 #include <string.h>

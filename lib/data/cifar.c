@@ -1,7 +1,7 @@
 /* CIFAR-10 binary batches: records of one label byte (0..9) followed by
  * 3072 pixel bytes (R, G and B planes of 32x32, row-major). No header, so
  * the size must be a whole number of records and every label is checked. */
-#include "io_internal.h"
+#include "parse_priv.h"
 
 richeta_status rlz_parse_cifar_mem(rlz_err *e, const char *name, const uint8_t *buf, size_t len,
                                    int64_t *records) {

@@ -1,5 +1,5 @@
 /* Keyed permutations of [0, n) for epoch shuffling without O(n) state. */
-#include "dataset.h"
+#include "data_internal.h"
 
 static uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

@@ -1,5 +1,5 @@
 /* Input statistics and standardization of data sets. */
-#include "dataset_impl.h"
+#include "dataset_priv.h"
 
 #include <math.h>
 #include <string.h>

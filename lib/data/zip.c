@@ -2,7 +2,7 @@
  * (method 0) and deflated (method 8) members, ZIP64 size fields (numpy
  * writes every member with a ZIP64 local header), CRC-32 checked. Multi-disk
  * archives and encryption are rejected. */
-#include "io_internal.h"
+#include "parse_priv.h"
 
 #include <string.h>
 #include <zlib.h>

@@ -2,7 +2,7 @@
  * and memory-mapped otherwise; decompressed data larger than the budget goes
  * to a mapped anonymous temporary file whose space is reserved up front (so
  * a full disk is an error, not a SIGBUS). */
-#include "io_internal.h"
+#include "parse_priv.h"
 
 #include "core/fileio.h"
 

@@ -1,9 +1,9 @@
 /* Layout of a data set, shared by dataset.c (opening), norm.c and fill.c. */
-#ifndef RLZ_IO_DATASET_IMPL_H
-#define RLZ_IO_DATASET_IMPL_H
+#ifndef RLZ_DATA_DATASET_PRIV_H
+#define RLZ_DATA_DATASET_PRIV_H
 
-#include "dataset.h"
-#include "io_internal.h"
+#include "data_internal.h"
+#include "parse_priv.h"
 
 #include <pthread.h>
 

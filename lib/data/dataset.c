@@ -1,6 +1,6 @@
 /* Opening data sets from spec strings: file loading, cross-file checks,
  * labels, and the simple getters. */
-#include "dataset_impl.h"
+#include "dataset_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * fill functions read a data set without changing it, so several threads
  * may fill batches from one data set at once. Errors of these calls go to
  * the thread-local message (richeta_last_error()). Not installed. */
-#ifndef RLZ_IO_DATASET_H
-#define RLZ_IO_DATASET_H
+#ifndef RLZ_DATA_INTERNAL_H
+#define RLZ_DATA_INTERNAL_H
 
 #include <richlazy/data.h>
 
