@@ -3,7 +3,7 @@
  * no orphaned rows (lib/sweep/store_check.h). */
 #include "cli_util.h"
 #include "commands.h"
-#include "sweep/store_check.h"
+#include "sweep/sweep_internal.h"
 
 #include <math.h>
 #include <string.h>

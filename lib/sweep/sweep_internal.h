@@ -6,6 +6,7 @@
 #define RLZ_SWEEP_INTERNAL_H
 
 #include "core/core.h"
+#include "store_check.h" /* the store's checks and checksums (richeta check) */
 #include <richlazy/sweep.h>
 
 #define RLZ_GRID_MAX 100000
