@@ -144,6 +144,12 @@ class Model(Handle):
 
     # --- evaluation ---
     def _batch(self, x, y=None, kind=None):
+        # The model's precision picks the kernel: a float64 model computes in
+        # float64 whatever the arrays (float32 ones are widened, exactly); a
+        # float32 model takes float32 arrays without a copy.
+        if kind is None and self.dtype == DType.F64:
+            kind = "f8"
+            x, y = _widened(x), _widened(y)
         kind = kind or _arrays.kind_of(x)
         D, C = self.input_dim, self.output_dim
         xi = In(x, kind, "x")
@@ -189,6 +195,13 @@ class Model(Handle):
         loss, acc = ctypes.c_double(), ctypes.c_double()
         self._call("evaluate_" + _suffix(kind), xi.ptr, yi.ptr, batch, _byref(loss), _byref(acc))
         return loss.value, acc.value
+
+
+def _widened(a):
+    """A float32 NumPy array as float64 (exact); anything else as given."""
+    if _arrays.is_ndarray(a) and a.dtype == _arrays.np.float32:
+        return _arrays.np.ascontiguousarray(a, dtype=_arrays.np.float64)
+    return a
 
 
 def _suffix(kind):

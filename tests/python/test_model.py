@@ -157,8 +157,9 @@ class NumpyArrays(unittest.TestCase):
             self.model.forward(np.ones((2, 4), dtype=np.int64))
         self.assertIn("as_array", str(cm.exception))
         x32 = np.ones((2, 4), dtype=np.float32)
-        with self.assertRaises(TypeError):
-            self.model.loss_grad(x32, np.ones((2, 3)))  # y must match x's precision
+        with richeta.Model(D=4, N=8, C=3, L=2, act="tanh", dtype="f32") as m32:
+            with self.assertRaises(TypeError):
+                m32.loss_grad(x32, np.ones((2, 3)))  # y must match x's precision
 
     def test_non_contiguous_raises_value_error_and_helper_converts(self):
         x = np.ones((4, 8))[:, ::2]
@@ -167,17 +168,20 @@ class NumpyArrays(unittest.TestCase):
         out = self.model.forward(richeta.as_array(x))
         self.assertEqual(out.shape, (4, 3))
 
-    def test_float32_arrays_use_the_single_precision_twin(self):
+    def test_the_model_precision_picks_the_kernel(self):
         x = np.random.default_rng(2).standard_normal((5, 4))
         y = np.random.default_rng(3).standard_normal((5, 3))
-        o64 = self.model.forward(x)
-        o32 = self.model.forward(x.astype(np.float32))
-        self.assertEqual(o32.dtype, np.float32)
-        np.testing.assert_allclose(o32, o64, rtol=1e-4, atol=1e-5)
-        l64, g64 = self.model.loss_grad(x, y)
-        l32, g32 = self.model.loss_grad(x.astype(np.float32), y.astype(np.float32))
-        self.assertEqual(g32.dtype, np.float32)
-        self.assertAlmostEqual(l32, l64, places=4)
+        # float64 model: float32 arrays are widened, results stay float64
+        self.assertEqual(self.model.forward(x.astype(np.float32)).dtype, np.float64)
+        with richeta.Model(D=4, N=8, C=3, L=2, act="tanh", dtype="f32") as m32:
+            o64 = m32.forward(x)
+            o32 = m32.forward(x.astype(np.float32))
+            self.assertEqual(o32.dtype, np.float32)  # the single-precision twin
+            np.testing.assert_allclose(o32, o64, rtol=1e-4, atol=1e-5)
+            l64, g64 = m32.loss_grad(x, y)
+            l32, g32 = m32.loss_grad(x.astype(np.float32), y.astype(np.float32))
+            self.assertEqual(g32.dtype, np.float32)
+            self.assertAlmostEqual(l32, l64, places=4)
 
     def test_lists_and_arrays_give_identical_results(self):
         x = np.random.default_rng(4).standard_normal((3, 4))

@@ -239,6 +239,25 @@ class CallbackMessages(unittest.TestCase):
         self.assertIn("host gave up", str(cm.exception.__cause__))
 
 
+class KernelByModelPrecision(unittest.TestCase):
+    @unittest.skipIf(_support.NO_NUMPY, "NumPy hidden")
+    def test_an_f64_model_computes_in_f64_from_float32_arrays(self):
+        import numpy as np
+
+        rng = np.random.default_rng(3)
+        x = rng.standard_normal((5, 4)).astype(np.float32)
+        y = rng.standard_normal((5, 1)).astype(np.float32)
+        with richeta.Model(D=4, N=16, L=2, dtype="f64", gamma=0.7) as m:
+            l32, g32 = m.loss_grad(x, y)
+            l64, g64 = m.loss_grad(x.astype(np.float64), y.astype(np.float64))
+            self.assertEqual(g32.dtype, np.float64)
+            self.assertEqual(l32, l64)
+            np.testing.assert_array_equal(g32, g64)  # not a float32-rounded gradient
+            np.testing.assert_array_equal(m.forward(x), m.forward(x.astype(np.float64)))
+        with richeta.Model(D=4, N=16, L=2, dtype="f32", gamma=0.7) as m:
+            self.assertEqual(m.loss_grad(x, y)[1].dtype, np.float32)  # f32 kernel, no copy
+
+
 class StoreReading(unittest.TestCase):
     def test_runs_curves_held_out_losses_and_provenance(self):
         with tempfile.TemporaryDirectory() as d:
