@@ -33,10 +33,12 @@
 
 #include "core/config_internal.h"
 #include "core/fileio.h"
+#include "core/params.h"
 #include "model/model_internal.h"
 #include "optim/optim_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -340,13 +342,56 @@ static richeta_status parse(rlz_err *e, const char *path, const unsigned char *b
   return RICHETA_OK;
 }
 
+/* One parameter's value as text ("tanh", "0.1", "\"x.npz\"") into buf. */
+static void value_text(const richeta_config *c, const rlz_param_def *d, char *buf, size_t cap) {
+  char num[RLZ_NUM_CAP];
+  if (d->type == RICHETA_TYPE_DOUBLE) {
+    double v = NAN;
+    richeta_config_get_double(c, d->id, &v);
+    snprintf(buf, cap, "%s", rlz_shortest_double(num, v));
+  } else if (d->type == RICHETA_TYPE_INT) {
+    int64_t v = 0;
+    const char *name = NULL;
+    richeta_config_get_int(c, d->id, &v);
+    if (d->values && richeta_param_value_name(d->id, v, &name) == RICHETA_OK)
+      snprintf(buf, cap, "%s", name);
+    else
+      snprintf(buf, cap, "%lld", (long long)v);
+  } else {
+    char s[96] = "";
+    richeta_config_get_string(c, d->id, s, sizeof s, NULL);
+    snprintf(buf, cap, "\"%s\"", s);
+  }
+}
+
+/* "eta0: saved 0.1, this trainer's 0.05" for the first key whose values
+ * differ (and how many more do), so a refused resume says what to change. */
+static void first_difference(const richeta_config *saved, const richeta_config *mine, char *diff,
+                             size_t cap) {
+  int ndiff = 0;
+  for (int i = 0; i < rlz_param_count; i++) {
+    const rlz_param_def *d = &rlz_param_table[i];
+    char a[128], b[128];
+    value_text(saved, d, a, sizeof a);
+    value_text(mine, d, b, sizeof b);
+    if (strcmp(a, b) == 0)
+      continue;
+    if (ndiff++ == 0)
+      snprintf(diff, cap, "%s: saved %s, this trainer's %s", d->name, a, b);
+  }
+  if (ndiff > 1) {
+    size_t len = strlen(diff);
+    snprintf(diff + len, cap - len, " (and %d more key%s)", ndiff - 1, ndiff > 2 ? "s" : "");
+  }
+}
+
 /* Whether the stored spec string describes the configuration whose
  * canonical string is spec. Byte equality is the common case; otherwise the
  * stored string is parsed and written canonically again, so that files
  * written before a parameter was appended (the key is absent and takes its
  * default) still match. */
 static richeta_status same_config(richeta_trainer *t, rlz_err *e, const char *spec, size_t spec_len,
-                                  const ckpt_view *v, bool *same) {
+                                  const ckpt_view *v, bool *same, char *diff, size_t diff_cap) {
   *same = spec_len == v->len[SEC_CONFIG] && memcmp(spec, v->sec[SEC_CONFIG], spec_len) == 0;
   if (*same)
     return RICHETA_OK;
@@ -369,6 +414,8 @@ static richeta_status same_config(richeta_trainer *t, rlz_err *e, const char *sp
     if (st == RICHETA_OK) {
       *same = canon_len == spec_len && memcmp(canon, spec, spec_len) == 0;
       rlz_free(&t->alloc, canon);
+      if (!*same)
+        first_difference(stored, t->cfg, diff, diff_cap);
     }
   }
   richeta_config_free(stored);
@@ -385,13 +432,15 @@ static richeta_status apply(richeta_trainer *t, rlz_err *e, const char *path, co
   if (st != RICHETA_OK)
     return st;
   bool same = false;
-  st = same_config(t, e, spec, spec_len, v, &same);
+  char diff[320] = "";
+  st = same_config(t, e, spec, spec_len, v, &same, diff, sizeof diff);
   rlz_free(&t->alloc, spec);
   if (st != RICHETA_OK)
     return st;
   if (!same)
     return rlz_fail(e, RICHETA_ERR_MISMATCH,
-                    "'%s' was saved with a different configuration than this trainer's", path);
+                    "'%s' was saved with a different configuration than this trainer's%s%s", path,
+                    diff[0] ? ": " : "", diff);
   void *vel = rlz_optim_velocity(t->optim);
   if (v->dtype != (uint32_t)t->dtype || v->np != t->np || (v->has_mom != 0) != (vel != NULL))
     return rlz_fail(e, RICHETA_ERR_MISMATCH, "'%s': model or optimizer shape differs", path);
