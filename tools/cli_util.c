@@ -283,8 +283,21 @@ int rlz_cli_param_given(const rlz_cli_parser *p, int argc, char **argv, richeta_
 /* Architecture defaults: the CNN is labelled L = 4 for the gamma rule and
  * the ResNet-18 L = 3, so --arch cnn / resnet18 sets L unless the command
  * line gives it. */
+/* An MLP with L = 1 is the linear readout of the input: it has no hidden
+ * layer, so a width given on the command line does nothing; say so. */
+static void warn_unused_width(const rlz_cli_parser *p, int argc, char **argv) {
+  int64_t arch = 0, L = 0;
+  if (richeta_config_get_int(p->cfg, RICHETA_PARAM_ARCH, &arch) == RICHETA_OK &&
+      arch == RICHETA_ARCH_MLP &&
+      richeta_config_get_int(p->cfg, RICHETA_PARAM_DEPTH, &L) == RICHETA_OK && L == 1 &&
+      rlz_cli_param_given(p, argc, argv, RICHETA_PARAM_WIDTH))
+    rlz_cli_error(p->cmd, "warning: N (width) has no effect with L=1: the network is the "
+                          "readout of the input, without a hidden layer");
+}
+
 static int arch_defaults(const rlz_cli_parser *p, int argc, char **argv) {
   int64_t arch = 0;
+  warn_unused_width(p, argc, argv);
   if (richeta_config_get_int(p->cfg, RICHETA_PARAM_ARCH, &arch) != RICHETA_OK ||
       (arch != RICHETA_ARCH_CNN && arch != RICHETA_ARCH_RESNET18) ||
       rlz_cli_param_given(p, argc, argv, RICHETA_PARAM_DEPTH))

@@ -126,6 +126,14 @@ several_sweeps_named() {
 }
 check "fit/plot on a store with several sweeps name them; status lists them" several_sweeps_named
 
+width_with_one_layer() {
+  "$R" train $SMALL --L 1 --N 32 --steps 2 >/dev/null 2>"$tmp/w1" || return 1
+  grep -q "warning: N (width) has no effect with L=1" "$tmp/w1" || { cat "$tmp/w1"; return 1; }
+  "$R" train --D 4 --L 1 --steps 2 >/dev/null 2>"$tmp/w2" || return 1 # N not given: no word
+  [ ! -s "$tmp/w2" ] || { cat "$tmp/w2"; return 1; }
+}
+check "--N with L=1 (no hidden layer) is said to have no effect" width_with_one_layer
+
 provenance_recorded() {
   "$PY" - "$DB" <<'PY'
 import sqlite3, sys
