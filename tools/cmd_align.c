@@ -318,6 +318,8 @@ static int read_csv(const char *path, curve_list *l) {
   while (getline(&line, &lcap, f) != -1) {
     lineno++;
     char *p = line;
+    if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3))
+      p += 3; /* a UTF-8 byte-order mark (spreadsheets write one) */
     while (*p == ' ' || *p == '\t')
       p++;
     if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#')

@@ -134,6 +134,14 @@ width_with_one_layer() {
 }
 check "--N with L=1 (no hidden layer) is said to have no effect" width_with_one_layer
 
+align_reads_a_bom() {
+  printf '\357\273\277curve,gamma,eta,step,loss\na,1,0.1,1,1\na,1,0.1,10,0.5\na,1,0.1,100,0.1\n' >"$tmp/bom.csv"
+  "$R" align --csv "$tmp/bom.csv" --json >"$tmp/bom.jsonl" 2>"$tmp/bom.err" ||
+    { cat "$tmp/bom.err"; return 1; }
+  grep -q '"record":"curve"' "$tmp/bom.jsonl"
+}
+check "align reads a CSV that starts with a UTF-8 byte-order mark" align_reads_a_bom
+
 provenance_recorded() {
   "$PY" - "$DB" <<'PY'
 import sqlite3, sys
