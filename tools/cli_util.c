@@ -17,13 +17,34 @@
 #include <unistd.h>
 
 
+/* The library's messages name the C function that failed
+ * ("richeta_sweep_set_seeds: duplicate seed 1"), which tells a C caller
+ * where, and a user of the program nothing: drop "richeta_xxx: ". */
+static void drop_function_names(char *s) {
+  char *w = s;
+  for (const char *r = s; *r;) {
+    if (!strncmp(r, "richeta_", 8) && (r == s || r[-1] == ' ' || r[-1] == '(')) {
+      const char *e = r + 8;
+      while ((*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9') || *e == '_')
+        e++;
+      if (e[0] == ':' && e[1] == ' ') {
+        r = e + 2;
+        continue;
+      }
+    }
+    *w++ = *r++;
+  }
+  *w = '\0';
+}
+
 void rlz_cli_error(const char *cmd, const char *fmt, ...) {
+  char msg[2048];
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "richeta %s: ", cmd ? cmd : "");
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  drop_function_names(msg);
+  fprintf(stderr, "richeta %s: %s\n", cmd ? cmd : "", msg);
 }
 
 const char *rlz_cli_nomem_hint(richeta_status s) {

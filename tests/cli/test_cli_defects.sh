@@ -142,6 +142,13 @@ align_reads_a_bom() {
 }
 check "align reads a CSV that starts with a UTF-8 byte-order mark" align_reads_a_bom
 
+no_c_function_names() {
+  "$R" sweep --db "$tmp/n.db" --seeds 1,1 2>"$tmp/cf"
+  [ $? -eq 2 ] && grep -q "duplicate seed 1" "$tmp/cf" || { cat "$tmp/cf"; return 1; }
+  ! grep -q "richeta_[a-z_]*:" "$tmp/cf" || { cat "$tmp/cf"; return 1; }
+}
+check "errors of the program name no C function" no_c_function_names
+
 provenance_recorded() {
   "$PY" - "$DB" <<'PY'
 import sqlite3, sys
