@@ -14,6 +14,12 @@
  * probe batch. Unlike training steps, diagnostics allocate their working
  * memory (through the model's allocator) on each call.
  *
+ * Models with batch normalization (`arch=resnet18`): the Hessian
+ * diagnostics (richeta_diag_hvp(), richeta_diag_hessian_top(),
+ * richeta_diag_hessian_trace()) return ::RICHETA_ERR_UNSUPPORTED; the
+ * others take the network as it evaluates, with the running statistics of
+ * theta and theta0 (see docs/architectures.md).
+ *
  * Kernels are returned as row-major n x n matrices where n = batch * C and
  * row i*C + c belongs to sample i and output c.
  */
@@ -45,6 +51,9 @@ extern "C" {
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_RANGE @p batch < 1.
  * @retval RICHETA_ERR_MISMATCH Wrong @p len.
+ * @retval RICHETA_ERR_UNSUPPORTED The model has batch normalization
+ *         (`arch=resnet18`): its batch statistics, with which SGD trains it,
+ *         have no R-operator (Gauss-Newton and the NTK remain available).
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0 @par Thread safety: one thread per model.
  */
@@ -66,6 +75,9 @@ RICHETA_API richeta_status richeta_diag_hvp(richeta_model *model, const double *
  * @retval RICHETA_OK Computed.
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_RANGE @p batch, @p k or @p iters out of range.
+ * @retval RICHETA_ERR_UNSUPPORTED The model has batch normalization
+ *         (`arch=resnet18`): its batch statistics, with which SGD trains it,
+ *         have no R-operator (Gauss-Newton and the NTK remain available).
  * @retval RICHETA_ERR_NOMEM Allocation failed (memory grows as iters x parameters).
  * @since 1.0
  */
@@ -87,6 +99,9 @@ RICHETA_API richeta_status richeta_diag_hessian_top(richeta_model *model, const 
  * @retval RICHETA_OK Computed.
  * @retval RICHETA_ERR_NULL A required pointer is NULL.
  * @retval RICHETA_ERR_RANGE @p batch or @p probes < 1.
+ * @retval RICHETA_ERR_UNSUPPORTED The model has batch normalization
+ *         (`arch=resnet18`): its batch statistics, with which SGD trains it,
+ *         have no R-operator (Gauss-Newton and the NTK remain available).
  * @retval RICHETA_ERR_NOMEM Allocation failed.
  * @since 1.0
  */
@@ -106,6 +121,8 @@ RICHETA_API richeta_status richeta_diag_hessian_trace(richeta_model *model, cons
  * @param[in] iters Power iterations >= 1.
  * @param[in] seed Seed of the start vector.
  * @param[out] lambda Receives the eigenvalue.
+ * @note With batch normalization: the network with its running statistics
+ *       (evaluation mode), as the NTK.
  * @retval RICHETA_OK Computed.
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_RANGE @p batch or @p iters < 1.
@@ -125,6 +142,8 @@ RICHETA_API richeta_status richeta_diag_gn_top(richeta_model *model, const doubl
  * @param[in] initial Non-zero: evaluate at theta0 instead of the current parameters.
  * @param[out] kernel Receives (batch C) x (batch C) doubles, row-major.
  * @param[in] cap Capacity of @p kernel in doubles.
+ * @note With batch normalization: the network with its running statistics
+ *       (evaluation mode), so that each sample's gradient is its own.
  * @retval RICHETA_OK Computed.
  * @retval RICHETA_ERR_NULL A pointer argument is NULL.
  * @retval RICHETA_ERR_RANGE @p batch < 1.

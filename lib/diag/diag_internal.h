@@ -25,13 +25,17 @@ typedef struct rlz_dnet {
 /* Validate (model, x, y, batch) and record the message on the model. */
 richeta_status rlz_diag_check_batch(richeta_model *m, const double *x, const double *y,
                                     int64_t batch, int need_y);
+/* RICHETA_ERR_UNSUPPORTED (message recorded under `who`) when the model has
+ * batch normalization: the Hessian-vector-product diagnostics refuse it. */
+richeta_status rlz_diag_check_hvp(richeta_model *m, const char *who);
 /* A float64 network for `batch` samples with the model's parameters. */
 richeta_status rlz_dnet_init(rlz_dnet *d, richeta_model *m, int64_t batch);
 void rlz_dnet_free(rlz_dnet *d);
 /* Before a forward with parameters p (d->theta or d->theta0): batch
- * normalization with p's running statistics. The diagnostics take the
- * network as it evaluates, so that every sample is a function of itself
- * (per-sample Jacobians, the NTK) and the R-operator is exact. */
+ * normalization with p's running statistics. Gauss-Newton, the NTK and the
+ * pre-activations take the network as it evaluates, so that every sample
+ * is a function of itself (per-sample Jacobians) and the R-forward is
+ * exact (batch normalization is affine in its input). */
 void rlz_dnet_bn(rlz_dnet *d, const double *p);
 /* Centered output of theta on n samples into d->f (theta's forward stays
  * current for backward passes). */
@@ -39,7 +43,8 @@ richeta_status rlz_dnet_output(rlz_dnet *d, const double *x, int64_t n);
 /* Mean loss and its gradient (P) on n samples. */
 richeta_status rlz_dnet_gradient(rlz_dnet *d, const double *x, const double *y, int64_t n,
                                  double *grad, double *loss);
-/* hv = H v (exact, R-operator). */
+/* hv = H v (exact, R-operator); UNSUPPORTED with batch normalization
+ * (rlz_diag_check_hvp). */
 richeta_status rlz_dnet_hvp(rlz_dnet *d, const double *x, const double *y, int64_t n,
                             const double *v, double *hv);
 /* out = J^T H_f J v (Gauss-Newton). */

@@ -17,6 +17,28 @@ richeta_status rlz_diag_check_batch(richeta_model *m, const double *x, const dou
   return RICHETA_OK;
 }
 
+/* Why not the running statistics: the Hessian that matters is the one of the
+ * loss SGD descends, which normalizes with each batch's own statistics, and
+ * batch normalization has no R-operator for those. With the running
+ * statistics the product would describe the evaluation network, another
+ * function (at initialisation its statistics are (0, 1)). Gauss-Newton and
+ * the NTK are taken in evaluation mode and documented as such. */
+static richeta_status refuse_batchnorm(const rlz_graph *g, rlz_err *e, const char *who) {
+  for (int i = 0; i < g->n; i++)
+    if (g->nodes[i].op == RLZ_OP_BATCHNORM)
+      return rlz_fail(e, RICHETA_ERR_UNSUPPORTED,
+                      "%s: Hessian-vector products are not supported for models with batch "
+                      "normalization (node %d): batch normalization with batch statistics (the "
+                      "network SGD trains) has no R-operator; Gauss-Newton (richeta_diag_gn_top) "
+                      "and the NTK (richeta_diag_ntk) remain available, with running statistics",
+                      who, i);
+  return RICHETA_OK;
+}
+
+richeta_status rlz_diag_check_hvp(richeta_model *m, const char *who) {
+  return refuse_batchnorm(rlz_model_graph(m), rlz_model_err(m), who);
+}
+
 richeta_status rlz_dnet_init(rlz_dnet *d, richeta_model *m, int64_t batch) {
   memset(d, 0, sizeof *d);
   d->alloc = rlz_model_alloc(m);
@@ -112,7 +134,9 @@ richeta_status rlz_dnet_gradient(rlz_dnet *d, const double *x, const double *y, 
 
 richeta_status rlz_dnet_hvp(rlz_dnet *d, const double *x, const double *y, int64_t n,
                             const double *v, double *hv) {
-  richeta_status st = rlz_dnet_output(d, x, n);
+  richeta_status st = refuse_batchnorm(d->g, d->err, "Hessian-vector product");
+  if (st == RICHETA_OK)
+    st = rlz_dnet_output(d, x, n);
   if (st == RICHETA_OK)
     st = rlz_net_rforward(d->net, d->theta, v, x, n, d->rf);
   if (st != RICHETA_OK)

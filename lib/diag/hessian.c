@@ -16,6 +16,8 @@ richeta_status richeta_diag_hvp(richeta_model *model, const double *x, const dou
     return s;
   if (!v || !hv)
     return rlz_fail(rlz_model_err(model), RICHETA_ERR_NULL, "richeta_diag_hvp: v or hv is NULL");
+  if ((s = rlz_diag_check_hvp(model, "richeta_diag_hvp")) != RICHETA_OK)
+    return s;
   rlz_dnet j;
   s = rlz_dnet_init(&j, model, batch);
   if (s == RICHETA_OK && len != j.P)
@@ -42,6 +44,8 @@ richeta_status richeta_diag_hessian_top(richeta_model *model, const double *x, c
   rlz_err *e = rlz_model_err(model);
   if (!eigenvalues)
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_hessian_top: eigenvalues is NULL");
+  if ((s = rlz_diag_check_hvp(model, "richeta_diag_hessian_top")) != RICHETA_OK)
+    return s;
   if (k < 1 || iters < k)
     return rlz_fail(e, RICHETA_ERR_RANGE, "need 1 <= k <= iters (k=%lld, iters=%lld)", (long long)k,
                     (long long)iters);
@@ -119,6 +123,8 @@ richeta_status richeta_diag_hessian_trace(richeta_model *model, const double *x,
   rlz_err *e = rlz_model_err(model);
   if (!trace)
     return rlz_fail(e, RICHETA_ERR_NULL, "richeta_diag_hessian_trace: trace is NULL");
+  if ((s = rlz_diag_check_hvp(model, "richeta_diag_hessian_trace")) != RICHETA_OK)
+    return s;
   if (probes < 1)
     return rlz_fail(e, RICHETA_ERR_RANGE, "probes must be >= 1 (got %lld)", (long long)probes);
   rlz_dnet j;

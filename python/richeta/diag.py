@@ -25,7 +25,10 @@ def _call(model, name, *args):
 
 
 def hvp(model, x, y, v):
-    """Hessian-vector product H v of the mean loss (flat parameter order)."""
+    """Hessian-vector product H v of the mean loss (flat parameter order).
+
+    Raises UnsupportedError for a model with batch normalization (batch
+    statistics have no R-operator; gn_top and ntk remain available)."""
     xi, yi, batch = _xy(model, x, y)
     vi = In(v, "f8", "v")
     n = model.num_params
@@ -37,7 +40,8 @@ def hvp(model, x, y, v):
 
 
 def hessian_top(model, x, y, k=1, iters=20, seed=0):
-    """k largest Hessian eigenvalues (Lanczos), descending."""
+    """k largest Hessian eigenvalues (Lanczos), descending (UnsupportedError
+    with batch normalization, as hvp)."""
     xi, yi, batch = _xy(model, x, y)
     o = Out((int(k),))
     _call(model, "hessian_top", xi.ptr, yi.ptr, batch, int(k), int(iters), int(seed), o.ptr)
@@ -45,7 +49,8 @@ def hessian_top(model, x, y, k=1, iters=20, seed=0):
 
 
 def hessian_trace(model, x, y, probes=10, seed=0):
-    """(Hutchinson trace estimate, standard error)."""
+    """(Hutchinson trace estimate, standard error) (UnsupportedError with
+    batch normalization, as hvp)."""
     xi, yi, batch = _xy(model, x, y)
     t, se = ctypes.c_double(), ctypes.c_double()
     _call(model, "hessian_trace", xi.ptr, yi.ptr, batch, int(probes), int(seed), ctypes.byref(t),

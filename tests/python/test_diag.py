@@ -92,6 +92,31 @@ class Diagnostics(unittest.TestCase):
             for a, b in zip(pred, flat(y)):
                 self.assertAlmostEqual(a, b, places=6)
 
+    def test_resnet18_hessian_diagnostics_raise_unsupported_gn_and_ntk_remain(self):
+        # batch normalization: SGD trains with batch statistics, which have no
+        # R-operator, so the HVP-based diagnostics refuse; Gauss-Newton and the
+        # NTK run with the running statistics and agree (MSE: GN top = 2/(BC) NTK top)
+        B, C = 4, 2
+        with richeta.Model(arch="resnet18", L=3, N=2, C=C, D=192, image_channels=3,
+                           image_height=8, image_width=8, B=B, dtype="f64", loss="mse",
+                           act="tanh", gamma=0.8, seed=3) as m:
+            x, y = rows(B, 192, 7), rows(B, C, 8)
+            v = [1.0] * m.num_params
+            calls = (("richeta_diag_hvp", lambda: diag.hvp(m, x, y, v)),
+                     ("richeta_diag_hessian_top", lambda: diag.hessian_top(m, x, y, k=1, iters=5)),
+                     ("richeta_diag_hessian_trace", lambda: diag.hessian_trace(m, x, y, probes=2)))
+            for name, call in calls:
+                with self.assertRaises(richeta.UnsupportedError) as cm:
+                    call()
+                self.assertEqual(cm.exception.status, richeta.Status.ERR_UNSUPPORTED)
+                msg = str(cm.exception)
+                for part in (name, "batch normalization", "batch statistics", "Gauss-Newton",
+                             "NTK"):
+                    self.assertIn(part, msg)
+            ktop = max(flat(diag.eigenvalues(diag.ntk(m, x))))
+            gn = diag.gn_top(m, x, y, iters=120, seed=9)
+            self.assertAlmostEqual(gn / (2.0 / (B * C) * ktop), 1.0, places=9)
+
 
 @unittest.skipIf(_MISSING_DATA, "library lacks %d dataset functions" % len(_MISSING_DATA))
 class Datasets(unittest.TestCase):
