@@ -8,8 +8,10 @@
 static const struct {
   const char *name;
   unsigned bit;
-} diag_names[] = {{"sharpness", RLZ_DIAG_SHARPNESS}, {"gn", RLZ_DIAG_GN},
-                  {"alignment", RLZ_DIAG_ALIGNMENT}, {"movement", RLZ_DIAG_MOVEMENT},
+} diag_names[] = {{"sharpness", RLZ_DIAG_SHARPNESS},
+                  {"gn", RLZ_DIAG_GN},
+                  {"alignment", RLZ_DIAG_ALIGNMENT},
+                  {"movement", RLZ_DIAG_MOVEMENT},
                   {"preact", RLZ_DIAG_PREACT}};
 enum { N_DIAG = sizeof diag_names / sizeof diag_names[0] };
 
@@ -27,8 +29,9 @@ int rlz_train_diag_parse(const char *list, unsigned *mask) {
       if (strlen(diag_names[k].name) == len && !strncmp(p, diag_names[k].name, len))
         bit = diag_names[k].bit;
     if (!bit) {
-      rlz_cli_error("train", "--diag: unknown diagnostic '%.*s' (sharpness, gn, alignment, "
-                             "movement, preact or all)",
+      rlz_cli_error("train",
+                    "--diag: unknown diagnostic '%.*s' (sharpness, gn, alignment, "
+                    "movement, preact or all)",
                     (int)len, p);
       return -1;
     }
@@ -101,16 +104,30 @@ static int grow(rlz_train_diag *d) {
   return 0;
 }
 
-/* Run one diagnostic call; a failure is reported once and leaves NaN. */
-static void note(rlz_train_diag *d, richeta_status s, const char *what, double *out, int64_t n) {
+/* The outcome of one diagnostic call: a failure leaves NaN and is reported
+ * once per diagnostic (one that the model does not support, e.g. the
+ * sharpness of a network with batch normalization, must not hide another's
+ * failure); the run goes on. */
+static void note(rlz_train_diag *d, richeta_status s, unsigned bit, double *out, int64_t n) {
   if (s == RICHETA_OK)
     return;
   for (int64_t i = 0; i < n; i++)
     out[i] = NAN;
-  if (!d->failed)
+  if (d->failed & bit)
+    return;
+  const char *what = "?";
+  for (int k = 0; k < N_DIAG; k++)
+    if (diag_names[k].bit == bit)
+      what = diag_names[k].name;
+  if (s == RICHETA_ERR_UNSUPPORTED)
+    rlz_cli_error("train",
+                  "warning: --diag %s is not available for this model (NaN in its "
+                  "column): %s",
+                  what, richeta_model_last_error(d->model));
+  else
     rlz_cli_error("train", "warning: --diag %s failed: %s", what,
                   richeta_model_last_error(d->model));
-  d->failed = 1;
+  d->failed |= bit;
 }
 
 int rlz_train_diag_record(rlz_train_diag *d, int64_t step) {
@@ -125,22 +142,22 @@ int rlz_train_diag_record(rlz_train_diag *d, int64_t step) {
     d->move[i * L + l] = d->preact[i * L + l] = NAN;
   if (d->mask & RLZ_DIAG_SHARPNESS)
     note(d, richeta_diag_hessian_top(d->model, d->x, d->y, d->probe, 1, 20, 1, &d->sharp[i]),
-         "sharpness", &d->sharp[i], 1);
+         RLZ_DIAG_SHARPNESS, &d->sharp[i], 1);
   if (d->mask & RLZ_DIAG_GN)
-    note(d, richeta_diag_gn_top(d->model, d->x, d->y, d->probe, 30, 1, &d->gn[i]), "gn",
+    note(d, richeta_diag_gn_top(d->model, d->x, d->y, d->probe, 30, 1, &d->gn[i]), RLZ_DIAG_GN,
          &d->gn[i], 1);
   if (d->mask & RLZ_DIAG_ALIGNMENT) {
     richeta_status s = richeta_diag_ntk(d->model, d->x, d->probe, 0, d->kernel, nc * nc);
     if (s == RICHETA_OK)
       s = richeta_diag_kernel_alignment(nc, d->kernel, d->y, d->probe, d->C, &d->kta[i]);
-    note(d, s, "alignment", &d->kta[i], 1);
+    note(d, s, RLZ_DIAG_ALIGNMENT, &d->kta[i], 1);
   }
   if (d->mask & RLZ_DIAG_MOVEMENT)
-    note(d, richeta_diag_weight_movement(d->model, d->move + i * L, L), "movement",
+    note(d, richeta_diag_weight_movement(d->model, d->move + i * L, L), RLZ_DIAG_MOVEMENT,
          d->move + i * L, L);
   if (d->mask & RLZ_DIAG_PREACT)
     note(d, richeta_diag_preactivation_size(d->model, d->x, d->probe, d->preact + i * L, L),
-         "preact", d->preact + i * L, L);
+         RLZ_DIAG_PREACT, d->preact + i * L, L);
   return 0;
 }
 

@@ -19,13 +19,13 @@ typedef struct rlz_train_diag {
   unsigned mask;
   richeta_model *model; /* borrowed from the trainer */
   int64_t probe, L, C;
-  double *x, *y;              /* probe batch */
-  int64_t n, cap;             /* records */
-  int64_t *step;              /* logged step of each record */
-  double *sharp, *gn, *kta;   /* one per record */
-  double *move, *preact;      /* L per record */
-  double *kernel;             /* (probe C)^2 scratch for the alignment */
-  int failed;                 /* a diagnostic call failed: message printed once */
+  double *x, *y;            /* probe batch */
+  int64_t n, cap;           /* records */
+  int64_t *step;            /* logged step of each record */
+  double *sharp, *gn, *kta; /* one per record */
+  double *move, *preact;    /* L per record */
+  double *kernel;           /* (probe C)^2 scratch for the alignment */
+  unsigned failed;          /* RLZ_DIAG_* bits of the calls that failed (reported once) */
 } rlz_train_diag;
 
 /* Parse "sharpness,gn,alignment,movement,preact" or "all" into a mask.

@@ -209,5 +209,31 @@ PY
 }
 check "richeta sweep --arch resnet18 on the synthetic image task runs its grid" sweep_resnet
 
+# --diag with batch normalization: the sharpness (an HVP) is refused with one
+# warning naming the reason, its column stays and is null; the run goes on
+# (exit 0) and every other diagnostic is a finite number at every logged step
+diag_resnet() {
+  # shellcheck disable=SC2086
+  "$R" train $IMG --N 1 --T 3 --B 4 --eval_n 8 --diag all --diag-probe 4 --json \
+    >"$tmp/rd.jsonl" 2>"$tmp/rd.err" || { cat "$tmp/rd.err"; return 1; }
+  [ "$(grep -c 'warning: --diag' "$tmp/rd.err")" -eq 1 ] &&
+    grep 'warning: --diag sharpness is not available' "$tmp/rd.err" | grep -q 'batch normalization' ||
+    { cat "$tmp/rd.err"; return 1; }
+  "$PY" - "$tmp/rd.jsonl" <<'PY'
+import json, math, sys
+*rows, final = [json.loads(l) for l in open(sys.argv[1])]
+assert final["status"] == "converged", final
+assert len(rows) >= 2 and rows[0]["step"] == 0, rows
+for r in rows:
+    assert r["sharpness"] is None, r
+    keys = ["gn", "alignment"] + ["%s_%d" % (k, l) for k in ("movement", "preact") for l in range(41)]
+    for k in keys:
+        assert isinstance(r[k], (int, float)) and math.isfinite(r[k]), (r["step"], k, r.get(k))
+assert rows[-1]["movement_0"] > 0 and rows[-1]["gn"] > 0
+PY
+}
+check "richeta train --arch resnet18 --diag all: sharpness refused with one warning, the rest finite" \
+  diag_resnet
+
 echo "1..$n"
 [ $fails -eq 0 ]
