@@ -455,7 +455,13 @@ static richeta_status canonical_text(const richeta_config *cfg, char *buf, size_
       snprintf(num, sizeof num, "%lld", (long long)cfg->values[i].i);
       sbuf_str(&b, num);
     } else if (d->type == RICHETA_TYPE_DOUBLE) {
-      snprintf(num, sizeof num, "%.17g", cfg->values[i].d);
+      /* people read the canonical string: the shortest text that parses back
+       * to the same double (0.1); the hashed text keeps %.17g, the form the
+       * hashes of existing stores were computed from */
+      if (omit_new_defaults)
+        snprintf(num, sizeof num, "%.17g", cfg->values[i].d);
+      else
+        rlz_shortest_double(num, cfg->values[i].d);
       sbuf_str(&b, num);
     } else {
       sbuf_str(&b, "\"");

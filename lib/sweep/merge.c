@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -15,7 +16,7 @@ static const char run_cols[] =
     "config_hash, gamma, eta0, seed, eta, status, steps, initial_loss, final_loss, best_loss,"
     " test_initial_loss, test_final_loss, test_best_loss, test_accuracy, message, config,"
     " wall_time";
-enum { NCOLS = 17, WALL_COL = 16, KEY_COLS = 4 };
+enum { NCOLS = 17, WALL_COL = 16, CONFIG_COL = 15, KEY_COLS = 4 };
 static const char *const col_names[NCOLS] = {"config_hash",
                                              "gamma",
                                              "eta0",
@@ -62,6 +63,34 @@ static bool same_value(sqlite3_stmt *q, int j, sqlite3_stmt *r, int k) {
   int n = sqlite3_column_bytes(q, j);
   return n == sqlite3_column_bytes(r, k) &&
          memcmp(sqlite3_column_blob(q, j), sqlite3_column_blob(r, k), (size_t)n) == 0;
+}
+
+/* Two stored run configurations that are one configuration: equal text, or
+ * texts that parse to the same canonical string (1.1 writes numbers as the
+ * shortest text, 0.1, where earlier builds wrote 0.10000000000000001). */
+static bool same_config(sqlite3_stmt *q, int j, sqlite3_stmt *r, int k) {
+  if (same_value(q, j, r, k))
+    return true;
+  const char *a = (const char *)sqlite3_column_text(q, j);
+  const char *b = (const char *)sqlite3_column_text(r, k);
+  if (!a || !b)
+    return false;
+  richeta_config *ca = NULL, *cb = NULL;
+  bool same = false;
+  if (richeta_config_new(&ca, NULL) == RICHETA_OK && richeta_config_new(&cb, NULL) == RICHETA_OK &&
+      richeta_config_parse(ca, a) == RICHETA_OK && richeta_config_parse(cb, b) == RICHETA_OK) {
+    size_t na = 0, nb = 0;
+    richeta_config_to_string(ca, NULL, 0, &na);
+    richeta_config_to_string(cb, NULL, 0, &nb);
+    char *ta = malloc(na), *tb = malloc(nb);
+    same = ta && tb && na == nb && richeta_config_to_string(ca, ta, na, NULL) == RICHETA_OK &&
+           richeta_config_to_string(cb, tb, nb, NULL) == RICHETA_OK && strcmp(ta, tb) == 0;
+    free(ta);
+    free(tb);
+  }
+  richeta_config_free(ca);
+  richeta_config_free(cb);
+  return same;
 }
 
 static void describe(sqlite3_stmt *q, int j, char *buf, size_t cap) {
@@ -187,7 +216,8 @@ static richeta_status merge_run(merger *m, sqlite3 *in, int64_t idx, sqlite3_stm
   if (rc == SQLITE_ROW) { /* f: id, then run_cols */
     sqlite3_int64 out_id = sqlite3_column_int64(f, 0);
     for (int j = KEY_COLS; j < NCOLS; j++) {
-      if (j == WALL_COL || same_value(f, j + 1, q, j + 1))
+      if (j == WALL_COL || (j == CONFIG_COL ? same_config(f, j + 1, q, j + 1)
+                                            : same_value(f, j + 1, q, j + 1)))
         continue;
       char va[64], vb[64], what[200];
       describe(f, j + 1, va, sizeof va);

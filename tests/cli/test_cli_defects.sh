@@ -149,6 +149,31 @@ no_c_function_names() {
 }
 check "errors of the program name no C function" no_c_function_names
 
+# configurations are written with the shortest numbers now (decay_factor=0.1);
+# a run stored by an earlier build (0.10000000000000001, no checksum) is the
+# same run to merge
+merge_across_number_formats() {
+  cp "$DB" "$tmp/old.db"
+  "$PY" - "$tmp/old.db" <<'PY' || return 1
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rid = con.execute("SELECT min(id) FROM runs").fetchone()[0]
+# this build stores the shortest numbers
+assert "decay_factor=0.1," in con.execute("SELECT config FROM runs WHERE id = ?", (rid,)).fetchone()[0]
+cur = con.execute("UPDATE runs SET config = replace(config, 'decay_factor=0.1,',"
+                  " 'decay_factor=0.10000000000000001,') WHERE id = ?", (rid,))
+assert cur.rowcount == 1 and "0.10000000000000001" in con.execute(
+    "SELECT config FROM runs WHERE id = ?", (rid,)).fetchone()[0]
+con.execute("DELETE FROM run_checksums WHERE run_id = ?", (rid,))
+con.commit()
+PY
+  "$R" merge "$tmp/mrg.db" "$DB" "$tmp/old.db" --json >"$tmp/mrg.json" 2>"$tmp/mrg.err" ||
+    { cat "$tmp/mrg.err"; return 1; }
+  nruns=$("$PY" -c "import sqlite3; print(sqlite3.connect('$DB').execute('SELECT count(*) FROM runs').fetchone()[0])")
+  grep -q "\"runs_identical\":$nruns" "$tmp/mrg.json" || { cat "$tmp/mrg.json"; return 1; }
+}
+check "merge takes a run written with 17-digit numbers as the same run" merge_across_number_formats
+
 provenance_recorded() {
   "$PY" - "$DB" <<'PY'
 import sqlite3, sys

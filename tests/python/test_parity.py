@@ -314,6 +314,16 @@ class StoreReading(unittest.TestCase):
             self.assertNotIsInstance(cm.exception, OSError)
 
 
+class ShortestNumbers(unittest.TestCase):
+    def test_canonical_strings_use_the_shortest_round_trip_text(self):
+        c = richeta.Config(eta0=0.1, gamma=1 / 3)
+        text = c.to_string()
+        self.assertIn("eta0=0.1,", text)
+        self.assertIn("decay_factor=0.1,", text)
+        self.assertIn("gamma=0.3333333333333333,", text)
+        self.assertEqual(richeta.Config(text)["gamma"], 1 / 3)  # reads back exactly
+
+
 class Pickling(unittest.TestCase):
     def test_config_round_trips(self):
         c = richeta.Config(gamma=0.25, N=12, act="gelu", data="x.npz")
