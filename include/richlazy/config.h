@@ -91,7 +91,7 @@ typedef enum richeta_param {
   RICHETA_PARAM_TASK_LABELS = 311,    ///< [labels] ::richeta_labels of the teacher tasks (linear, mlp, image_cnn): none (real-valued targets, default) or argmax (one-hot class labels, balanced; needs C >= 2). @since 1.1
   /* --- training loop: 400..499 --- */
   RICHETA_PARAM_STEPS = 400,          ///< [T] training steps, int >= 0 (default 400).
-  RICHETA_PARAM_LOG_PER_DECADE = 401, ///< [log_per_decade] logged steps per decade, int >= 1 (default 10).
+  RICHETA_PARAM_LOG_PER_DECADE = 401, ///< [log_per_decade] logged steps per decade, int in [0, 1000], 0 = every step (@since 1.1; 1.0: >= 1) (default 10).
   RICHETA_PARAM_BLOWUP = 402,         ///< [blowup] divergence when loss > blowup * initial loss, double > 1 or +inf (only NaN/Inf losses diverge: the paper's rule; since 1.1) (default 1e3).
   RICHETA_PARAM_EVAL_SIZE = 403       ///< [eval_n] held-out samples evaluated at logged steps, int >= 0 (default 512).
 } richeta_param;

@@ -110,7 +110,8 @@ const rlz_param_def rlz_param_table[] = {
                  "file-stream normalization from the training split: none, per_feature, "
                  "per_channel, global"),
     INT_ROW(RICHETA_PARAM_STEPS, "T", 0, 1e12, 400, "training steps"),
-    INT_ROW(RICHETA_PARAM_LOG_PER_DECADE, "log_per_decade", 1, 1000, 10, "logged steps per decade"),
+    INT_ROW(RICHETA_PARAM_LOG_PER_DECADE, "log_per_decade", 0, 1000, 10,
+            "logged steps per decade (0: every step)"),
     DBL_ROW(RICHETA_PARAM_BLOWUP, "blowup", 1, INFINITY, 1, 1e3,
             "divergence when loss > blowup x initial loss (inf: NaN/Inf only)"),
     INT_ROW(RICHETA_PARAM_EVAL_SIZE, "eval_n", 0, 1 << 24, 512, "held-out samples"),

@@ -17,12 +17,18 @@ static size_t esize(richeta_dtype d) {
 }
 
 /* Log-spaced steps below T: 0, then the distinct values of
- * round(10^(k / per_decade)) for k = 0, 1, ... that are < T, ascending.
- * With out == NULL only counts. */
+ * round(10^(k / per_decade)) for k = 0, 1, ... that are < T, ascending;
+ * per_decade 0: every step (no log spacing leaves gaps above t ~ 0.43 x
+ * per_decade). With out == NULL only counts. */
 static int64_t log_steps(int64_t T, int64_t per_decade, int64_t *out) {
   int64_t n = 0, last = 0;
   if (T <= 0)
     return 0;
+  if (per_decade == 0) {
+    for (int64_t s = 0; out && s < T; s++)
+      out[s] = s;
+    return T;
+  }
   if (out)
     out[n] = 0;
   n++;

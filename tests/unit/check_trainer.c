@@ -42,6 +42,28 @@ static void get_log(const richeta_trainer *t, log_copy *l) {
                    RICHETA_OK);
 }
 
+/* log_per_decade=0 logs every step (even the densest log spacing, 1000 per
+ * decade, skips steps above t ~ 434) */
+START_TEST(log_per_decade_zero_logs_every_step) {
+  enum { T = 600 };
+  richeta_trainer *t = trainer_of(BASE "T=600,log_per_decade=0,eta0=0.1");
+  ck_assert_int_eq(richeta_trainer_run(t, T, NULL), RICHETA_OK);
+  static int64_t steps[T + 1];
+  int64_t n = 0;
+  ck_assert_int_eq(richeta_trainer_log(t, steps, NULL, NULL, NULL, T + 1, &n), RICHETA_OK);
+  ck_assert_int_eq(n, T + 1);
+  for (int64_t i = 0; i <= T; i++)
+    ck_assert_int_eq(steps[i], i);
+  richeta_trainer_free(t);
+  /* the densest spacing really leaves gaps at that length */
+  t = trainer_of(BASE "T=600,log_per_decade=1000,eta0=0.1");
+  ck_assert_int_eq(richeta_trainer_run(t, T, NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_trainer_log(t, NULL, NULL, NULL, NULL, 0, &n), RICHETA_OK);
+  ck_assert_int_lt(n, T + 1);
+  richeta_trainer_free(t);
+}
+END_TEST
+
 START_TEST(logs_step_zero_log_spaced_steps_and_the_final_step) {
   richeta_trainer *t = trainer_of(BASE "T=1000,log_per_decade=4,eta0=0.1");
   ck_assert_int_eq(richeta_trainer_run(t, 1000, NULL), RICHETA_OK);
@@ -549,6 +571,7 @@ Suite *trainer_suite(void) {
   Suite *su = suite_create("trainer");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, logs_step_zero_log_spaced_steps_and_the_final_step);
+  tcase_add_test(tc, log_per_decade_zero_logs_every_step);
   tcase_add_test(tc, logged_rate_follows_the_schedule);
   tcase_add_test(tc, held_out_loss_follows_a_recentred_theta0);
   tcase_add_test(tc, zero_steps_logs_one_final_point);
