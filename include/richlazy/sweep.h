@@ -18,8 +18,9 @@
  *   recorded as diverged. An eta0 is convergent when every seed converged.
  *   The scan goes on ::RICHETA_SWEEP_OPT_DECADES_BELOW decades below the
  *   first eta0 at which no seed diverged or failed (the first convergent
- *   one, unless the progress test ::RICHETA_SWEEP_OPT_PROGRESS is on), then
- *   stops.
+ *   one when the stall criterion ::RICHETA_SWEEP_OPT_PROGRESS is 0), then
+ *   stops. By default (since 1.1) a run that neither diverged nor got below
+ *   0.9 of its baseline loss is stalled, not convergent.
  *
  * Runs go to worker threads; the set of runs and every stored number except
  * the wall time are identical whatever the number of workers (a run depends
@@ -122,12 +123,18 @@ typedef enum richeta_sweep_option {
    */
   RICHETA_SWEEP_OPT_BLAS_SINGLE = 4,
   /**
-   * Progress test, in [0, 1e6]: when > 0, a run that took all T steps
-   * without diverging counts as converged only if its final loss (held-out
-   * when available) is at most this factor times its initial loss; else it
-   * is recorded as ::RICHETA_SWEEP_RUN_STALLED (e.g. dead ReLU units, or a
-   * plateau not escaped within T steps). 0 = no test, the reference protocol
-   * (default 0). A value other than 0 is part of the sweep's hash.
+   * Stall criterion (progress test), in [0, 1e6]: when > 0, a run that
+   * took all T steps without diverging counts as converged only if its
+   * final loss (held-out when available) is at most this factor times its
+   * baseline, the smaller of its initial loss and the held-out loss of the
+   * best constant predictor; else it is recorded as
+   * ::RICHETA_SWEEP_RUN_STALLED (e.g. dead ReLU units, or a plateau not
+   * escaped within T steps). Default 0.9 since 1.1 (the default of
+   * `richeta sweep --stall`); 1.0 defaulted to 0, no test, which counts
+   * dead networks as converged. A value other than 0 is part of the
+   * sweep's hash, so an explicit 0 reproduces a 1.0 default sweep's hash
+   * and its stored runs, and sweeps under the new default are stored apart
+   * from them (runs classified under different rules never mix).
    */
   RICHETA_SWEEP_OPT_PROGRESS = 5,
   /**

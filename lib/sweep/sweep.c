@@ -21,7 +21,7 @@ static const opt_row opt_rows[] = {
     {0, 1024, 0, true},                      /* WORKERS */
     {0, 100, 2, false},                      /* DECADES_BELOW */
     {0, 1, 0, true},                         /* BLAS_SINGLE */
-    {0, 1e6, 0, false},                      /* PROGRESS */
+    {0, 1e6, 0.9, false},                    /* PROGRESS: stalled by default */
     {0, 1, 0, true},                         /* DURABLE */
     {0, 99999, 0, true},                     /* SHARD_INDEX */
     {1, 100000, 1, true},                    /* SHARD_COUNT */
@@ -117,6 +117,7 @@ richeta_status richeta_sweep_new(richeta_sweep **out, const richeta_config *cfg)
   sw->group_max = RLZ_GROUP_MAX;
   sw->shard_count = 1;
   sw->decades_below = opt_rows[RICHETA_SWEEP_OPT_DECADES_BELOW].def;
+  sw->progress = opt_rows[RICHETA_SWEEP_OPT_PROGRESS].def;
   sw->tau_budget = opt_rows[RICHETA_SWEEP_OPT_TAU_BUDGET].def;
   richeta_status st = richeta_config_clone(&sw->base, cfg);
   double g = rlz_config_double(cfg, RICHETA_PARAM_GAMMA);

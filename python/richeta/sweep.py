@@ -29,8 +29,12 @@ class Sweep(Handle):
     "0.1,1,10" list), a sequence of values, or a (lo, hi, per_decade) tuple.
     ``shard=(K, N)`` runs only shard K of N (see ``richeta sweep --shard``);
     ``journal="delete"`` keeps the database without a write-ahead log (NFS).
-    ``progress=f`` records a finished run whose final loss is above f times
-    its initial loss as "stalled"; ``durable=True`` syncs every stored run;
+    ``progress=f`` (the stall criterion, ``richeta sweep --stall``; default
+    0.9) records a finished run whose final loss is above f times its
+    baseline (the smaller of its initial loss and the held-out constant
+    predictor's) as "stalled", not converged; ``progress=0`` is the 1.0
+    protocol (every finished run converged) and keeps 1.0's sweep hash;
+    ``durable=True`` syncs every stored run;
     ``steps_law="escape"`` (or "tau" with ``tau_budget``) gives each run a T
     that grows with gamma, capped at ``steps_max``.
     Every :class:`SweepOption` is a keyword of its lower-case name. Other

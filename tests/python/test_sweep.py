@@ -63,6 +63,22 @@ class Sweeps(unittest.TestCase):
             with richeta.Sweep.open(db) as again:
                 self.assertEqual(_bits(again.runs()["final_loss"]), _bits(runs["final_loss"]))
 
+    def test_default_sweep_marks_a_dead_network_stalled(self):
+        # L = 3 ReLU at gamma = 100, eta0 = 150 neither diverges nor learns;
+        # the default stall criterion (0.9) calls it stalled, 0 (1.0's
+        # default, another sweep hash) converged.
+        with richeta.Sweep(dict(L=3)) as sw:
+            self.assertEqual(sw.get_option("progress"), 0.9)
+            with richeta.Sweep(dict(L=3), progress=0) as old:
+                self.assertNotEqual(sw.hash, old.hash)
+        with tempfile.TemporaryDirectory() as d:
+            want = {None: "stalled", 0: "converged"}
+            for progress, status in want.items():
+                kw = {} if progress is None else {"progress": progress}
+                res = richeta.sweep(os.path.join(d, "dead%s.db" % progress), dict(L=3),
+                                    gamma=[100.0], eta0=[150.0], mode="dense", workers=1, **kw)
+                self.assertEqual(flat(res["runs"]["status"]), [status])
+
     def test_shards_merge_into_the_whole_sweep(self):
         grid = dict(gamma=[0.5, 2.0, 8.0], eta0=[0.01, 0.1, 1e4], seeds=[0], mode="dense",
                     workers=1)
