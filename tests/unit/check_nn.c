@@ -121,6 +121,21 @@ static void grad_of(rlz_net *n, const rlz_graph *g, const double *P, const doubl
   ck_assert(isfinite(bound) && bound > 0);
 }
 
+/* Cross-entropy's gradient keeps full relative accuracy for a small class
+ * next to a large logit: at logits (1000, 985) with the first class the
+ * target, dL/df_1 = softmax_1 = e^-15 / (1 + e^-15) (closed form). exp(f -
+ * lse) gave it to 1.6e-14 only (f - lse cancels two numbers near 1000). */
+START_TEST(cross_entropy_gradient_keeps_relative_accuracy_at_large_logits) {
+  const double f[2] = {1000.0, 985.0}, y[2] = {1.0, 0.0};
+  double g[2];
+  double s = rlz_loss_sum_f64(RICHETA_LOSS_CROSS_ENTROPY, f, y, 1, 2, 1, g);
+  double want = exp(-15.0) / (1.0 + exp(-15.0));
+  ck_assert_msg(fabs(g[1] - want) <= 4e-16 * want, "softmax_1 %.17g, closed form %.17g", g[1], want);
+  ck_assert_msg(fabs(g[0] + want) <= 1e-15, "g_0 %.17g", g[0]);
+  ck_assert_msg(fabs(s - log1p(exp(-15.0))) <= 1e-16 * 3.1e-7, "loss %.17g", s);
+}
+END_TEST
+
 START_TEST(every_op_gradient_and_hvp_match_finite_differences) {
   const op_case *oc = &op_cases[_i];
   rlz_alloc a;
@@ -720,6 +735,7 @@ Suite *nn_suite(void) {
   tcase_add_loop_test(tc, every_op_gradient_and_hvp_match_finite_differences, 0, N_(op_cases));
   tcase_add_loop_test(tc, cnn_gradient_and_hvp_match_finite_differences, 0, N_(cnn_variants));
   tcase_add_test(tc, cnn_f32_agrees_with_f64_and_centering_is_exact_at_init);
+  tcase_add_test(tc, cross_entropy_gradient_keeps_relative_accuracy_at_large_logits);
   tcase_add_test(tc, cnn_layers_follow_pytorch_order_and_shapes);
   tcase_add_test(tc, bad_image_shapes_give_errors_naming_the_keys);
   tcase_add_test(tc, cnn_nonfinite_gradient_is_caught_and_parameters_stay);
