@@ -3,7 +3,7 @@
 # centered mean-field ReLU MLP, MSE, linear teacher, gamma 1e-4..1e4 at 2 per
 # decade, eta0 at 10 per decade, adaptive) over 3 seeds, with the fit's new
 # errors (grid intervals, bootstrap over seeds, censored points left out).
-#   STALL=0.1 (the quick start's --progress 0.1) or the default 0.9;
+#   STALL=0.1 (the quick start's --progress 0.1 before it took the default) or the default 0.9;
 #   LAW=fixed (T = 400) or escape (T = 400 max(1, gamma)^(1-2/L), <= 40000).
 # usage: bench/issue17_main.sh [RICHETA] [OUTDIR]
 set -eu
