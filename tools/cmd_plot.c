@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -133,9 +134,11 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
   FILE *fk = fopen(path, "w");
   snprintf(path, sizeof path, "%s/catapult.dat", dir);
   FILE *fp = fopen(path, "w");
+  snprintf(path, sizeof path, "%s/edge.dat", dir);
+  FILE *fe = fopen(path, "w");
   int rc = -1;
   sqlite3_stmt *q = NULL, *qc = NULL;
-  if (!fc || !fm || !fk || !fp) {
+  if (!fc || !fm || !fk || !fp || !fe) {
     rlz_cli_error(cmd, "cannot write plot data in %s", dir);
     goto out;
   }
@@ -149,15 +152,38 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
     goto out;
   }
   sqlite3_bind_text(q, 1, sw->hash, -1, SQLITE_STATIC);
-  int nc = 0, nm = 0, np = 0;
+  int nc = 0, nm = 0, np = 0, ne = 0;
+  /* the plateau's lower edge: per gamma, between the lowest convergent
+   * eta0 and the stalled cell just below it (rows come by gamma, eta0) */
+  double edge_g = NAN, below = NAN; /* below: the previous cell, if stalled only */
+  bool edge_seen = false, edge_broken = false;
   while (sqlite3_step(q) == SQLITE_ROW) {
     double g = sqlite3_column_double(q, 0), e = sqlite3_column_double(q, 1);
+    if (g != edge_g) { /* a new gamma column */
+      if (!edge_seen && ne)
+        edge_broken = true; /* no edge here: the line stops */
+      edge_g = g;
+      below = NAN;
+      edge_seen = false;
+    }
     if (sqlite3_column_int(q, 5)) { /* a seed catapulted (the sweep's note) */
       fprintf(fp, "%.9g %.9g\n", log10(g), log10(e));
       np++;
     }
     int conv = sqlite3_column_int(q, 2);
     double loss = sqlite3_column_double(q, 3);
+    if (conv && !edge_seen) {
+      edge_seen = true;
+      if (isfinite(below)) {
+        fprintf(fe, "%s%.9g %.9g\n", edge_broken ? "\n" : "", log10(g),
+                (log10(below) + log10(e)) / 2);
+        edge_broken = false;
+        ne++;
+      } else if (ne) {
+        edge_broken = true;
+      }
+    }
+    below = !conv && !sqlite3_column_int(q, 4) ? e : NAN;
     if (conv && isfinite(loss) && loss > 0) {
       fprintf(fc, "%.9g %.9g %.9g\n", log10(g), log10(e), log10(loss));
       nc++;
@@ -175,6 +201,8 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
     fprintf(fm, "1e9 1e9 0\n");
   if (!np)
     fprintf(fp, "1e9 1e9\n");
+  if (!ne)
+    fprintf(fe, "1e9 1e9\n");
   const char *csql = "SELECT c.step, coalesce(c.test_loss, c.loss) FROM runs r NOT INDEXED"
                      " JOIN curves c"
                      " ON c.run_id = r.id WHERE r.config_hash = ?1 AND r.gamma = ?2"
@@ -220,6 +248,8 @@ out:
     fclose(fk);
   if (fp)
     fclose(fp);
+  if (fe)
+    fclose(fe);
   return rc;
 }
 
@@ -350,6 +380,8 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           " title '{/Symbol h}_{opt}', \\\n"
           "       D.'/censored.dat' using 1:2 with points pt 8 ps 2.2 lw 2 lc rgb 'red'"
           " title '{/Symbol h}_{max} censored (grid top: a lower bound)', \\\n"
+          "       D.'/edge.dat' using 1:2 with linespoints pt 9 ps 0.9 lw 2 lc rgb '#7b3294'"
+          " title 'plateau''s lower edge (runs below it stall within T)', \\\n"
           "       D.'/catapult.dat' using 1:2 with points pt 2 ps 0.8 lc rgb 'black'"
           " title 'catapult (a seed''s loss rose 2x early, then fell below its start)', \\\n"
           "       lazy(x) with lines dt 2 lw 2 lc rgb 'black' title '{/Symbol g}^2', \\\n"
@@ -402,10 +434,12 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
          prefix, prefix);
   rc = RLZ_EXIT_OK;
 out:
-  if (have_dir && !getenv("RICHETA_KEEP_PLOT_DATA")) {
+  if (have_dir && getenv("RICHETA_KEEP_PLOT_DATA"))
+    fprintf(stderr, "richeta %s: plot data kept in %s\n", cmd, dir);
+  else if (have_dir) {
     const char *names[] = {"cells.dat",    "masked.dat",   "curves.dat", "etastar.dat",
-                           "catapult.dat", "censored.dat", "plot.gp",    "heatmap.png",
-                           "heatmap.svg",  "curves.png",   "curves.svg"};
+                           "catapult.dat", "censored.dat", "edge.dat",   "plot.gp",
+                           "heatmap.png",  "heatmap.svg",  "curves.png", "curves.svg"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
       snprintf(path, sizeof path, "%s/%s", dir, names[i]);
       unlink(path);
@@ -462,7 +496,9 @@ static void help(FILE *f) {
       "    (log10 gamma, log10 eta0); cells where a seed diverged or failed in grey,\n"
       "    stalled ones (richeta sweep --stall: no escape from the plateau or no\n"
       "    progress within T, the lower edge of the optimizable region) in light\n"
-      "    grey; cells where a seed catapulted (its loss rose 2x within the first\n"
+      "    grey, and the plateau's lower edge (midway between each gamma's lowest\n"
+      "    convergent eta0 and the stalled cell just below it) as a purple line;\n"
+      "    cells where a seed catapulted (its loss rose 2x within the first\n"
       "    100 steps, then fell below its start) marked x;\n"
       "    eta_max (filled) and eta_opt (open) per gamma, eta_max at the top of the\n"
       "    grid (censored: a lower bound) circled by a red triangle; guide lines of slope 2 and\n"
@@ -470,7 +506,7 @@ static void help(FILE *f) {
       "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed).\n"
       "gnuplot is found in PATH or at $RICHETA_GNUPLOT; without it the command\n"
       "fails with a message (exit 1). RICHETA_KEEP_PLOT_DATA=1 keeps the data and\n"
-      "script in /tmp.\n"
+      "script in /tmp (the directory is named on stderr).\n"
       "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
       "flags:\n");
   rlz_cli_print_options(f, plot_opts);
