@@ -20,6 +20,13 @@
 #include "core/config_internal.h"
 #include "sweep/sweep_internal.h"
 
+/* viridis (matplotlib's default map, sampled at 9 stops): perceptually
+ * uniform and sequential, so equal loss steps look equally far apart and
+ * the map reads in grey scale; richeta.plots uses the same map. */
+#define RLZ_PLOT_PALETTE                                                                          \
+  "set palette defined (0 '#440154', 1 '#472d7b', 2 '#3b528b', 3 '#2c728e', 4 '#21918c',"        \
+  " 5 '#28ae80', 6 '#5ec962', 7 '#addc30', 8 '#fde725')\n"
+
 enum { OPT_DB = 1, OPT_HASH, OPT_OUT, OPT_LAZY_MAX, OPT_RICH_MIN };
 
 static const rlz_cli_opt plot_opts[] = {
@@ -121,6 +128,7 @@ int rlz_plot_run_gnuplot(const char *cmd, const char *gp, const char *script) {
  * or stalled, with its kind) and each gamma's curve at its best grid eta0. */
 static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const char *dir,
                       const rlz_eta_star *es, int64_t ng, int *ncurves) {
+  double per_decade = (double)rlz_config_int(sw->base, RICHETA_PARAM_LOG_PER_DECADE);
   rlz_store *store = NULL;
   sqlite3 *h = rlz_cli_store_open(cmd, db, sw->hash, &store);
   if (!h)
@@ -221,15 +229,32 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
     sqlite3_bind_double(qc, 2, es[i].gamma);
     sqlite3_bind_double(qc, 3, es[i].eta_opt_grid);
     fprintf(fk, "# gamma %.6g eta0 %.6g\n", es[i].gamma, es[i].eta_opt_grid);
+    /* The trainer always logs T, on top of its log-spaced schedule, and
+     * T's training loss is on the batch it has just trained on: a
+     * scheduled step just below T (398 of 400) drew a near-vertical last
+     * segment. The store keeps both points (final_loss is T's); the plot
+     * leaves out T's point when it is less than half a log spacing after
+     * the previous one. */
     int pts = 0;
+    int64_t held_step = -1, prev_step = -1;
+    double held_loss = NAN;
     while (sqlite3_step(qc) == SQLITE_ROW) {
       double loss = sqlite3_column_double(qc, 1);
       int64_t step = sqlite3_column_int64(qc, 0);
-      if (isfinite(loss) && loss > 0) {
-        fprintf(fk, "%lld %.9g %.6g\n", (long long)(step > 0 ? step : 0), loss, es[i].gamma);
-        pts++;
-      }
+      if (!(isfinite(loss) && loss > 0))
+        continue;
+      if (held_step >= 0)
+        fprintf(fk, "%lld %.9g %.6g\n", (long long)held_step, held_loss, es[i].gamma);
+      prev_step = held_step;
+      held_step = step > 0 ? step : 0;
+      held_loss = loss;
+      pts++;
     }
+    /* steps are plotted at step + 1 */
+    bool near_dup = prev_step >= 0 && per_decade > 0 &&
+                    log10((double)(held_step + 1) / (double)(prev_step + 1)) < 0.5 / per_decade;
+    if (held_step >= 0 && !near_dup)
+      fprintf(fk, "%lld %.9g %.6g\n", (long long)held_step, held_loss, es[i].gamma);
     if (!pts)
       fprintf(fk, "1 1e300 %.6g\n", es[i].gamma);
     fprintf(fk, "\n\n");
@@ -253,8 +278,39 @@ out:
   return rc;
 }
 
+/* The images go to PREFIX-*: check PREFIX's directory before any work, so
+ * that an unwritable --out is one line naming it (not gnuplot's output or
+ * the temporary script's path). */
+static int check_out_dir(const char *cmd, const char *prefix) {
+  char dir[4096];
+  const char *slash = strrchr(prefix, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == prefix)
+    snprintf(dir, sizeof dir, "/");
+  else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix), prefix) >= (int)sizeof dir) {
+    rlz_cli_error(cmd, "--out %s: output prefix too long", prefix);
+    return -1;
+  }
+  struct stat st;
+  const char *why = NULL;
+  if (stat(dir, &st) != 0)
+    why = strerror(errno);
+  else if (!S_ISDIR(st.st_mode))
+    why = "not a directory";
+  else if (access(dir, W_OK | X_OK) != 0)
+    why = strerror(errno);
+  if (why) {
+    rlz_cli_error(cmd, "cannot write %s-heatmap.png (--out %s): %s: %s", prefix, prefix, dir, why);
+    return -1;
+  }
+  return 0;
+}
+
 int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const char *prefix,
                    double lazy_max, double rich_min) {
+  if (check_out_dir(cmd, prefix) != 0)
+    return RLZ_EXIT_FAIL;
   char gp[4096];
   if (rlz_plot_find_gnuplot(gp, sizeof gp) != 0) {
     rlz_cli_error(cmd,
@@ -368,7 +424,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           "  set ylabel 'log_{10} {/Symbol h}_0'\n"
           "  set cblabel 'log_{10} final loss'\n"
           "  set xrange [%.9g:%.9g]\n  set yrange [%.9g:%.9g]\n"
-          "  set palette rgb 33,13,10\n"
+          "  " RLZ_PLOT_PALETTE
           "  set key bottom right opaque\n"
           "  set style fill solid 1.0 noborder\n"
           "  plot D.'/cells.dat' using 1:2:(%.9g):(%.9g):3 with boxxyerror fc palette notitle, \\\n"
@@ -376,29 +432,38 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           " notitle, \\\n"
           "       D.'/etastar.dat' using 1:2 with linespoints pt 7 ps 0.9 lc rgb 'black'"
           " title '{/Symbol h}_{max}', \\\n"
-          "       D.'/etastar.dat' using 1:3 with linespoints pt 6 ps 1.1 lc rgb 'white'"
+          /* orange, not white: the key's opaque box is white */
+          "       D.'/etastar.dat' using 1:3 with linespoints pt 6 ps 1.1 lw 2 lc rgb '#e66101'"
           " title '{/Symbol h}_{opt}', \\\n"
           "       D.'/censored.dat' using 1:2 with points pt 8 ps 2.2 lw 2 lc rgb 'red'"
           " title '{/Symbol h}_{max} censored (grid top: a lower bound)', \\\n"
           "       D.'/edge.dat' using 1:2 with linespoints pt 9 ps 0.9 lw 2 lc rgb '#7b3294'"
           " title 'plateau''s lower edge (runs below it stall within T)', \\\n"
           "       D.'/catapult.dat' using 1:2 with points pt 2 ps 0.8 lc rgb 'black'"
-          " title 'catapult (a seed''s loss rose 2x early, then fell below its start)', \\\n"
-          "       lazy(x) with lines dt 2 lw 2 lc rgb 'black' title '{/Symbol g}^2', \\\n"
-          "       rich(x) with lines dt 4 lw 2 lc rgb 'black' title sprintf('{/Symbol g}^{2/%%d}',"
-          " L)\n"
-          "  set output D.'/curves.'.fmt\n"
-          "  reset\n"
-          "  set title 'loss curves at each {/Symbol g}''s best {/Symbol h}_0'\n"
-          "  set logscale xy\n"
-          "  set xlabel 'step + 1'\n"
-          "  set ylabel 'loss (held-out when available)'\n"
-          "  set key outside right title '{/Symbol g}'\n"
-          "  set palette rgb 33,13,10\n"
-          "  unset colorbox\n"
-          "  plot \\\n",
+          " title 'catapult (a seed''s loss rose 2x early, then fell below its start)'",
           /* boxes overlap a little so that no hairlines show between them */
           xlo, xhi, ylo, yhi, dx * 1.04, dy * 1.04, dx * 1.04, dy * 1.04);
+  /* a guide is in the key only when it is drawn (it needs eta_max on its side) */
+  if (has_l)
+    fputs(", \\\n       lazy(x) with lines dt 2 lw 2 lc rgb 'black' title '{/Symbol g}^2'", f);
+  if (has_r)
+    fputs(", \\\n       rich(x) with lines dt 4 lw 2 lc rgb 'black'"
+          " title sprintf('{/Symbol g}^{2/%d}', L)",
+          f);
+  fputs("\n"
+        "  set output D.'/curves.'.fmt\n"
+        "  reset\n"
+        "  set title 'loss curves at each {/Symbol g}''s best {/Symbol h}_0'\n"
+        "  set logscale xy\n"
+        /* powers of ten, not %f's 10.000000 ... 0.000010 */
+        "  set format x '10^{%L}'\n"
+        "  set format y '10^{%L}'\n"
+        "  set xlabel 'step + 1'\n"
+        "  set ylabel 'loss (held-out when available)'\n"
+        "  set key outside right title '{/Symbol g}'\n"
+        "  " RLZ_PLOT_PALETTE "  unset colorbox\n"
+        "  plot \\\n",
+        f);
   /* one term per curve, coloured along the gamma axis */
   int k = 0;
   for (int64_t i = 0; i < ng; i++) {
@@ -493,17 +558,23 @@ static void help(FILE *f) {
       "usage: richeta plot [flags]\n\n"
       "Draw a sweep database with gnuplot, as PNG (pngcairo, else png) and SVG:\n"
       "  PREFIX-heatmap: log10 final loss (held-out when available, seed mean) over\n"
-      "    (log10 gamma, log10 eta0); cells where a seed diverged or failed in grey,\n"
+      "    (log10 gamma, log10 eta0) in viridis (as richeta.plots.heatmap); cells\n"
+      "    where a seed diverged or failed in grey,\n"
       "    stalled ones (richeta sweep --stall: no escape from the plateau or no\n"
       "    progress within T, the lower edge of the optimizable region) in light\n"
       "    grey, and the plateau's lower edge (midway between each gamma's lowest\n"
       "    convergent eta0 and the stalled cell just below it) as a purple line;\n"
       "    cells where a seed catapulted (its loss rose 2x within the first\n"
       "    100 steps, then fell below its start) marked x;\n"
-      "    eta_max (filled) and eta_opt (open) per gamma, eta_max at the top of the\n"
-      "    grid (censored: a lower bound) circled by a red triangle; guide lines of slope 2 and\n"
-      "    2/L through the mean of eta_max on each side (--lazy-max, --rich-min);\n"
-      "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed).\n"
+      "    eta_max (black, filled) and eta_opt (orange, open) per gamma, eta_max at\n"
+      "    the top of the grid (censored: a lower bound) circled by a red triangle;\n"
+      "    guide lines of slope 2 and 2/L through the mean of eta_max on each side\n"
+      "    (--lazy-max, --rich-min), each drawn and in the key only when eta_max\n"
+      "    exists on its side;\n"
+      "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed),\n"
+      "    log-log with power-of-ten labels; the point at T is left out when it is\n"
+      "    less than half a log spacing after the one before (the store keeps it).\n"
+      "An unwritable --out directory is reported before gnuplot runs.\n"
       "gnuplot is found in PATH or at $RICHETA_GNUPLOT; without it the command\n"
       "fails with a message (exit 1). RICHETA_KEEP_PLOT_DATA=1 keeps the data and\n"
       "script in /tmp (the directory is named on stderr).\n"
