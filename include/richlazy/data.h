@@ -206,7 +206,9 @@ RICHETA_API richeta_status richeta_dataset_num_classes(const richeta_dataset *ds
  * @retval RICHETA_OK Set.
  * @retval RICHETA_ERR_NULL @p ds is NULL.
  * @retval RICHETA_ERR_UNSUPPORTED @p ds has regression targets.
- * @retval RICHETA_ERR_RANGE Some label is >= @p k, or @p k > 65536.
+ * @retval RICHETA_ERR_RANGE Some label is >= @p k (the message names the
+ *         file and the sample holding the largest label), or @p k is not
+ *         in 1..65536.
  * @since 1.0 @par Thread safety: one thread per data set.
  */
 RICHETA_API richeta_status richeta_dataset_set_num_classes(richeta_dataset *ds, int64_t k);

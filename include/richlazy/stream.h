@@ -98,7 +98,9 @@ typedef struct richeta_stream_callbacks {
  * @retval RICHETA_ERR_MISMATCH A data file does not fit D or C, or a
  *         function task (single_index, multi_index, staircase, parity) is
  *         asked for C != 1.
- * @retval RICHETA_ERR_RANGE A function task has k > D.
+ * @retval RICHETA_ERR_RANGE A function task has k > D, or a label of the
+ *         data file (or of its held-out split) is not below C (the message
+ *         names the file, the sample and C).
  * @retval RICHETA_ERR_IO A data file cannot be read.
  * @retval RICHETA_ERR_FORMAT A data file is malformed.
  * @retval RICHETA_ERR_NOMEM Allocation failed.

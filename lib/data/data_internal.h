@@ -5,6 +5,8 @@
 #ifndef RLZ_DATA_INTERNAL_H
 #define RLZ_DATA_INTERNAL_H
 
+#include "core/core.h"
+
 #include <richlazy/data.h>
 
 #include <stdint.h>
@@ -38,6 +40,10 @@ richeta_status rlz_dataset_fill_labels(const richeta_dataset *ds, uint64_t seed,
 int64_t rlz_dataset_num_samples(const richeta_dataset *ds);
 int64_t rlz_dataset_input_dim(const richeta_dataset *ds);
 int64_t rlz_dataset_num_classes(const richeta_dataset *ds);
+/* RICHETA_OK when every label is below k classes, else RICHETA_ERR_RANGE
+ * with a message (to e, NULL: the thread's) naming the file and the sample
+ * holding the largest label and k. Not for regression sets. */
+richeta_status rlz_dataset_check_classes(const richeta_dataset *ds, rlz_err *e, int64_t k);
 int64_t rlz_dataset_target_dim(const richeta_dataset *ds);
 
 /* Epoch of the last sample of batch `step` (-1 on overflow or bad args). */

@@ -128,20 +128,37 @@ richeta_status rlz_ds_check_targets(richeta_dataset *ds, const char *name, int64
       return rlz_fail(&ds->err, RICHETA_ERR_RANGE,
                       "%s: label of sample %lld is %.0f (labels must be 0..%d)", name, (long long)i,
                       v, RLZ_DS_MAX_CLASSES - 1);
-    if ((int64_t)v > ds->max_label)
-      ds->max_label = (int64_t)v;
+    rlz_ds_note_label(ds, name, i, (int64_t)v);
   }
   return RICHETA_OK;
 }
 
+void rlz_ds_note_label(richeta_dataset *ds, const char *name, int64_t i, int64_t v) {
+  if (v <= ds->max_label)
+    return;
+  ds->max_label = v;
+  snprintf(ds->max_label_file, sizeof ds->max_label_file, "%s", name);
+  ds->max_label_sample = i;
+}
+
+richeta_status rlz_dataset_check_classes(const richeta_dataset *ds, rlz_err *e, int64_t k) {
+  if (ds->max_label < k)
+    return RICHETA_OK;
+  return rlz_fail(e, RICHETA_ERR_RANGE,
+                  "%s: sample %lld has label %lld, outside the %lld classes configured (labels "
+                  "0..%lld)",
+                  ds->max_label_file, (long long)ds->max_label_sample, (long long)ds->max_label,
+                  (long long)k, (long long)k - 1);
+}
+
 /* Inputs X (N, ...) and targets Y (N) / (N, 1) integer labels or (N, ...)
  * float regression values. */
-static richeta_status add_xy(richeta_dataset *ds, const char *name, const rlz_array *x,
-                             const rlz_array *y) {
+static richeta_status add_xy(richeta_dataset *ds, const char *name, const char *yname,
+                             const rlz_array *x, const rlz_array *y) {
   if (x->ndim < 1)
     return rlz_fail(&ds->err, RICHETA_ERR_FORMAT, "%s: inputs are a scalar, not samples", name);
   int64_t n = x->dims[0], ydim = 0;
-  richeta_status st = rlz_ds_check_targets(ds, name, n, y, &ydim);
+  richeta_status st = rlz_ds_check_targets(ds, yname, n, y, &ydim);
   if (st == RICHETA_OK)
     st = rlz_ds_check_layout(ds, name, x->elt, x->big_endian, x->ndim - 1, x->dims + 1, y->elt,
                              y->big_endian, ydim);
@@ -167,8 +184,7 @@ static richeta_status load_cifar(richeta_dataset *ds, const char *path, uint64_t
   if (st != RICHETA_OK)
     return st;
   for (int64_t i = 0; i < n; i++)
-    if (b.data[(size_t)i * RLZ_CIFAR_RECORD] > ds->max_label)
-      ds->max_label = b.data[(size_t)i * RLZ_CIFAR_RECORD];
+    rlz_ds_note_label(ds, path, i, b.data[(size_t)i * RLZ_CIFAR_RECORD]);
   return add_part(ds, path, n, b.data + 1, RLZ_CIFAR_RECORD, b.data, RLZ_CIFAR_RECORD);
 }
 
@@ -229,7 +245,9 @@ static richeta_status load_npz(richeta_dataset *ds, const char *path, const char
     st = npz_member(ds, &zb, path, ykey, budget, &y);
   if (st != RICHETA_OK)
     return st;
-  return add_xy(ds, path, &x, &y);
+  char yname[600];
+  snprintf(yname, sizeof yname, "%s[%s.npy]", path, ykey);
+  return add_xy(ds, path, yname, &x, &y);
 }
 
 static richeta_status parse_budget(rlz_err *e, const char *v, uint64_t *out) {
@@ -361,12 +379,11 @@ static richeta_status open_spec(richeta_dataset *ds, char *spec, spec_opts *o) {
     if (st == RICHETA_OK)
       st = load_idx(ds, lab, budget, &y);
     if (st == RICHETA_OK)
-      st = add_xy(ds, img, &x, &y);
+      st = add_xy(ds, img, lab, &x, &y);
+    if (st == RICHETA_OK)
+      st = rlz_dataset_check_classes(ds, e, 10); /* Fashion-MNIST has 10 */
     if (st != RICHETA_OK)
       return st;
-    if (ds->max_label >= 10)
-      return rlz_fail(e, RICHETA_ERR_RANGE, "%s: label %lld out of range (Fashion-MNIST has 10)",
-                      lab, (long long)ds->max_label);
     ds->k = 10;
     return RICHETA_OK;
   }
@@ -396,7 +413,7 @@ static richeta_status open_spec(richeta_dataset *ds, char *spec, spec_opts *o) {
     if (st == RICHETA_OK)
       st = idx ? load_idx(ds, f[1], budget, &y) : load_npy(ds, f[1], budget, &y);
     if (st == RICHETA_OK)
-      st = add_xy(ds, f[0], &x, &y);
+      st = add_xy(ds, f[0], f[1], &x, &y);
     return st;
   }
   if (strcmp(kind, "cifar10") == 0) {
@@ -606,10 +623,11 @@ richeta_status richeta_dataset_set_num_classes(richeta_dataset *ds, int64_t k) {
   if (ds->k == 0)
     return rlz_fail(&ds->err, RICHETA_ERR_UNSUPPORTED,
                     "the data set has regression targets, not classes");
-  if (k <= ds->max_label || k > RLZ_DS_MAX_CLASSES)
-    return rlz_fail(&ds->err, RICHETA_ERR_RANGE,
-                    "number of classes %lld: must exceed the largest label %lld and be <= %d",
-                    (long long)k, (long long)ds->max_label, RLZ_DS_MAX_CLASSES);
+  if (k < 1 || k > RLZ_DS_MAX_CLASSES)
+    return rlz_fail(&ds->err, RICHETA_ERR_RANGE, "number of classes %lld: must be 1..%d",
+                    (long long)k, RLZ_DS_MAX_CLASSES);
+  if (rlz_dataset_check_classes(ds, &ds->err, k) != RICHETA_OK)
+    return RICHETA_ERR_RANGE;
   ds->k = k;
   rlz_err_clear(&ds->err);
   return RICHETA_OK;

@@ -39,6 +39,10 @@ struct richeta_dataset {
   int64_t ydim; /* Y elements per sample (1 for labels) */
   int64_t k;    /* classes, 0 = regression */
   int64_t max_label;
+  /* where max_label first occurs (file, sample within it), so a class count
+   * that does not cover it can be reported against the sample */
+  char max_label_file[640];
+  int64_t max_label_sample;
   int channel_axis; /* -1: one channel */
   richeta_norm norm;
   double *nmean, *ninv; /* expanded to d entries, NULL when norm is none */
@@ -83,6 +87,8 @@ richeta_status rlz_ds_check_layout(richeta_dataset *ds, const char *name, rlz_el
  * receives the target values per sample. */
 richeta_status rlz_ds_check_targets(richeta_dataset *ds, const char *name, int64_t n,
                                     const rlz_array *y, int64_t *ydim);
+/* Record label v of sample i of file `name` (raising max_label). */
+void rlz_ds_note_label(richeta_dataset *ds, const char *name, int64_t i, int64_t v);
 
 /* Default NPZ keys: x/y when x.npy is a member, else X/Y when X.npy is,
  * else numpy's positional arr_0/arr_1. */

@@ -122,6 +122,10 @@ static richeta_status open_test(const richeta_allocator *al, rlz_err *e, const c
   if (st != RICHETA_OK)
     return fail_with(e, st, "held-out split", tspec, richeta_last_error());
   int64_t k = rlz_dataset_num_classes(train);
+  if (k > 0 && rlz_dataset_num_classes(*test) > k) { /* a label the model has no output for */
+    rlz_dataset_check_classes(*test, NULL, k);
+    return fail_with(e, RICHETA_ERR_RANGE, "held-out split", tspec, richeta_last_error());
+  }
   if (k > 0 && rlz_dataset_num_classes(*test) > 0 && rlz_dataset_num_classes(*test) < k &&
       richeta_dataset_set_num_classes(*test, k) != RICHETA_OK) /* a class absent from it */
     return fail_with(e, RICHETA_ERR_MISMATCH, "held-out split", tspec,
@@ -155,6 +159,11 @@ richeta_status rlz_stream_file_open(const rlz_alloc *a, rlz_err *e, const richet
   if (st != RICHETA_OK)
     return fail_with(e, st, "data set", spec, richeta_last_error());
   int64_t d = rlz_dataset_input_dim(*train), c = rlz_dataset_target_dim(*train);
+  if (rlz_dataset_num_classes(*train) > C) { /* a label the model has no output for */
+    rlz_dataset_check_classes(*train, NULL, C);
+    st = fail_with(e, RICHETA_ERR_RANGE, "data set", spec, richeta_last_error());
+    goto fail;
+  }
   if (d != D || c != C) {
     st = rlz_fail(e, RICHETA_ERR_MISMATCH,
                   "data set '%s' has input dimension %lld and %lld targets, the configuration "

@@ -5,14 +5,15 @@
 #include <dirent.h>
 #include <math.h>
 #include <richlazy/data.h>
+#include <richlazy/richeta.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include "data_files.h"
 #include "data/dataset_priv.h"
+#include "data_files.h"
 
 /* Small classification set: N samples of 2x3 u8, x[i][j] = i*6+j (mod 256),
  * int64 labels i % 4, written as X.npy / Y.npy. */
@@ -583,6 +584,86 @@ START_TEST(fashion_mnist_dir_option_rejects_label_ten) {
 }
 END_TEST
 
+/* 6 samples of 2x3 u8 as IDX inputs x.idx and IDX labels NAME (labs). */
+static void write_idx_set(const char *name, const uint8_t labs[6]) {
+  uint8_t x[36];
+  for (int i = 0; i < 36; i++)
+    x[i] = (uint8_t)(i * 5);
+  uint32_t dx[3] = {6, 2, 3}, dy[1] = {6};
+  bytes bx = idx_make(0x08, 3, dx, x, sizeof x), by = idx_make(0x08, 1, dy, labs, 6);
+  write_file(tpath("x.idx"), bx.p, bx.n);
+  write_file(tpath(name), by.p, by.n);
+  free(bx.p);
+  free(by.p);
+}
+
+static void expect_msg_has(const char *msg, const char *what) {
+  ck_assert_msg(strstr(msg, what) != NULL, "message '%s' lacks '%s'", msg, what);
+}
+
+/* A class count below a label (set on the data set, or C of a file
+ * stream) is refused naming the label file, the sample and the count. */
+START_TEST(labels_beyond_the_class_count_name_the_file_and_sample) {
+  static const uint8_t labs[6] = {0, 1, 2, 1, 7, 0};
+  write_idx_set("y.idx", labs);
+  char spec[1200], ypath[600];
+  snprintf(ypath, sizeof ypath, "%s", tpath("y.idx"));
+  snprintf(spec, sizeof spec, "idx:%s,%s", tpath("x.idx"), ypath);
+  richeta_dataset *ds = open_ok(spec);
+  ck_assert_int_eq(richeta_dataset_set_num_classes(ds, 5), RICHETA_ERR_RANGE);
+  const char *msg = richeta_dataset_last_error(ds);
+  expect_msg_has(msg, ypath);
+  expect_msg_has(msg, "sample 4 has label 7");
+  expect_msg_has(msg, "5 classes");
+  ck_assert_int_eq(richeta_dataset_set_num_classes(ds, 8), RICHETA_OK);
+  richeta_dataset_free(ds);
+
+  /* NPZ: the message names the archive's label member */
+  bytes bx = npy_make("|u1", "(6, 4)", (uint8_t[24]){0}, 24), by = npy_make("|u1", "(6,)", labs, 6);
+  zmember m[2] = {{"x.npy", bx.p, bx.n, 0}, {"y.npy", by.p, by.n, 8}};
+  bytes z = zip_make(m, 2, false);
+  write_file(tpath("d.npz"), z.p, z.n);
+  snprintf(spec, sizeof spec, "npz:%s", tpath("d.npz"));
+  ds = open_ok(spec);
+  ck_assert_int_eq(richeta_dataset_set_num_classes(ds, 3), RICHETA_ERR_RANGE);
+  char want[700];
+  snprintf(want, sizeof want, "%s[y.npy]: sample 4 has label 7", tpath("d.npz"));
+  expect_msg_has(richeta_dataset_last_error(ds), want);
+  expect_msg_has(richeta_dataset_last_error(ds), "3 classes");
+  richeta_dataset_free(ds);
+  free(bx.p);
+  free(by.p);
+  free(z.p);
+
+  /* a file stream configured for C=5 classes */
+  richeta_config *cfg = NULL;
+  ck_assert_int_eq(richeta_config_new(&cfg, NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_config_parse(cfg, "task=file,D=6,C=5,B=2,eval_n=2"), RICHETA_OK);
+  snprintf(spec, sizeof spec, "idx:%s,%s", tpath("x.idx"), ypath);
+  ck_assert_int_eq(richeta_config_set_string(cfg, RICHETA_PARAM_DATA_PATH, spec), RICHETA_OK);
+  richeta_stream *st = NULL;
+  ck_assert_int_eq(richeta_stream_new(&st, cfg), RICHETA_ERR_RANGE);
+  ck_assert_ptr_null(st);
+  expect_msg_has(richeta_last_error(), ypath);
+  expect_msg_has(richeta_last_error(), "sample 4 has label 7");
+  expect_msg_has(richeta_last_error(), "5 classes");
+
+  /* its held-out split (test=) holds a label the training split lacks */
+  static const uint8_t train[6] = {0, 1, 2, 3, 4, 0}, held[6] = {0, 1, 2, 3, 4, 9};
+  write_idx_set("ytrain.idx", train);
+  write_idx_set("ytest.idx", held);
+  snprintf(ypath, sizeof ypath, "%s", tpath("ytest.idx"));
+  snprintf(spec, sizeof spec, "idx:%s,%s?test=%s,%s", tpath("x.idx"), tpath("ytrain.idx"),
+           tpath("x.idx"), ypath);
+  ck_assert_int_eq(richeta_config_set_string(cfg, RICHETA_PARAM_DATA_PATH, spec), RICHETA_OK);
+  ck_assert_int_eq(richeta_stream_new(&st, cfg), RICHETA_ERR_RANGE);
+  expect_msg_has(richeta_last_error(), ypath);
+  expect_msg_has(richeta_last_error(), "sample 5 has label 9");
+  expect_msg_has(richeta_last_error(), "5 classes");
+  richeta_config_free(cfg);
+}
+END_TEST
+
 /* X.npy from a dict text and data; Y.npy is 2 valid labels. */
 static void npy_case(int major, const char *dict, const void *data, size_t n, richeta_status want,
                      const char *what) {
@@ -1015,6 +1096,7 @@ Suite *data_suite(void) {
   tcase_add_checked_fixture(bad, setup, teardown);
   tcase_add_test(bad, idx_malformed_files_give_their_own_status);
   tcase_add_test(bad, fashion_mnist_dir_option_rejects_label_ten);
+  tcase_add_test(bad, labels_beyond_the_class_count_name_the_file_and_sample);
   tcase_add_test(bad, npy_malformed_headers_give_their_own_status);
   tcase_add_test(bad, npy_labels_out_of_range_and_bad_target_shapes_are_rejected);
   tcase_add_test(bad, npz_malformed_archives_give_their_own_status);
