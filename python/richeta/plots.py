@@ -37,13 +37,36 @@ def _edges(values):
     return [v[0] ** 2 / mids[0]] + mids + [v[-1] ** 2 / mids[-1]]
 
 
+# The heatmap's map, the same as richeta plot's (tools/cmd_plot.c): viridis
+# is perceptually uniform and sequential, unlike a rainbow.
+HEATMAP_CMAP = "viridis"
+# richeta plot's greys: a seed diverged or failed; a seed stalled (only).
+_DIVERGED_GREY, _STALLED_GREY = "#b4b4b4", "#e6e6e6"
+
+
+def _cell_loss(runs, i):
+    """Run i's plotted loss: held-out when stored (``test_final_loss``, as
+    :meth:`richeta.Store.runs` gives it), else the training-batch loss; NaN
+    when neither is a positive number."""
+    for key in ("test_final_loss", "final_loss"):
+        col = runs.get(key)
+        v = None if col is None else col[i]
+        if v is not None and math.isfinite(float(v)) and float(v) > 0:
+            return float(v)
+    return float("nan")
+
+
 def heatmap(result, depth=None, path=None, title=None, key="eta_opt"):
-    """Final loss over the (gamma, eta0) grid of a sweep.
+    """Final loss over the (gamma, eta0) grid of a sweep, as ``richeta plot``
+    draws it: log10 of the seed-mean loss of the converged cells (held-out
+    when available) in viridis; cells where a seed diverged or failed in
+    grey, stalled ones in light grey.
 
     ``result`` is the dict returned by :func:`richeta.sweep` (or a dict with
-    "runs" and optionally "eta_star"). Diverged cells are grey; eta_max and
-    eta_opt per gamma are drawn, with the guide lines eta ∝ gamma^2 and
-    gamma^(2/L) through the measured eta* at the gamma closest to 1.
+    "runs" and optionally "eta_star", e.g. ``{"runs": Store(db).runs(h)}``).
+    eta_max and eta_opt per gamma are drawn, with the guide lines eta ∝
+    gamma^2 and gamma^(2/L) through the measured eta* (``key``) at the
+    gamma closest to 1; a guide is in the legend only when it is drawn.
     """
     import numpy as np
 
@@ -52,27 +75,30 @@ def heatmap(result, depth=None, path=None, title=None, key="eta_opt"):
     g = [float(v) for v in runs["gamma"]]
     e = [float(v) for v in runs["eta0"]]
     st = [str(v) for v in runs["status"]]
-    fl = [float(v) for v in runs["final_loss"]]
     gs, es = sorted(set(g)), sorted(set(e))
     acc = {}
-    for gi, ei, si, li in zip(g, e, st, fl):
-        a = acc.setdefault((gi, ei), [])
-        a.append(li if si == "converged" and math.isfinite(li) and li > 0 else float("nan"))
+    for i, (gi, ei, si) in enumerate(zip(g, e, st)):
+        acc.setdefault((gi, ei), []).append((si, _cell_loss(runs, i)))
     z = np.full((len(es), len(gs)), np.nan)
-    diverged = np.full((len(es), len(gs)), np.nan)
-    for (gi, ei), vals in acc.items():
-        if any(math.isnan(v) for v in vals):
-            diverged[es.index(ei), gs.index(gi)] = 1.0
+    masked = np.full((len(es), len(gs)), np.nan)  # 0: stalled only, 1: diverged or failed
+    for (gi, ei), cell in acc.items():
+        r, c = es.index(ei), gs.index(gi)
+        if any(si in ("diverged", "failed") for si, _ in cell):
+            masked[r, c] = 1.0
+        elif all(si == "converged" and math.isfinite(li) for si, li in cell):
+            z[r, c] = math.log10(sum(li for _, li in cell) / len(cell))
         else:
-            z[es.index(ei), gs.index(gi)] = math.log10(sum(vals) / len(vals))
+            masked[r, c] = 0.0
     from matplotlib.colors import ListedColormap
 
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     xe, ye = _edges(gs), _edges(es)
-    mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(z), cmap="viridis", shading="flat")
-    ax.pcolormesh(xe, ye, np.ma.masked_invalid(diverged), cmap=ListedColormap(["0.6"]),
+    mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(z), cmap=HEATMAP_CMAP, shading="flat")
+    ax.pcolormesh(xe, ye, np.ma.masked_invalid(masked),
+                  cmap=ListedColormap([_STALLED_GREY, _DIVERGED_GREY]), vmin=0, vmax=1,
                   shading="flat")
-    fig.colorbar(mesh, ax=ax, label="log10 final loss (grey: diverged, blank: not run)")
+    fig.colorbar(mesh, ax=ax, label="log10 final loss, held-out when available\n"
+                 "(grey: diverged, light grey: stalled, blank: not run)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("gamma")
@@ -88,19 +114,50 @@ def heatmap(result, depth=None, path=None, title=None, key="eta_opt"):
         pts = [(a, b) for a, b in zip(eg, [float(v) for v in es_res[key]]) if math.isfinite(b)]
         if pts and depth:
             g0, e0 = min(pts, key=lambda p: abs(math.log(p[0])))
-            lo = [x for x in gs if x <= 1.0] or [gs[0]]
-            hi = [x for x in gs if x >= 1.0] or [gs[-1]]
-            ax.plot(lo, [e0 * (x / g0) ** 2 for x in lo], "k:", label="∝ gamma^2")
-            ax.plot(hi, [e0 * (x / g0) ** (2.0 / depth) for x in hi], "k-.",
-                    label="∝ gamma^(2/%d)" % depth)
+            lo = [x for x in gs if x <= 1.0]
+            hi = [x for x in gs if x >= 1.0]
+            # a guide over fewer than two gammas would be an invisible line
+            # with a legend entry
+            if len(lo) > 1:
+                ax.plot(lo, [e0 * (x / g0) ** 2 for x in lo], "k:", label="∝ gamma^2")
+            if len(hi) > 1:
+                ax.plot(hi, [e0 * (x / g0) ** (2.0 / depth) for x in hi], "k-.",
+                        label="∝ gamma^(2/%d)" % depth)
         ax.set_ylim(_edges(es)[0], _edges(es)[-1])
         ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title or "final loss over gamma x eta0")
     return _finish(fig, path)
 
 
+def _log_per_decade(run):
+    """log_per_decade of a :func:`richeta.train` result's configuration
+    string; None when it does not say."""
+    for item in str(run.get("config", "")).split(","):
+        k, _, v = item.partition("=")
+        if k.strip() == "log_per_decade":
+            try:
+                return float(v)
+            except ValueError:
+                return None
+    return None
+
+
+def _without_near_duplicate_end(pts, per_decade):
+    """The trainer logs T on top of its log-spaced schedule, and T's
+    training loss is on the batch it has just trained on: a scheduled step
+    just below T (398 of 400) draws a near-vertical last segment. Drop T's
+    point when it is less than half a log spacing after the previous one,
+    as ``richeta plot`` does (the stored curve keeps both)."""
+    if len(pts) > 1 and per_decade and per_decade > 0 and \
+            math.log10(pts[-1][0] / pts[-2][0]) < 0.5 / per_decade:
+        return pts[:-1]
+    return pts
+
+
 def loss_curves(runs, labels=None, key="train_loss", path=None, title=None, ax=None):
-    """Loss against step (log-log) for one or several :func:`richeta.train` results."""
+    """Loss against step (log-log) for one or several :func:`richeta.train`
+    results (a final point within half a log spacing of the one before it
+    is left out, as in ``richeta plot``)."""
     plt = _pyplot()
     if isinstance(runs, dict):
         runs = [runs]
@@ -112,6 +169,7 @@ def loss_curves(runs, labels=None, key="train_loss", path=None, title=None, ax=N
         steps = run["step"] if "step" in run else run["steps"]
         pts = [(float(s), float(v)) for s, v in zip(steps, run[key])
                if s > 0 and math.isfinite(float(v)) and float(v) > 0]
+        pts = _without_near_duplicate_end(pts, _log_per_decade(run))
         lab = labels[i] if labels else None
         ax.plot([p[0] for p in pts], [p[1] for p in pts], label=lab)
     ax.set_xscale("log")
