@@ -406,14 +406,11 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
     goto out;
   }
   fprintf(f, "D = '%s'\nL = %lld\n", dir, (long long)L);
+  /* a guide without an anchor is neither defined nor plotted */
   if (has_l)
     fprintf(f, "lazy(x) = x <= 0.5 ? %.9g + 2.0 * (x - %.9g) : 1/0\n", ly, lx);
-  else
-    fprintf(f, "lazy(x) = 1/0\n");
   if (has_r)
     fprintf(f, "rich(x) = x >= -0.5 ? %.9g + 2.0 / L * (x - %.9g) : 1/0\n", ry, rx);
-  else
-    fprintf(f, "rich(x) = 1/0\n");
   rlz_plot_begin_formats(f);
   fprintf(f,
           "  set output D.'/heatmap.'.fmt\n"
@@ -422,7 +419,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           " grey: diverged, light grey: stalled (no escape or no progress within T)', L)\n"
           "  set xlabel 'log_{10} {/Symbol g}'\n"
           "  set ylabel 'log_{10} {/Symbol h}_0'\n"
-          "  set cblabel 'log_{10} final loss'\n"
+          "  set cblabel 'log_{10} final loss (held-out when available)'\n"
           "  set xrange [%.9g:%.9g]\n  set yrange [%.9g:%.9g]\n"
           "  " RLZ_PLOT_PALETTE
           "  set key bottom right opaque\n"
