@@ -282,6 +282,10 @@ RICHETA_API richeta_status richeta_sweep_new(richeta_sweep **out, const richeta_
  *            NULL when the database holds exactly one sweep.
  * @param[in] allocator Allocator hooks, or NULL.
  * @retval RICHETA_OK Opened; grids are the gamma and eta0 values seen in the runs.
+ *         Options are their defaults, except ::RICHETA_SWEEP_OPT_PROGRESS
+ *         (since 1.1): 0 when 0 reproduces the stored hash (a sweep run
+ *         without the stall criterion, as 1.0's default was), so running
+ *         the handle again extends the stored sweep.
  * @retval RICHETA_ERR_NULL @p out or @p db_path is NULL.
  * @retval RICHETA_ERR_DATABASE The file is not a sweep database (not a regular
  *         file, not SQLite, another application's database, truncated), or

@@ -482,6 +482,17 @@ richeta_status richeta_sweep_open(richeta_sweep **out, const char *db_path, cons
     snprintf(e.msg, sizeof e.msg, "stored configuration: %s", richeta_config_last_error(cfg));
   if (st == RICHETA_OK && (st = richeta_sweep_new(&sw, cfg)) != RICHETA_OK)
     snprintf(e.msg, sizeof e.msg, "%s", richeta_last_error());
+  if (st == RICHETA_OK && strcmp(sw->hash, found) != 0) {
+    /* 1.0's default sweep had no stall criterion (1.1's default is 0.9):
+     * take 0 when it gives the stored hash, so the handle's option says
+     * how the runs were classified and a rerun extends the same sweep */
+    sw->progress = 0;
+    st = rlz_sweep_refresh_hash(sw);
+    if (st == RICHETA_OK && strcmp(sw->hash, found) != 0)
+      sw->progress = opt_rows[RICHETA_SWEEP_OPT_PROGRESS].def;
+    if (st != RICHETA_OK)
+      snprintf(e.msg, sizeof e.msg, "%s", sw->err.msg);
+  }
   if (st == RICHETA_OK) {
     memcpy(sw->hash, found, 17); /* the stored key rules */
     st = load_from(sw, s);

@@ -901,6 +901,27 @@ START_TEST(open_reads_back_a_stored_sweep_and_rejects_other_files) {
   richeta_sweep_free(o);
   ck_assert_int_eq(richeta_sweep_open(&o, db, "0123456789abcdef", NULL), RICHETA_ERR_INVALID);
   ck_assert_ptr_null(o);
+  /* the stall criterion: 0.9 for a default sweep; 0 for a sweep without it
+   * (1.0's default), whose opened handle reruns into the same stored sweep */
+  double v = -1;
+  ck_assert_int_eq(richeta_sweep_open(&o, db, h1, NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_get_option(o, RICHETA_SWEEP_OPT_PROGRESS, &v), RICHETA_OK);
+  ck_assert_double_eq(v, 0.9);
+  richeta_sweep_free(o);
+  ck_assert_int_eq(richeta_sweep_set_option(sw, RICHETA_SWEEP_OPT_PROGRESS, 0), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_run(sw, db, NULL), RICHETA_OK);
+  char h0[17];
+  ck_assert_int_eq(richeta_sweep_hash(sw, h0, sizeof h0), RICHETA_OK);
+  ck_assert_str_ne(h0, h1);
+  ck_assert_msg(richeta_sweep_open(&o, db, h0, NULL) == RICHETA_OK, "%s", richeta_last_error());
+  ck_assert_int_eq(richeta_sweep_get_option(o, RICHETA_SWEEP_OPT_PROGRESS, &v), RICHETA_OK);
+  ck_assert_double_eq(v, 0);
+  rlz_sweep_set_runner(o, fake_runner, &f);
+  ck_assert_int_eq(richeta_sweep_run(o, db, NULL), RICHETA_OK);
+  ck_assert_int_eq(richeta_sweep_hash(o, h2, sizeof h2), RICHETA_OK);
+  ck_assert_str_eq(h0, h2);
+  ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM sweeps"), 2);
+  richeta_sweep_free(o);
   /* a file that is not a database */
   char junk[600];
   snprintf(junk, sizeof junk, "%s.junk", db);
