@@ -354,6 +354,60 @@ RICHETA_API richeta_status richeta_model_loss_grad_f32(richeta_model *model, con
                                                        int64_t grad_len);
 
 /**
+ * @brief Cross-entropy loss and, optionally, its gradient on a batch given
+ *        by class indices rather than probability targets.
+ *
+ * The same as richeta_model_loss_grad_f64() with the one-hot rows of
+ * @p labels as targets, bit for bit.
+ * @param[in] model Model with loss=ce (::RICHETA_LOSS_CROSS_ENTROPY).
+ * @param[in] x Inputs, @p batch x D.
+ * @param[in] labels Class of each sample, in [0, C).
+ * @param[in] batch Number of samples >= 1.
+ * @param[out] loss Receives the mean loss (may be NULL).
+ * @param[out] grad Receives the gradient (may be NULL).
+ * @param[in] grad_len Length of @p grad; must equal the parameter count when given.
+ * @retval RICHETA_OK Computed (a non-finite loss is returned as is).
+ * @retval RICHETA_ERR_NULL @p model, @p x or @p labels is NULL.
+ * @retval RICHETA_ERR_RANGE @p batch < 1.
+ * @retval RICHETA_ERR_INVALID A label is outside [0, C) (the message names
+ *         the sample).
+ * @retval RICHETA_ERR_UNSUPPORTED The model's loss is not cross-entropy.
+ * @retval RICHETA_ERR_MISMATCH Wrong @p grad_len.
+ * @retval RICHETA_ERR_NOMEM The one-hot rows cannot be allocated.
+ * @since 1.1
+ */
+RICHETA_API richeta_status richeta_model_loss_grad_labels_f64(richeta_model *model,
+                                                              const double *x,
+                                                              const int32_t *labels,
+                                                              int64_t batch, double *loss,
+                                                              double *grad, int64_t grad_len);
+
+/**
+ * @brief Single-precision twin of richeta_model_loss_grad_labels_f64(): the
+ *        same as richeta_model_loss_grad_f32() on the one-hot rows.
+ * @param[in] model Model with loss=ce.
+ * @param[in] x Inputs, @p batch x D.
+ * @param[in] labels Class of each sample, in [0, C).
+ * @param[in] batch Number of samples >= 1.
+ * @param[out] loss Receives the mean loss (may be NULL).
+ * @param[out] grad Receives the gradient (may be NULL).
+ * @param[in] grad_len Length of @p grad when given.
+ * @retval RICHETA_OK Computed.
+ * @retval RICHETA_ERR_NULL @p model, @p x or @p labels is NULL.
+ * @retval RICHETA_ERR_RANGE @p batch < 1.
+ * @retval RICHETA_ERR_INVALID A label is outside [0, C).
+ * @retval RICHETA_ERR_UNSUPPORTED The model's loss is not cross-entropy.
+ * @retval RICHETA_ERR_MISMATCH Wrong @p grad_len.
+ * @retval RICHETA_ERR_NOMEM The one-hot rows cannot be allocated.
+ * @since 1.1
+ */
+RICHETA_API richeta_status richeta_model_loss_grad_labels_f32(richeta_model *model,
+                                                              const float *x,
+                                                              const int32_t *labels,
+                                                              int64_t batch, double *loss,
+                                                              float *grad, int64_t grad_len);
+
+/**
  * @brief Mean loss and classification accuracy on a batch (no gradient).
  * @param[in] model Model.
  * @param[in] x Inputs, @p batch x D.

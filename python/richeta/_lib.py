@@ -147,6 +147,8 @@ SIGNATURES = {
     "richeta_model_forward_f32": (status, [handle, p_flt, c_i64, p_flt]),
     "richeta_model_loss_grad_f64": (status, [handle, p_dbl, p_dbl, c_i64, p_dbl, p_dbl, c_i64]),
     "richeta_model_loss_grad_f32": (status, [handle, p_flt, p_flt, c_i64, p_dbl, p_flt, c_i64]),
+    "richeta_model_loss_grad_labels_f64": (status, [handle, p_dbl, p_i32, c_i64, p_dbl, p_dbl, c_i64]),
+    "richeta_model_loss_grad_labels_f32": (status, [handle, p_flt, p_i32, c_i64, p_dbl, p_flt, c_i64]),
     "richeta_model_evaluate_f64": (status, [handle, p_dbl, p_dbl, c_i64, p_dbl, p_dbl]),
     "richeta_model_evaluate_f32": (status, [handle, p_flt, p_flt, c_i64, p_dbl, p_dbl]),
     # optim.h

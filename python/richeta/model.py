@@ -1,6 +1,7 @@
 """Model, optimizer and scheduler handles."""
 
 import ctypes
+import numbers
 
 from . import _arrays
 from ._arrays import In, Out
@@ -185,6 +186,22 @@ class Model(Handle):
         self._call("loss_grad_" + _suffix(kind), xi.ptr, yi.ptr, batch, _byref(loss), None, 0)
         return loss.value, None
 
+    def loss_grad_labels(self, x, labels, grad=True, out=None):
+        """(mean cross-entropy, flat gradient or None) for class indices:
+        ``labels`` is one int per sample in [0, C) (a list or an integer
+        array), the same bits as :meth:`loss_grad` with their one-hot rows.
+        Needs loss=ce."""
+        kind, xi, _, batch = self._batch(x)
+        lab = _int32_labels(labels, batch)
+        loss = ctypes.c_double()
+        fn = "loss_grad_labels_" + _suffix(kind)
+        if grad:
+            g = Out((self.num_params,), kind, out=out)
+            self._call(fn, xi.ptr, lab, batch, _byref(loss), g.ptr, g.size)
+            return loss.value, g.result()
+        self._call(fn, xi.ptr, lab, batch, _byref(loss), None, 0)
+        return loss.value, None
+
     def loss(self, x, y):
         """Mean loss of the batch (x, y)."""
         return self.loss_grad(x, y, grad=False)[0]
@@ -202,6 +219,26 @@ def _widened(a):
     if _arrays.is_ndarray(a) and a.dtype == _arrays.np.float32:
         return _arrays.np.ascontiguousarray(a, dtype=_arrays.np.float64)
     return a
+
+
+def _int32_labels(labels, batch):
+    """Class indices as a C int32 array of ``batch`` entries (a copy: labels
+    are one small int per sample); integers only, no silent rounding."""
+    if _arrays.is_ndarray(labels):
+        if labels.dtype.kind not in "iu":
+            raise TypeError("labels: dtype %s given where integers are required" % labels.dtype)
+        flat = labels.ravel().tolist()
+    else:
+        flat, _ = _arrays._flatten(labels, "labels")
+        for v in flat:
+            if not isinstance(v, numbers.Integral):
+                raise TypeError("labels: element %r is not an integer" % (v,))
+    if len(flat) != batch:
+        raise ValueError("labels: %d given for a batch of %d samples" % (len(flat), batch))
+    for i, v in enumerate(flat):
+        if not -(2**31) <= v < 2**31:
+            raise ValueError("labels: label of sample %d is %d, outside the classes" % (i, v))
+    return (ctypes.c_int32 * batch)(*flat)
 
 
 def _suffix(kind):

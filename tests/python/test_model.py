@@ -100,6 +100,27 @@ class ModelBasics(unittest.TestCase):
             self.assertAlmostEqual(loss, 0.25)
             self.assertTrue(math.isnan(acc))
 
+    def test_class_labels_give_the_bits_of_one_hot_targets(self):
+        labels = [1, 0, 2, 2, 1]
+        onehot = [[1.0 if c == k else 0.0 for c in range(3)] for k in labels]
+        x = rand_rows(5, 5, 4)
+        for dtype in ("f64", "f32"):
+            with richeta.Model(D=5, N=8, C=3, L=2, loss="ce", dtype=dtype) as m:
+                want_loss, want_grad = m.loss_grad(x, onehot)
+                loss, grad = m.loss_grad_labels(x, labels)
+                self.assertEqual(loss, want_loss)
+                self.assertEqual(tolist(grad), tolist(want_grad))
+                self.assertEqual(m.loss_grad_labels(x, tuple(labels), grad=False), (want_loss, None))
+                with self.assertRaises(ValueError) as cm:
+                    m.loss_grad_labels(x, [1, 0, 3, 2, 1])
+                self.assertIn("sample 2", str(cm.exception))
+                with self.assertRaises(ValueError):
+                    m.loss_grad_labels(x, [1, 0, 2])  # 3 labels for 5 samples
+                with self.assertRaises(TypeError):
+                    m.loss_grad_labels(x, [1.0, 0, 2, 2, 1])  # no silent rounding
+        with self.assertRaises(richeta.UnsupportedError):
+            self.model.loss_grad_labels(rand_rows(2, 5, 1), [0, 1])  # an MSE model
+
     def test_wrong_sizes_are_refused_before_the_c_call(self):
         with self.assertRaises(ValueError):
             self.model.forward([[1.0] * 4])  # D = 5
@@ -182,6 +203,17 @@ class NumpyArrays(unittest.TestCase):
             l32, g32 = m32.loss_grad(x.astype(np.float32), y.astype(np.float32))
             self.assertEqual(g32.dtype, np.float32)
             self.assertAlmostEqual(l32, l64, places=4)
+
+    def test_integer_arrays_of_any_width_are_labels(self):
+        x = np.array(rand_rows(4, 5, 9))
+        with richeta.Model(D=5, N=8, C=3, L=2, loss="ce") as m:
+            want = m.loss_grad_labels(x, [2, 0, 1, 2])
+            for dt in (np.int64, np.int32, np.uint8):
+                got = m.loss_grad_labels(x, np.array([2, 0, 1, 2], dtype=dt))
+                self.assertEqual(got[0], want[0])
+                self.assertTrue(np.array_equal(got[1], want[1]))
+            with self.assertRaises(TypeError):
+                m.loss_grad_labels(x, np.array([2.0, 0, 1, 2]))
 
     def test_lists_and_arrays_give_identical_results(self):
         x = np.random.default_rng(4).standard_normal((3, 4))

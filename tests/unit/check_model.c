@@ -771,6 +771,72 @@ START_TEST(test_loss_and_accuracy_match_hand_computation) {
 }
 END_TEST
 
+/* Class indices give the loss and gradient of their one-hot rows, bit for
+ * bit, in both precisions; a label outside [0, C) or an MSE model is
+ * refused with its own status. */
+START_TEST(test_class_labels_give_the_bits_of_their_one_hot_targets) {
+  enum { B = 6, D = 5, C = 3 };
+  const int32_t labels[B] = {0, 2, 1, 2, 0, 1};
+  double x[B * D], y[B * C] = {0};
+  float xf[B * D], yf[B * C] = {0};
+  for (int i = 0; i < B * D; i++)
+    xf[i] = (float)(x[i] = sin(1.0 + 0.7 * i));
+  for (int i = 0; i < B; i++)
+    yf[i * C + labels[i]] = (float)(y[i * C + labels[i]] = 1.0);
+  const int64_t dtypes[] = {RICHETA_DTYPE_F64, RICHETA_DTYPE_F32};
+  for (int k = 0; k < 2; k++) {
+    spec s = small_spec();
+    s.loss = RICHETA_LOSS_CROSS_ENTROPY;
+    s.dtype = dtypes[k];
+    richeta_model *m = make_model(&s);
+    int64_t P;
+    richeta_model_num_params(m, &P);
+    double *g1 = calloc((size_t)P, sizeof *g1), *g2 = calloc((size_t)P, sizeof *g2), l1, l2;
+    float *h1 = calloc((size_t)P, sizeof *h1), *h2 = calloc((size_t)P, sizeof *h2);
+    ck_assert_int_eq(richeta_model_loss_grad_f64(m, x, y, B, &l1, g1, P), RICHETA_OK);
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f64(m, x, labels, B, &l2, g2, P), RICHETA_OK);
+    ck_assert(l1 == l2 && l1 > 0);
+    ck_assert(memcmp(g1, g2, (size_t)P * sizeof *g1) == 0);
+    ck_assert_int_eq(richeta_model_loss_grad_f32(m, xf, yf, B, &l1, h1, P), RICHETA_OK);
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f32(m, xf, labels, B, &l2, h2, P), RICHETA_OK);
+    ck_assert(l1 == l2);
+    ck_assert(memcmp(h1, h2, (size_t)P * sizeof *h1) == 0);
+    /* loss only */
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f64(m, x, labels, B, &l2, NULL, 0), RICHETA_OK);
+    ck_assert_int_eq(richeta_model_loss_grad_f64(m, x, y, B, &l1, NULL, 0), RICHETA_OK);
+    ck_assert(l1 == l2);
+    /* bad labels name the sample */
+    const int32_t bad[2][B] = {{0, 1, 2, 3, 0, 1}, {0, 1, 2, -1, 0, 1}};
+    for (int b = 0; b < 2; b++) {
+      ck_assert_int_eq(richeta_model_loss_grad_labels_f64(m, x, bad[b], B, &l2, g2, P),
+                       RICHETA_ERR_INVALID);
+      ck_assert_msg(strstr(richeta_model_last_error(m), "sample 3") != NULL, "%s",
+                    richeta_model_last_error(m));
+      ck_assert_int_eq(richeta_model_loss_grad_labels_f32(m, xf, bad[b], B, &l2, h2, P),
+                       RICHETA_ERR_INVALID);
+    }
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f64(m, x, NULL, B, &l2, g2, P),
+                     RICHETA_ERR_NULL);
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f64(m, x, labels, 0, &l2, g2, P),
+                     RICHETA_ERR_RANGE);
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f64(m, x, labels, B, &l2, g2, P - 1),
+                     RICHETA_ERR_MISMATCH);
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f64(NULL, x, labels, B, &l2, g2, P),
+                     RICHETA_ERR_NULL);
+    richeta_model_free(m);
+    s.loss = RICHETA_LOSS_MSE;
+    m = make_model(&s);
+    ck_assert_int_eq(richeta_model_loss_grad_labels_f64(m, x, labels, B, &l2, g2, P),
+                     RICHETA_ERR_UNSUPPORTED);
+    richeta_model_free(m);
+    free(g1);
+    free(g2);
+    free(h1);
+    free(h2);
+  }
+}
+END_TEST
+
 START_TEST(test_bad_arguments_return_clear_statuses) {
   spec s = small_spec();
   richeta_model *m = make_model(&s);
@@ -1107,6 +1173,7 @@ Suite *model_suite(void) {
   tcase_set_timeout(tc, 240);
   tcase_add_test(tc, test_gradient_matches_finite_differences_all_variants);
   tcase_add_test(tc, test_f32_and_f64_models_agree);
+  tcase_add_test(tc, test_class_labels_give_the_bits_of_their_one_hot_targets);
   tcase_add_test(tc, test_centered_output_is_exactly_zero_at_init_for_every_gamma);
   tcase_add_test(tc, test_recenter_captures_current_parameters_as_theta0);
   tcase_add_test(tc, test_uncentered_model_output_is_the_raw_network);
