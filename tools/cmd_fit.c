@@ -247,9 +247,11 @@ static int save_rule(const char *cmd, const rlz_fit_opts *o, const rlz_side_fit 
 /* The runs of the sweeps with their units: one per (sweep, seed). */
 static int pool_runs(const char *cmd, richeta_sweep *const *sws, int64_t nsw, rlz_run **runs,
                      int64_t **units, int64_t *n) {
-  int64_t total = 0;
-  for (int64_t k = 0; k < nsw; k++)
-    total += sws[k]->nruns;
+  int64_t total = 0, count;
+  for (int64_t k = 0; k < nsw; k++) {
+    rlz_sweep_loaded_runs(sws[k], &count);
+    total += count;
+  }
   *runs = calloc((size_t)(total ? total : 1), sizeof **runs);
   *units = calloc((size_t)(total ? total : 1), sizeof **units);
   int64_t *key_sweep = calloc((size_t)(total ? total : 1), sizeof *key_sweep);
@@ -261,9 +263,10 @@ static int pool_runs(const char *cmd, richeta_sweep *const *sws, int64_t nsw, rl
     return RLZ_EXIT_FAIL;
   }
   int64_t m = 0, nk = 0;
-  for (int64_t k = 0; k < nsw; k++)
-    for (int64_t i = 0; i < sws[k]->nruns; i++, m++) {
-      const rlz_run *r = &sws[k]->runs[i];
+  for (int64_t k = 0; k < nsw; k++) {
+    const rlz_run *loaded = rlz_sweep_loaded_runs(sws[k], &count);
+    for (int64_t i = 0; i < count; i++, m++) {
+      const rlz_run *r = &loaded[i];
       int64_t u = -1;
       for (int64_t q = nk - 1; q >= 0 && u < 0; q--)
         if (key_sweep[q] == k && key_seed[q] == r->seed)
@@ -276,6 +279,7 @@ static int pool_runs(const char *cmd, richeta_sweep *const *sws, int64_t nsw, rl
       (*runs)[m] = *r;
       (*units)[m] = u;
     }
+  }
   free(key_sweep);
   free(key_seed);
   *n = m;
@@ -285,9 +289,9 @@ static int pool_runs(const char *cmd, richeta_sweep *const *sws, int64_t nsw, rl
 int rlz_fit_report_many(const char *cmd, richeta_sweep *const *sws, int64_t nsw,
                         const rlz_fit_opts *o) {
   richeta_sweep *sw = sws[0];
-  int64_t L = rlz_config_int(sw->base, RICHETA_PARAM_DEPTH);
+  int64_t L = rlz_config_int(rlz_sweep_base(sw), RICHETA_PARAM_DEPTH);
   for (int64_t k = 1; k < nsw; k++)
-    if (rlz_config_int(sws[k]->base, RICHETA_PARAM_DEPTH) != L) {
+    if (rlz_config_int(rlz_sweep_base(sws[k]), RICHETA_PARAM_DEPTH) != L) {
       rlz_cli_error(cmd, "the sweeps have different depths L: they are not one configuration");
       return RLZ_EXIT_USAGE;
     }

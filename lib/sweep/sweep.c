@@ -46,6 +46,13 @@ void rlz_sweep_set_runner(richeta_sweep *sw, rlz_runner_fn fn, void *user) {
   sw->runner_user = user;
 }
 
+const richeta_config *rlz_sweep_base(const richeta_sweep *sw) { return sw->base; }
+
+const rlz_run *rlz_sweep_loaded_runs(const richeta_sweep *sw, int64_t *n) {
+  *n = sw->nruns;
+  return sw->runs;
+}
+
 /* Hash and canonical text of the base configuration without the three
  * swept parameters (set to fixed values so that they do not matter). */
 richeta_status rlz_sweep_refresh_hash(richeta_sweep *sw) {

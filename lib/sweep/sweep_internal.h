@@ -104,6 +104,11 @@ void rlz_grid_free(const rlz_alloc *a, rlz_grid *g);
 richeta_status rlz_sweep_refresh_hash(richeta_sweep *sw);
 int rlz_run_cmp(const void *a, const void *b);
 void rlz_sweep_set_runner(richeta_sweep *sw, rlz_runner_fn fn, void *user);
+/* Read access for reports (tools/): the base configuration, and the loaded
+ * runs sorted by (gamma, eta0, seed), *n of them (valid until the sweep is
+ * loaded, run or freed). */
+const richeta_config *rlz_sweep_base(const richeta_sweep *sw);
+const rlz_run *rlz_sweep_loaded_runs(const richeta_sweep *sw, int64_t *n);
 
 /* run.c: the scheduler, with what it runs and where results go as
  * parameters, so that the MPI runner's ranks reuse it. */
