@@ -232,7 +232,8 @@ int rlz_cmd_best(int argc, char **argv) {
     return RLZ_EXIT_FAIL;
   }
   int rc = RLZ_EXIT_FAIL;
-  int64_t n = sw->nruns;
+  int64_t n;
+  const rlz_run *runs = rlz_sweep_loaded_runs(sw, &n);
   size_t cap = n > 0 ? (size_t)n : 1;
   best_row *rows = calloc(cap, sizeof *rows);
   double *scratch = calloc(cap, sizeof *scratch), *acc = calloc(cap, sizeof *acc);
@@ -243,14 +244,14 @@ int rlz_cmd_best(int argc, char **argv) {
   /* held-out losses when every convergent run has one */
   bool held_out = n > 0;
   for (int64_t i = 0; i < n; i++)
-    if (sw->runs[i].status == RICHETA_SWEEP_RUN_CONVERGED && !isfinite(sw->runs[i].test_final))
+    if (runs[i].status == RICHETA_SWEEP_RUN_CONVERGED && !isfinite(runs[i].test_final))
       held_out = false;
   int64_t ng = 0, found = 0, tuned = 0, ibest = -1;
   for (int64_t i = 0; i < n;) {
     int64_t j = i;
-    while (j < n && sw->runs[j].gamma == sw->runs[i].gamma)
+    while (j < n && runs[j].gamma == runs[i].gamma)
       j++;
-    if (best_of(sw->runs + i, j - i, held_out, scratch, acc, &rows[ng])) {
+    if (best_of(runs + i, j - i, held_out, scratch, acc, &rows[ng])) {
       found++;
       tuned += !rows[ng].edge;
       if (ibest < 0 || rows[ng].loss < rows[ibest].loss)
