@@ -3,9 +3,9 @@
 #include "cli_store.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "sweep/sweep_internal.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,26 +60,6 @@ static int on_opt(void *user, int id, const char *value) {
   }
 }
 
-static const char runs_sql[] =
-    "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss,"
-    /* a diverged run has no final loss: null (stores of 1.0 hold the blown-up value) */
-    " CASE WHEN status = 'diverged' THEN NULL ELSE final_loss END AS final_loss,"
-    " best_loss, test_initial_loss,"
-    " CASE WHEN status = 'diverged' THEN NULL ELSE test_final_loss END AS test_final_loss,"
-    " test_best_loss, test_accuracy, wall_time, message, config,"
-    /* the catapult the sweep noted in the message ("catapult xR at step S") */
-    " CASE WHEN instr(message, 'catapult x') > 0 THEN"
-    " CAST(substr(message, instr(message, 'catapult x') + 10) AS REAL) END AS catapult"
-    " FROM runs NOT INDEXED WHERE ?1 IS NULL OR config_hash = ?1"
-    " ORDER BY config_hash, gamma, eta0, seed";
-static const char curves_sql[] =
-    "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss AS train_loss,"
-    " c.test_loss,"
-    " c.test_accuracy, c.eta"
-    " FROM runs r NOT INDEXED JOIN curves c ON c.run_id = r.id"
-    " WHERE ?1 IS NULL OR r.config_hash = ?1"
-    " ORDER BY r.config_hash, r.gamma, r.eta0, r.seed, c.step";
-
 static void help(FILE *f) {
   fprintf(f, "usage: richeta export [flags]\n\n"
              "Write the runs of a sweep database as CSV (header line, then one row per run)\n"
@@ -121,6 +101,55 @@ static void csv_text(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+typedef struct export_sink {
+  FILE *out;
+  int json, curves;
+} export_sink;
+
+/* One row (or the CSV header) of the export. */
+static void write_row(void *user, const rlz_store_cell *cells, int n, int header) {
+  export_sink *k = user;
+  FILE *out = k->out;
+  if (header) {
+    if (!k->json) {
+      for (int c = 0; c < n; c++)
+        fprintf(out, "%s%s", c ? "," : "", cells[c].name);
+      fputc('\n', out);
+    }
+    return;
+  }
+  rlz_json j;
+  if (k->json)
+    rlz_json_begin(&j, out, k->curves ? "point" : "run");
+  for (int c = 0; c < n; c++) {
+    const rlz_store_cell *x = &cells[c];
+    if (!k->json && c)
+      fputc(',', out);
+    if (x->type == RLZ_CELL_INT) {
+      if (k->json)
+        rlz_json_int(&j, x->name, x->i);
+      else
+        fprintf(out, "%lld", (long long)x->i);
+    } else if (x->type == RLZ_CELL_REAL) {
+      if (k->json)
+        rlz_json_num(&j, x->name, x->d);
+      else
+        rlz_csv_number(out, x->d);
+    } else if (x->type == RLZ_CELL_TEXT) {
+      if (k->json)
+        rlz_json_str(&j, x->name, x->s);
+      else
+        csv_text(out, x->s);
+    } else if (k->json) {
+      rlz_json_null(&j, x->name);
+    }
+  }
+  if (k->json)
+    rlz_json_end(&j);
+  else
+    fputc('\n', out);
+}
+
 int rlz_cmd_export(int argc, char **argv) {
   export_args a = {.db = "sweep.db"};
   rlz_cli_parser p = {"export", export_opts, on_opt, &a, NULL, 0};
@@ -131,75 +160,26 @@ int rlz_cmd_export(int argc, char **argv) {
   }
   if (pr != RLZ_CLI_OK)
     return RLZ_EXIT_USAGE;
-  /* The values come from the table rows (NOT INDEXED), the ones whose
-   * checksums rlz_cli_store_open verified, in the same snapshot. */
+  /* The values come from the table rows, the ones whose checksums
+   * rlz_cli_store_open verified, in the same snapshot. */
   rlz_store *store = NULL;
-  sqlite3_stmt *q = NULL;
   rlz_cli_out file = {0};
-  FILE *out = stdout;
+  export_sink sink = {stdout, a.json, a.curves};
+  rlz_err e = {{0}};
   int rc = RLZ_EXIT_FAIL;
-  sqlite3 *h = rlz_cli_store_open("export", a.db, a.hash, &store);
-  if (!h)
+  if (!rlz_cli_store_open("export", a.db, a.hash, &store))
     goto done;
-  if (sqlite3_prepare_v2(h, a.curves ? curves_sql : runs_sql, -1, &q, NULL) != SQLITE_OK) {
-    rlz_cli_error("export", "%s: %s", a.db, sqlite3_errmsg(h));
-    goto done;
-  }
-  if (a.hash)
-    sqlite3_bind_text(q, 1, a.hash, -1, SQLITE_STATIC);
   /* --out is written atomically: a failed export leaves no partial file */
   if (a.out) {
     if (rlz_cli_out_begin("export", a.out, &file) != 0)
       goto done;
-    out = file.f;
+    sink.out = file.f;
   }
-  int ncol = sqlite3_column_count(q);
-  if (!a.json) {
-    for (int c = 0; c < ncol; c++)
-      fprintf(out, "%s%s", c ? "," : "", sqlite3_column_name(q, c));
-    fputc('\n', out);
-  }
-  int step;
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-    rlz_json j;
-    if (a.json)
-      rlz_json_begin(&j, out, a.curves ? "point" : "run");
-    for (int c = 0; c < ncol; c++) {
-      const char *name = sqlite3_column_name(q, c);
-      int t = sqlite3_column_type(q, c);
-      if (!a.json && c)
-        fputc(',', out);
-      if (t == SQLITE_INTEGER) {
-        if (a.json)
-          rlz_json_int(&j, name, sqlite3_column_int64(q, c));
-        else
-          fprintf(out, "%lld", (long long)sqlite3_column_int64(q, c));
-      } else if (t == SQLITE_FLOAT) {
-        if (a.json)
-          rlz_json_num(&j, name, sqlite3_column_double(q, c));
-        else
-          rlz_csv_number(out, sqlite3_column_double(q, c));
-      } else if (t == SQLITE_TEXT) {
-        const char *s = (const char *)sqlite3_column_text(q, c);
-        if (a.json)
-          rlz_json_str(&j, name, s);
-        else
-          csv_text(out, s);
-      } else if (a.json) {
-        rlz_json_null(&j, name);
-      }
-    }
-    if (a.json)
-      rlz_json_end(&j);
-    else
-      fputc('\n', out);
-  }
-  if (step != SQLITE_DONE) {
-    rlz_cli_error("export", "%s: %s", a.db, sqlite3_errmsg(h));
+  if (rlz_store_export(store, a.hash, a.curves, write_row, &sink, &e) != RICHETA_OK) {
+    rlz_cli_error("export", "%s: %s", a.db, e.msg);
     goto done;
   }
   if (a.out) {
-    out = stdout;
     if (rlz_cli_out_commit("export", &file) != 0)
       goto done;
   } else if (fflush(stdout) != 0) {
@@ -209,7 +189,6 @@ int rlz_cmd_export(int argc, char **argv) {
   rc = RLZ_EXIT_OK;
 done:
   rlz_cli_out_abort(&file);
-  sqlite3_finalize(q);
   rlz_cli_store_close(store);
   return rc;
 }

@@ -330,6 +330,70 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
   return RICHETA_OK;
 }
 
+static const char runs_sql[] =
+    "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss,"
+    /* a diverged run has no final loss: null (stores of 1.0 hold the blown-up value) */
+    " CASE WHEN status = 'diverged' THEN NULL ELSE final_loss END AS final_loss,"
+    " best_loss, test_initial_loss,"
+    " CASE WHEN status = 'diverged' THEN NULL ELSE test_final_loss END AS test_final_loss,"
+    " test_best_loss, test_accuracy, wall_time, message, config,"
+    /* the catapult the sweep noted in the message ("catapult xR at step S") */
+    " CASE WHEN instr(message, 'catapult x') > 0 THEN"
+    " CAST(substr(message, instr(message, 'catapult x') + 10) AS REAL) END AS catapult"
+    " FROM runs NOT INDEXED WHERE ?1 IS NULL OR config_hash = ?1"
+    " ORDER BY config_hash, gamma, eta0, seed";
+static const char curves_sql[] =
+    "SELECT r.config_hash, r.gamma, r.eta0, r.seed, r.status, c.step, c.loss AS train_loss,"
+    " c.test_loss,"
+    " c.test_accuracy, c.eta"
+    " FROM runs r NOT INDEXED JOIN curves c ON c.run_id = r.id"
+    " WHERE ?1 IS NULL OR r.config_hash = ?1"
+    " ORDER BY r.config_hash, r.gamma, r.eta0, r.seed, c.step";
+
+richeta_status rlz_store_export(rlz_store *s, const char *hash, int curves, rlz_store_row_fn fn,
+                                void *user, rlz_err *e) {
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(s->db, curves ? curves_sql : runs_sql, -1, &q, NULL) != SQLITE_OK)
+    return rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  if (hash)
+    sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+  rlz_store_cell cells[32];
+  int n = sqlite3_column_count(q);
+  if (n > 32)
+    n = 32; /* the queries above have at most 18 columns */
+  for (int c = 0; c < n; c++)
+    cells[c] = (rlz_store_cell){.name = sqlite3_column_name(q, c), .type = RLZ_CELL_NULL};
+  fn(user, cells, n, 1);
+  int step;
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    for (int c = 0; c < n; c++) {
+      rlz_store_cell *x = &cells[c];
+      switch (sqlite3_column_type(q, c)) {
+      case SQLITE_INTEGER:
+        x->type = RLZ_CELL_INT;
+        x->i = sqlite3_column_int64(q, c);
+        break;
+      case SQLITE_FLOAT:
+        x->type = RLZ_CELL_REAL;
+        x->d = sqlite3_column_double(q, c);
+        break;
+      case SQLITE_TEXT:
+        x->type = RLZ_CELL_TEXT;
+        x->s = (const char *)sqlite3_column_text(q, c);
+        break;
+      default:
+        x->type = RLZ_CELL_NULL;
+      }
+    }
+    fn(user, cells, n, 0);
+  }
+  richeta_status st = RICHETA_OK;
+  if (step != SQLITE_DONE)
+    st = rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  sqlite3_finalize(q);
+  return st;
+}
+
 richeta_status rlz_store_list_sweeps(rlz_store *s, char *buf, size_t cap, rlz_err *e) {
   sqlite3_stmt *q = NULL;
   if (cap)

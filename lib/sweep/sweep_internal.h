@@ -194,6 +194,29 @@ richeta_status rlz_store_find_sweep(rlz_store *s, const char *want, char hash[17
 richeta_status rlz_store_list_sweeps(rlz_store *s, char *buf, size_t cap, rlz_err *e);
 /* The raw connection (sqlite3 *) for read-only queries by the tools. */
 void *rlz_store_db(rlz_store *s);
+/* One exported value: its column name and a null, integer, real or text. */
+typedef enum rlz_cell_type {
+  RLZ_CELL_NULL,
+  RLZ_CELL_INT,
+  RLZ_CELL_REAL,
+  RLZ_CELL_TEXT
+} rlz_cell_type;
+typedef struct rlz_store_cell {
+  const char *name;
+  rlz_cell_type type;
+  int64_t i;
+  double d;
+  const char *s; /* valid during the callback */
+} rlz_store_cell;
+/* Called once with header = 1 (names only, types null), then once per row. */
+typedef void (*rlz_store_row_fn)(void *user, const rlz_store_cell *cells, int n, int header);
+/* The rows of richeta export (docs/output.md): the runs of hash (all when
+ * NULL), or with curves their logged steps, ordered by hash, gamma, eta0,
+ * seed (and step), read from the table rows (not an index), in the
+ * caller's transaction. RICHETA_ERR_DATABASE with SQLite's message
+ * alone. */
+richeta_status rlz_store_export(rlz_store *s, const char *hash, int curves, rlz_store_row_fn fn,
+                                void *user, rlz_err *e);
 /* synchronous=FULL (1) or NORMAL (0) for the commits that follow. */
 richeta_status rlz_store_set_durable(rlz_store *s, int durable, rlz_err *e);
 /* Checksums and curves of the runs of hash (all when NULL): the first
