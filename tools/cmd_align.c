@@ -7,11 +7,11 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "core/fileio.h"
+#include "sweep/sweep_internal.h"
 
 #include <richlazy/timewarp.h>
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -397,89 +397,63 @@ out:
 
 /* ---- sweep database input ---------------------------------------------- */
 
+/* Where the store's curves go: one curve_buf per gamma. */
+typedef struct db_reader {
+  curve_list *l;
+  curve_buf *c;
+  int64_t last;
+} db_reader;
+
+static int db_curve(void *user, double gamma, double eta0, double eta, int64_t depth) {
+  db_reader *r = user;
+  char name[64];
+  snprintf(name, sizeof name, "g%.6g", gamma);
+  r->c = find_or_add(r->l, name, &r->last);
+  if (!r->c)
+    return 1;
+  r->c->gamma = gamma;
+  r->c->eta0 = eta0;
+  r->c->eta = eta;
+  r->c->depth = depth;
+  return 0;
+}
+
+static int db_point(void *user, int64_t step, double loss) {
+  db_reader *r = user;
+  if (!(loss > 0) || !isfinite(loss))
+    return 0; /* the library would reject the curve; skip unusable points */
+  return push_point(r->c, (double)step, loss);
+}
+
 /* Read one curve per gamma from a sweep database (schema in sweep.h).
  * Returns 0, or -1 after printing one line. */
 static int read_db(const char *path, const char *hash, double eta0_pick, curve_list *l) {
   rlz_store *store = NULL;
-  sqlite3_stmt *q = NULL, *qc = NULL;
+  rlz_err e = {{0}};
   int rc = -1;
-  sqlite3 *h = rlz_cli_store_open(CMD, path, hash, &store);
-  if (!h)
+  if (!rlz_cli_store_open(CMD, path, hash, &store))
     goto out;
   if (!hash) { /* the only sweep of the database */
-    if (sqlite3_prepare_v2(h, "SELECT DISTINCT config_hash FROM runs", -1, &q, NULL) != SQLITE_OK) {
-      rlz_cli_error(CMD, "%s: %s", path, sqlite3_errmsg(h));
+    int64_t n = 0;
+    if (rlz_store_count_run_sweeps(store, &n, &e) != RICHETA_OK) {
+      rlz_cli_error(CMD, "%s: %s", path, e.msg);
       goto out;
     }
-    int n = 0;
-    while (sqlite3_step(q) == SQLITE_ROW)
-      n++;
-    sqlite3_finalize(q);
-    q = NULL;
     if (n != 1) {
-      rlz_cli_error(CMD, "%s holds %d sweeps: choose one with --hash (richeta status --db %s lists them)",
-                    path, n, path);
+      rlz_cli_error(
+          CMD, "%s holds %d sweeps: choose one with --hash (richeta status --db %s lists them)",
+          path, (int)n, path);
       goto out;
     }
   }
-  /* candidates in order of preference within each gamma: lowest final
-   * loss, then lowest seed; with --eta0 the nearest eta0 in log wins and
-   * the order breaks ties */
-  const char *sql = "SELECT r.id, r.gamma, r.eta0, r.eta, s.depth FROM runs r NOT INDEXED JOIN"
-                    " sweeps s ON"
-                    " s.config_hash = r.config_hash WHERE r.status = 'converged' AND"
-                    " (?1 IS NULL OR r.config_hash = ?1) AND r.eta > 0 AND r.eta0 > 0"
-                    " ORDER BY r.gamma, r.final_loss, r.seed";
-  if (sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(h, "SELECT step, loss FROM curves WHERE run_id = ?1 ORDER BY step", -1,
-                         &qc, NULL) != SQLITE_OK) {
-    rlz_cli_error(CMD, "%s: %s", path, sqlite3_errmsg(h));
+  db_reader r = {l, NULL, -1};
+  richeta_status st = rlz_store_align_curves(store, hash, eta0_pick, db_curve, db_point, &r, &e);
+  if (st == RICHETA_ERR_CALLBACK) {
+    rlz_cli_error(CMD, "out of memory");
     goto out;
   }
-  if (hash)
-    sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
-  int64_t last = -1;
-  int step_rc = sqlite3_step(q);
-  while (step_rc == SQLITE_ROW) {
-    double g = sqlite3_column_double(q, 1);
-    int64_t id = sqlite3_column_int64(q, 0), depth = sqlite3_column_int64(q, 4);
-    double e0 = sqlite3_column_double(q, 2), eta = sqlite3_column_double(q, 3);
-    double dist = eta0_pick > 0 ? fabs(log(e0 / eta0_pick)) : 0;
-    while ((step_rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_double(q, 1) == g) {
-      double d = eta0_pick > 0 ? fabs(log(sqlite3_column_double(q, 2) / eta0_pick)) : 0;
-      if (d < dist) {
-        dist = d;
-        id = sqlite3_column_int64(q, 0);
-        e0 = sqlite3_column_double(q, 2);
-        eta = sqlite3_column_double(q, 3);
-        depth = sqlite3_column_int64(q, 4);
-      }
-    }
-    char name[64];
-    snprintf(name, sizeof name, "g%.6g", g);
-    curve_buf *c = find_or_add(l, name, &last);
-    if (!c) {
-      rlz_cli_error(CMD, "out of memory");
-      goto out;
-    }
-    c->gamma = g;
-    c->eta0 = e0;
-    c->eta = eta;
-    c->depth = depth;
-    sqlite3_reset(qc);
-    sqlite3_bind_int64(qc, 1, id);
-    while (sqlite3_step(qc) == SQLITE_ROW) {
-      double loss = sqlite3_column_double(qc, 1);
-      if (sqlite3_column_type(qc, 1) == SQLITE_NULL || !(loss > 0) || !isfinite(loss))
-        continue; /* the library would reject the curve; skip unusable points */
-      if (push_point(c, (double)sqlite3_column_int64(qc, 0), loss) != 0) {
-        rlz_cli_error(CMD, "out of memory");
-        goto out;
-      }
-    }
-  }
-  if (step_rc != SQLITE_DONE) {
-    rlz_cli_error(CMD, "%s: %s", path, sqlite3_errmsg(h));
+  if (st != RICHETA_OK) {
+    rlz_cli_error(CMD, "%s: %s", path, e.msg);
     goto out;
   }
   if (l->n == 0) {
@@ -488,8 +462,6 @@ static int read_db(const char *path, const char *hash, double eta0_pick, curve_l
   }
   rc = 0;
 out:
-  sqlite3_finalize(q);
-  sqlite3_finalize(qc);
   rlz_cli_store_close(store);
   return rc;
 }

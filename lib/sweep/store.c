@@ -394,6 +394,75 @@ richeta_status rlz_store_export(rlz_store *s, const char *hash, int curves, rlz_
   return st;
 }
 
+richeta_status rlz_store_count_run_sweeps(rlz_store *s, int64_t *n, rlz_err *e) {
+  sqlite3_stmt *q = NULL;
+  *n = 0;
+  if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT config_hash FROM runs", -1, &q, NULL) != SQLITE_OK)
+    return rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  while (sqlite3_step(q) == SQLITE_ROW)
+    (*n)++;
+  sqlite3_finalize(q);
+  return RICHETA_OK;
+}
+
+richeta_status rlz_store_align_curves(rlz_store *s, const char *hash, double eta0_pick,
+                                      rlz_store_curve_fn begin, rlz_store_point_fn point,
+                                      void *user, rlz_err *e) {
+  /* candidates in order of preference within each gamma: lowest final
+   * loss, then lowest seed; with eta0_pick the nearest eta0 in log wins and
+   * the order breaks ties */
+  static const char sql[] = "SELECT r.id, r.gamma, r.eta0, r.eta, s.depth FROM runs r NOT INDEXED"
+                            " JOIN sweeps s ON s.config_hash = r.config_hash"
+                            " WHERE r.status = 'converged' AND (?1 IS NULL OR r.config_hash = ?1)"
+                            " AND r.eta > 0 AND r.eta0 > 0 ORDER BY r.gamma, r.final_loss, r.seed";
+  sqlite3_stmt *q = NULL, *qc = NULL;
+  richeta_status st = RICHETA_OK;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(s->db, "SELECT step, loss FROM curves WHERE run_id = ?1 ORDER BY step", -1,
+                         &qc, NULL) != SQLITE_OK) {
+    st = rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+    goto out;
+  }
+  if (hash)
+    sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+  int step_rc = sqlite3_step(q);
+  while (step_rc == SQLITE_ROW) {
+    double g = sqlite3_column_double(q, 1);
+    int64_t id = sqlite3_column_int64(q, 0), depth = sqlite3_column_int64(q, 4);
+    double e0 = sqlite3_column_double(q, 2), eta = sqlite3_column_double(q, 3);
+    double dist = eta0_pick > 0 ? fabs(log(e0 / eta0_pick)) : 0;
+    while ((step_rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_double(q, 1) == g) {
+      double d = eta0_pick > 0 ? fabs(log(sqlite3_column_double(q, 2) / eta0_pick)) : 0;
+      if (d < dist) {
+        dist = d;
+        id = sqlite3_column_int64(q, 0);
+        e0 = sqlite3_column_double(q, 2);
+        eta = sqlite3_column_double(q, 3);
+        depth = sqlite3_column_int64(q, 4);
+      }
+    }
+    if (begin(user, g, e0, eta, depth) != 0) {
+      st = RICHETA_ERR_CALLBACK;
+      goto out;
+    }
+    sqlite3_reset(qc);
+    sqlite3_bind_int64(qc, 1, id);
+    while (sqlite3_step(qc) == SQLITE_ROW) {
+      double loss = sqlite3_column_type(qc, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(qc, 1);
+      if (point(user, sqlite3_column_int64(qc, 0), loss) != 0) {
+        st = RICHETA_ERR_CALLBACK;
+        goto out;
+      }
+    }
+  }
+  if (step_rc != SQLITE_DONE)
+    st = rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+out:
+  sqlite3_finalize(q);
+  sqlite3_finalize(qc);
+  return st;
+}
+
 richeta_status rlz_store_list_sweeps(rlz_store *s, char *buf, size_t cap, rlz_err *e) {
   sqlite3_stmt *q = NULL;
   if (cap)

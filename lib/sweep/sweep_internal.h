@@ -217,6 +217,21 @@ typedef void (*rlz_store_row_fn)(void *user, const rlz_store_cell *cells, int n,
  * alone. */
 richeta_status rlz_store_export(rlz_store *s, const char *hash, int curves, rlz_store_row_fn fn,
                                 void *user, rlz_err *e);
+/* Number of sweeps that hold runs (richeta align without --hash needs one). */
+richeta_status rlz_store_count_run_sweeps(rlz_store *s, int64_t *n, rlz_err *e);
+/* The curve richeta align reads for each gamma of hash (all when NULL), in
+ * ascending gamma: among the converged runs with eta, eta0 > 0 ordered by
+ * final loss then seed, the first of eta0 nearest eta0_pick in log (the
+ * first when eta0_pick <= 0). begin(user, gamma, eta0, eta, depth), then
+ * point(user, step, loss) per logged step (loss NaN when not stored); a
+ * callback returning nonzero stops the read with RICHETA_ERR_CALLBACK and
+ * no message. Read from the table rows, in the caller's transaction;
+ * RICHETA_ERR_DATABASE with SQLite's message alone. */
+typedef int (*rlz_store_curve_fn)(void *user, double gamma, double eta0, double eta, int64_t depth);
+typedef int (*rlz_store_point_fn)(void *user, int64_t step, double loss);
+richeta_status rlz_store_align_curves(rlz_store *s, const char *hash, double eta0_pick,
+                                      rlz_store_curve_fn begin, rlz_store_point_fn point,
+                                      void *user, rlz_err *e);
 /* synchronous=FULL (1) or NORMAL (0) for the commits that follow. */
 richeta_status rlz_store_set_durable(rlz_store *s, int durable, rlz_err *e);
 /* Checksums and curves of the runs of hash (all when NULL): the first
