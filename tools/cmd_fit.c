@@ -141,7 +141,8 @@ static void help(FILE *f) {
              "Output (stdout): a table and the fits. --json: one object per gamma with keys\n"
              "gamma, eta_max, eta_max_lo (= eta_max), eta_max_hi, eta_max_mid, censored,\n"
              "eta_opt, eta_opt_censored, opt_loss, flags (1 eta_max at the top of the grid,\n"
-             "2 none convergent, 4 eta_opt not refined), resolution (decades); then one per\n"
+             "2 none convergent, 4 eta_opt not refined, 8 a convergent eta0 above a\n"
+             "divergent one left out: eta* lie below the lowest divergent eta0), resolution (decades); then one per\n"
              "fit with keys quantity (eta_max|eta_opt), regime (lazy|rich), slope, stderr\n"
              "(bootstrap), stderr_ols (least squares), prefactor (eta* = prefactor\n"
              "gamma^slope), n, n_censored (left out), seeds (bootstrap units), replicates,\n"
@@ -367,8 +368,12 @@ int rlz_fit_report_many(const char *cmd, richeta_sweep *const *sws, int64_t nsw,
         snprintf(iv, sizeof iv, ">= %.4g", p->lo);
       else
         snprintf(iv, sizeof iv, "[%.4g, %.4g)", p->lo, p->hi);
-      printf("  %10.4g %12.4g %25s %12.4g %12.4g  %s%s%s\n", p->gamma, p->lo, iv, p->opt,
-             p->opt_loss, p->flags & RICHETA_ETA_STAR_NONE ? "no convergent eta0 (censored) " : "",
+      printf("  %10.4g %12.4g %25s %12.4g %12.4g  %s%s%s%s\n", p->gamma, p->lo, iv, p->opt,
+             p->opt_loss,
+             p->flags & RICHETA_ETA_STAR_ABOVE_DIVERGENT
+                 ? "convergent eta0 above a divergent one left out "
+                 : "",
+             p->flags & RICHETA_ETA_STAR_NONE ? "no convergent eta0 (censored) " : "",
              p->flags & RICHETA_ETA_STAR_MAX_AT_TOP ? "eta_max at grid top (censored) " : "",
              p->opt_censored ? "eta_opt at the grid's edge (censored)"
              : (p->flags & RICHETA_ETA_STAR_OPT_AT_EDGE) && !(p->flags & RICHETA_ETA_STAR_NONE)

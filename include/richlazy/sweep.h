@@ -238,7 +238,11 @@ typedef enum richeta_sweep_run_status {
 typedef enum richeta_eta_star_flag {
   RICHETA_ETA_STAR_MAX_AT_TOP = 1, ///< eta_max is the top of the eta0 grid: a lower bound.
   RICHETA_ETA_STAR_NONE = 2,       ///< No convergent eta0: eta_max and eta_opt are NaN.
-  RICHETA_ETA_STAR_OPT_AT_EDGE = 4 ///< Best eta0 has no run neighbour on both sides: not refined.
+  RICHETA_ETA_STAR_OPT_AT_EDGE = 4, ///< Best eta0 has no run neighbour on both sides: not refined.
+  /** A convergent eta0 above the lowest divergent one (an island past the edge
+   * of stability, such as a catapult that recovered) was left out: eta_max and
+   * eta_opt are taken below the lowest eta0 at which a seed diverged. */
+  RICHETA_ETA_STAR_ABOVE_DIVERGENT = 8
 } richeta_eta_star_flag;
 
 /**

@@ -1,6 +1,7 @@
 /* eta* as grid intervals and slope errors that mean what they say: per
  * gamma, eta_max lies between the largest eta0 at which every seed
- * converged and the next scanned eta0 above it; a point at the top of the
+ * converged below the edge of stability (the lowest eta0 at which a seed
+ * diverged) and the next scanned eta0 above it; a point at the top of the
  * grid (a lower bound) or with no convergent eta0 (an upper bound) is
  * censored. Slope errors come from a bootstrap over the seeds (the
  * "units": a seed of one sweep; several sweeps of one configuration pool
@@ -75,6 +76,14 @@ static bool cell_converged(const rlz_star_set *s, const boot_cell *c, const int6
   return seen && have == want;
 }
 
+/* Some run of the sample diverged in this cell. */
+static bool cell_diverged(const rlz_star_set *s, const boot_cell *c, const int64_t *mult) {
+  for (int64_t k = c->first; k < c->first + c->n; k++)
+    if (mult[s->units[k]] > 0 && s->runs[k].status == RICHETA_SWEEP_RUN_DIVERGED)
+      return true;
+  return false;
+}
+
 /* Mean final loss of a convergent cell over the sample (held-out when
  * every run has it), NaN when not convergent. */
 static double cell_loss(const rlz_star_set *s, const boot_cell *c, const int64_t *mult, bool test) {
@@ -99,8 +108,16 @@ static void point_of(const rlz_star_set *s, const boot_gamma *g, const int64_t *
   p->flags = 0;
   p->censored = p->opt_censored = 0;
   const boot_cell *c = s->cells + g->c0;
+  /* below the edge of stability only, as rlz_eta_star_compute */
+  int64_t edge = g->nc;
+  for (int64_t i = 0; i < g->nc && edge == g->nc; i++)
+    if (cell_diverged(s, &c[i], mult))
+      edge = i;
+  for (int64_t i = edge + 1; i < g->nc; i++)
+    if (cell_converged(s, &c[i], mult))
+      p->flags |= RICHETA_ETA_STAR_ABOVE_DIVERGENT;
   int64_t imax = -1;
-  for (int64_t i = g->nc - 1; i >= 0 && imax < 0; i--)
+  for (int64_t i = edge - 1; i >= 0 && imax < 0; i--)
     if (cell_converged(s, &c[i], mult))
       imax = i;
   if (imax < 0) {
@@ -123,7 +140,7 @@ static void point_of(const rlz_star_set *s, const boot_gamma *g, const int64_t *
       test = false;
   int64_t iopt = -1;
   double best = INFINITY;
-  for (int64_t i = 0; i < g->nc; i++) {
+  for (int64_t i = 0; i < edge; i++) {
     double l = cell_loss(s, &c[i], mult, test);
     if (l < best) {
       best = l;

@@ -96,6 +96,7 @@ double rlz_parabola_vertex(double x0, double y0, double x1, double y1, double x2
 typedef struct cell {
   double eta0;
   bool conv;   /* every seed converged */
+  bool div;    /* some seed diverged */
   double loss; /* seed mean of the chosen loss, for convergent cells */
 } cell;
 
@@ -109,13 +110,15 @@ static void eta_star_one(const rlz_run *r, int64_t n, cell *cells, rlz_eta_star 
   for (int64_t i = 0; i < n;) {
     int64_t j = i;
     double sum = 0;
-    bool conv = true;
+    bool conv = true, div = false;
     while (j < n && r[j].eta0 == r[i].eta0) {
       conv = conv && r[j].status == RICHETA_SWEEP_RUN_CONVERGED;
+      div = div || r[j].status == RICHETA_SWEEP_RUN_DIVERGED;
       sum += all_test ? r[j].test_final : r[j].final_loss;
       j++;
     }
     cells[nc].eta0 = r[i].eta0;
+    cells[nc].div = div;
     cells[nc].loss = sum / (double)(j - i);
     cells[nc].conv = conv && isfinite(cells[nc].loss) && cells[nc].loss > 0;
     nc++;
@@ -125,7 +128,17 @@ static void eta_star_one(const rlz_run *r, int64_t n, cell *cells, rlz_eta_star 
   o->eta_max = o->eta_opt = o->opt_loss = o->eta_opt_grid = NAN;
   o->flags = 0;
   int64_t imax = -1, iopt = -1;
-  for (int64_t c = 0; c < nc; c++) {
+  /* eta* live below the edge of stability: the lowest eta0 at which a seed
+   * diverged; a convergent cell above it (a catapult that recovered) is an
+   * island, not eta_max */
+  int64_t edge = nc;
+  for (int64_t c = 0; c < nc && edge == nc; c++)
+    if (cells[c].div)
+      edge = c;
+  for (int64_t c = edge + 1; c < nc; c++)
+    if (cells[c].conv)
+      o->flags |= RICHETA_ETA_STAR_ABOVE_DIVERGENT;
+  for (int64_t c = 0; c < edge; c++) {
     if (!cells[c].conv)
       continue;
     imax = c;

@@ -268,6 +268,7 @@ class EtaStarFlag(enum.IntFlag):
     MAX_AT_TOP = 1
     NONE = 2
     OPT_AT_EDGE = 4
+    ABOVE_DIVERGENT = 8
 
 
 #: The status words of the data contract (docs/output.md), one per outcome of

@@ -314,6 +314,46 @@ static rlz_run mkrun(double g, double e, int64_t seed, int status, double loss) 
   return r;
 }
 
+/* eta* lie below the edge of stability: a convergent eta0 above the lowest
+ * divergent one (a catapult that recovered at one rate while its neighbours
+ * diverged) is an island, flagged, and neither eta_max nor eta_opt, in the
+ * plain eta* and in the intervals the fits use. */
+START_TEST(eta_star_lies_below_the_edge_of_stability) {
+  rlz_alloc a;
+  ck_assert_int_eq(rlz_alloc_resolve(&a, NULL), RICHETA_OK);
+  const int C = RICHETA_SWEEP_RUN_CONVERGED, D = RICHETA_SWEEP_RUN_DIVERGED,
+            S = RICHETA_SWEEP_RUN_STALLED;
+  rlz_run r[] = {
+      mkrun(1, 1e-4, 0, S, 0.99), /* too slow: stalled, not an edge */
+      mkrun(1, 1e-3, 0, C, 1.0),  mkrun(1, 1e-2, 0, C, 0.5),
+      mkrun(1, 1e-1, 0, D, INFINITY), /* the edge */
+      mkrun(1, 1, 0, C, 0.01),        /* island with the lowest loss */
+      mkrun(1, 10, 0, D, INFINITY),
+  };
+  int64_t units[6] = {0, 0, 0, 0, 0, 0};
+  rlz_eta_star es[1];
+  ck_assert_int_eq(rlz_eta_star_compute(&a, r, 6, es), 1);
+  ck_assert_double_eq(es[0].eta_max, 1e-2);
+  ck_assert_double_eq(es[0].eta_opt, 1e-2);
+  ck_assert(es[0].flags & RICHETA_ETA_STAR_ABOVE_DIVERGENT);
+  ck_assert_int_eq(es[0].flags & RICHETA_ETA_STAR_MAX_AT_TOP, 0);
+  rlz_star_set *set = NULL;
+  ck_assert_int_eq(rlz_star_build(&a, r, units, 6, &set), RICHETA_OK);
+  const rlz_star_point *p = rlz_star_points(set);
+  ck_assert_double_eq(p[0].lo, 1e-2);
+  ck_assert_double_eq(p[0].hi, 1e-1);
+  ck_assert(!p[0].censored);
+  ck_assert(p[0].flags & RICHETA_ETA_STAR_ABOVE_DIVERGENT);
+  ck_assert_double_eq(p[0].opt, 1e-2);
+  rlz_star_free(set);
+  /* without a divergent rate below it the same convergent cell is eta_max */
+  r[3].status = S;
+  ck_assert_int_eq(rlz_eta_star_compute(&a, r, 6, es), 1);
+  ck_assert_double_eq(es[0].eta_max, 1);
+  ck_assert_int_eq(es[0].flags & RICHETA_ETA_STAR_ABOVE_DIVERGENT, 0);
+}
+END_TEST
+
 START_TEST(eta_star_takes_largest_convergent_and_refined_best) {
   rlz_alloc a;
   ck_assert_int_eq(rlz_alloc_resolve(&a, NULL), RICHETA_OK);
@@ -1342,6 +1382,7 @@ Suite *sweep_suite(void) {
   tcase_add_test(tc, regime_fit_recovers_two_and_two_over_L_from_synthetic_eta_star);
   tcase_add_test(tc, parabola_vertex_refines_between_grid_points);
   tcase_add_test(tc, eta_star_takes_largest_convergent_and_refined_best);
+  tcase_add_test(tc, eta_star_lies_below_the_edge_of_stability);
   tcase_add_test(tc, bad_arguments_give_status_and_message);
   tcase_add_test(tc, hash_ignores_swept_parameters_only);
   suite_add_tcase(s, tc);
