@@ -19,8 +19,8 @@ sqlite3 *rlz_cli_store_open(const char *cmd, const char *path, const char *hash,
     return NULL;
   }
   sqlite3 *db = rlz_store_db(*store);
-  if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-    rlz_cli_error(cmd, "%s: %s", path, sqlite3_errmsg(db));
+  if (rlz_store_begin_read(*store, &e) != RICHETA_OK) {
+    rlz_cli_error(cmd, "%s: %s", path, e.msg);
     rlz_store_close(*store);
     *store = NULL;
     return NULL;
@@ -38,6 +38,6 @@ sqlite3 *rlz_cli_store_open(const char *cmd, const char *path, const char *hash,
 void rlz_cli_store_close(rlz_store *store) {
   if (!store)
     return;
-  sqlite3_exec(rlz_store_db(store), "COMMIT", NULL, NULL, NULL);
+  rlz_store_end_read(store);
   rlz_store_close(store);
 }

@@ -330,6 +330,14 @@ richeta_status rlz_store_load(rlz_store *s, const char *hash, const rlz_alloc *a
   return RICHETA_OK;
 }
 
+richeta_status rlz_store_begin_read(rlz_store *s, rlz_err *e) {
+  if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    return rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  return RICHETA_OK;
+}
+
+void rlz_store_end_read(rlz_store *s) { sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL); }
+
 static const char runs_sql[] =
     "SELECT config_hash, gamma, eta0, seed, eta, status, steps, initial_loss,"
     /* a diverged run has no final loss: null (stores of 1.0 hold the blown-up value) */

@@ -194,6 +194,10 @@ richeta_status rlz_store_find_sweep(rlz_store *s, const char *want, char hash[17
 richeta_status rlz_store_list_sweeps(rlz_store *s, char *buf, size_t cap, rlz_err *e);
 /* The raw connection (sqlite3 *) for read-only queries by the tools. */
 void *rlz_store_db(rlz_store *s);
+/* A read transaction, so that every query that follows sees one snapshot
+ * (RICHETA_ERR_DATABASE with SQLite's message alone), and its end. */
+richeta_status rlz_store_begin_read(rlz_store *s, rlz_err *e);
+void rlz_store_end_read(rlz_store *s);
 /* One exported value: its column name and a null, integer, real or text. */
 typedef enum rlz_cell_type {
   RLZ_CELL_NULL,
