@@ -4,8 +4,8 @@
 #include "cli_util.h"
 #include "sweep/sweep_internal.h"
 
-sqlite3 *rlz_cli_store_open(const char *cmd, const char *path, const char *hash,
-                            rlz_store **store) {
+rlz_store *rlz_cli_store_open(const char *cmd, const char *path, const char *hash,
+                              rlz_store **store) {
   *store = NULL;
   rlz_alloc a;
   rlz_err e = {{0}};
@@ -18,7 +18,6 @@ sqlite3 *rlz_cli_store_open(const char *cmd, const char *path, const char *hash,
     rlz_cli_error(cmd, "%s (%s)", e.msg, richeta_status_string(st));
     return NULL;
   }
-  sqlite3 *db = rlz_store_db(*store);
   if (rlz_store_begin_read(*store, &e) != RICHETA_OK) {
     rlz_cli_error(cmd, "%s: %s", path, e.msg);
     rlz_store_close(*store);
@@ -32,7 +31,7 @@ sqlite3 *rlz_cli_store_open(const char *cmd, const char *path, const char *hash,
     *store = NULL;
     return NULL;
   }
-  return db;
+  return *store;
 }
 
 void rlz_cli_store_close(rlz_store *store) {

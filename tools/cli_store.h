@@ -7,15 +7,16 @@
 #ifndef RLZ_TOOLS_CLI_STORE_H
 #define RLZ_TOOLS_CLI_STORE_H
 
-#include <sqlite3.h>
-
 typedef struct rlz_store rlz_store;
 
 /* Open path read-only, verify the runs of hash (all when NULL), and begin
  * a read transaction, so that what the command reads is the snapshot that
- * was verified. Returns the connection, or NULL after printing one line
- * "richeta <cmd>: <reason>". *store receives the handle to close. */
-sqlite3 *rlz_cli_store_open(const char *cmd, const char *path, const char *hash, rlz_store **store);
+ * was verified; the commands read it through the store module's functions
+ * (all SQL lives in lib/sweep). Returns the store (also in *store, the
+ * handle to close), or NULL after printing one line
+ * "richeta <cmd>: <reason>". */
+rlz_store *rlz_cli_store_open(const char *cmd, const char *path, const char *hash,
+                              rlz_store **store);
 /* End the transaction and close (NULL is a no-op). */
 void rlz_cli_store_close(rlz_store *store);
 

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,157 +123,154 @@ int rlz_plot_run_gnuplot(const char *cmd, const char *gp, const char *script) {
   return 0;
 }
 
+/* What the store's cells and curves become: the plot's data files. */
+typedef struct plot_data {
+  FILE *fc, *fm, *fk, *fp, *fe; /* cells, masked, curves, catapults, plateau edge */
+  int nc, nm, np, ne;
+  /* the plateau's lower edge: per gamma, between the lowest convergent
+   * eta0 and the stalled cell just below it (cells come by gamma, eta0) */
+  double edge_g, below; /* below: the previous cell, if stalled only */
+  bool edge_seen, edge_broken;
+  /* a curve's last point is held until the next one shows it is not T's */
+  int pts;
+  int64_t held_step, prev_step;
+  double held_loss, gamma;
+} plot_data;
+
+static int on_cell(void *user, const rlz_store_plot_cell *c) {
+  plot_data *d = user;
+  double g = c->gamma, e = c->eta0;
+  if (g != d->edge_g) { /* a new gamma column */
+    if (!d->edge_seen && d->ne)
+      d->edge_broken = true; /* no edge here: the line stops */
+    d->edge_g = g;
+    d->below = NAN;
+    d->edge_seen = false;
+  }
+  if (c->catapult) { /* a seed catapulted (the sweep's note) */
+    fprintf(d->fp, "%.9g %.9g\n", log10(g), log10(e));
+    d->np++;
+  }
+  if (c->converged && !d->edge_seen) {
+    d->edge_seen = true;
+    if (isfinite(d->below)) {
+      fprintf(d->fe, "%s%.9g %.9g\n", d->edge_broken ? "\n" : "", log10(g),
+              (log10(d->below) + log10(e)) / 2);
+      d->edge_broken = false;
+      d->ne++;
+    } else if (d->ne) {
+      d->edge_broken = true;
+    }
+  }
+  d->below = !c->converged && !c->diverged ? e : NAN;
+  if (c->converged && isfinite(c->loss) && c->loss > 0) {
+    fprintf(d->fc, "%.9g %.9g %.9g\n", log10(g), log10(e), log10(c->loss));
+    d->nc++;
+  } else {
+    /* dark grey: diverged or failed; light grey: stalled only */
+    fprintf(d->fm, "%.9g %.9g %d\n", log10(g), log10(e), c->diverged ? 0xb4b4b4 : 0xe6e6e6);
+    d->nm++;
+  }
+  return 0;
+}
+
+static int on_curve_point(void *user, int64_t step, double loss) {
+  plot_data *d = user;
+  if (!(isfinite(loss) && loss > 0))
+    return 0;
+  if (d->held_step >= 0)
+    fprintf(d->fk, "%lld %.9g %.6g\n", (long long)d->held_step, d->held_loss, d->gamma);
+  d->prev_step = d->held_step;
+  d->held_step = step > 0 ? step : 0;
+  d->held_loss = loss;
+  d->pts++;
+  return 0;
+}
+
 /* Write cells (converged: seed-mean loss; masked: a seed diverged, failed
- * or stalled, with its kind) and each gamma's curve at its best grid eta0. */
+ * or stalled, with its kind) and each gamma's curve at its best grid eta0,
+ * read through the store module. */
 static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const char *dir,
                       const rlz_eta_star *es, int64_t ng, int *ncurves) {
-  double per_decade = (double)rlz_config_int(sw->base, RICHETA_PARAM_LOG_PER_DECADE);
-  rlz_store *store = NULL;
-  sqlite3 *h = rlz_cli_store_open(cmd, db, sw->hash, &store);
-  if (!h)
+  double per_decade =
+      (double)rlz_config_int(rlz_sweep_base(sw), RICHETA_PARAM_LOG_PER_DECADE);
+  char hash[32];
+  if (richeta_sweep_hash(sw, hash, sizeof hash) != RICHETA_OK) {
+    rlz_cli_error(cmd, "%s: the sweep has no hash", db);
     return -1;
+  }
+  rlz_store *store = NULL;
+  if (!rlz_cli_store_open(cmd, db, hash, &store))
+    return -1;
+  plot_data d = {.edge_g = NAN, .below = NAN};
   char path[4200];
   snprintf(path, sizeof path, "%s/cells.dat", dir);
-  FILE *fc = fopen(path, "w");
+  d.fc = fopen(path, "w");
   snprintf(path, sizeof path, "%s/masked.dat", dir);
-  FILE *fm = fopen(path, "w");
+  d.fm = fopen(path, "w");
   snprintf(path, sizeof path, "%s/curves.dat", dir);
-  FILE *fk = fopen(path, "w");
+  d.fk = fopen(path, "w");
   snprintf(path, sizeof path, "%s/catapult.dat", dir);
-  FILE *fp = fopen(path, "w");
+  d.fp = fopen(path, "w");
   snprintf(path, sizeof path, "%s/edge.dat", dir);
-  FILE *fe = fopen(path, "w");
+  d.fe = fopen(path, "w");
   int rc = -1;
-  sqlite3_stmt *q = NULL, *qc = NULL;
-  if (!fc || !fm || !fk || !fp || !fe) {
+  rlz_err e = {{0}};
+  if (!d.fc || !d.fm || !d.fk || !d.fp || !d.fe) {
     rlz_cli_error(cmd, "cannot write plot data in %s", dir);
     goto out;
   }
-  const char *sql = "SELECT gamma, eta0, min(status = 'converged'),"
-                    " avg(coalesce(test_final_loss, final_loss)),"
-                    " max(status IN ('diverged', 'failed')),"
-                    " max(instr(coalesce(message, ''), 'catapult x') > 0) FROM runs NOT INDEXED"
-                    " WHERE config_hash = ?1 GROUP BY gamma, eta0 ORDER BY gamma, eta0";
-  if (sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK) {
-    rlz_cli_error(cmd, "%s: %s", db, sqlite3_errmsg(h));
+  if (rlz_store_plot_cells(store, hash, on_cell, &d, &e) != RICHETA_OK) {
+    rlz_cli_error(cmd, "%s: %s", db, e.msg);
     goto out;
-  }
-  sqlite3_bind_text(q, 1, sw->hash, -1, SQLITE_STATIC);
-  int nc = 0, nm = 0, np = 0, ne = 0;
-  /* the plateau's lower edge: per gamma, between the lowest convergent
-   * eta0 and the stalled cell just below it (rows come by gamma, eta0) */
-  double edge_g = NAN, below = NAN; /* below: the previous cell, if stalled only */
-  bool edge_seen = false, edge_broken = false;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    double g = sqlite3_column_double(q, 0), e = sqlite3_column_double(q, 1);
-    if (g != edge_g) { /* a new gamma column */
-      if (!edge_seen && ne)
-        edge_broken = true; /* no edge here: the line stops */
-      edge_g = g;
-      below = NAN;
-      edge_seen = false;
-    }
-    if (sqlite3_column_int(q, 5)) { /* a seed catapulted (the sweep's note) */
-      fprintf(fp, "%.9g %.9g\n", log10(g), log10(e));
-      np++;
-    }
-    int conv = sqlite3_column_int(q, 2);
-    double loss = sqlite3_column_double(q, 3);
-    if (conv && !edge_seen) {
-      edge_seen = true;
-      if (isfinite(below)) {
-        fprintf(fe, "%s%.9g %.9g\n", edge_broken ? "\n" : "", log10(g),
-                (log10(below) + log10(e)) / 2);
-        edge_broken = false;
-        ne++;
-      } else if (ne) {
-        edge_broken = true;
-      }
-    }
-    below = !conv && !sqlite3_column_int(q, 4) ? e : NAN;
-    if (conv && isfinite(loss) && loss > 0) {
-      fprintf(fc, "%.9g %.9g %.9g\n", log10(g), log10(e), log10(loss));
-      nc++;
-    } else {
-      /* dark grey: diverged or failed; light grey: stalled only */
-      fprintf(fm, "%.9g %.9g %d\n", log10(g), log10(e),
-              sqlite3_column_int(q, 4) ? 0xb4b4b4 : 0xe6e6e6);
-      nm++;
-    }
   }
   /* gnuplot refuses empty data files: a point far off the plot */
-  if (!nc)
-    fprintf(fc, "1e9 1e9 0\n");
-  if (!nm)
-    fprintf(fm, "1e9 1e9 0\n");
-  if (!np)
-    fprintf(fp, "1e9 1e9\n");
-  if (!ne)
-    fprintf(fe, "1e9 1e9\n");
-  const char *csql = "SELECT c.step, coalesce(c.test_loss, c.loss) FROM runs r NOT INDEXED"
-                     " JOIN curves c"
-                     " ON c.run_id = r.id WHERE r.config_hash = ?1 AND r.gamma = ?2"
-                     " AND r.eta0 = ?3 AND r.seed = (SELECT min(seed) FROM runs WHERE"
-                     " config_hash = ?1 AND gamma = ?2 AND eta0 = ?3) ORDER BY c.step";
-  if (sqlite3_prepare_v2(h, csql, -1, &qc, NULL) != SQLITE_OK) {
-    rlz_cli_error(cmd, "%s: %s", db, sqlite3_errmsg(h));
-    goto out;
-  }
+  if (!d.nc)
+    fprintf(d.fc, "1e9 1e9 0\n");
+  if (!d.nm)
+    fprintf(d.fm, "1e9 1e9 0\n");
+  if (!d.np)
+    fprintf(d.fp, "1e9 1e9\n");
+  if (!d.ne)
+    fprintf(d.fe, "1e9 1e9\n");
   *ncurves = 0;
   for (int64_t i = 0; i < ng; i++) {
     if (!isfinite(es[i].eta_opt_grid))
       continue;
-    sqlite3_reset(qc);
-    sqlite3_bind_text(qc, 1, sw->hash, -1, SQLITE_STATIC);
-    sqlite3_bind_double(qc, 2, es[i].gamma);
-    sqlite3_bind_double(qc, 3, es[i].eta_opt_grid);
-    fprintf(fk, "# gamma %.6g eta0 %.6g\n", es[i].gamma, es[i].eta_opt_grid);
+    fprintf(d.fk, "# gamma %.6g eta0 %.6g\n", es[i].gamma, es[i].eta_opt_grid);
     /* The trainer always logs T, on top of its log-spaced schedule, and
      * T's training loss is on the batch it has just trained on: a
      * scheduled step just below T (398 of 400) drew a near-vertical last
      * segment. The store keeps both points (final_loss is T's); the plot
      * leaves out T's point when it is less than half a log spacing after
      * the previous one. */
-    int pts = 0;
-    int64_t held_step = -1, prev_step = -1;
-    double held_loss = NAN;
-    while (sqlite3_step(qc) == SQLITE_ROW) {
-      double loss = sqlite3_column_double(qc, 1);
-      int64_t step = sqlite3_column_int64(qc, 0);
-      if (!(isfinite(loss) && loss > 0))
-        continue;
-      if (held_step >= 0)
-        fprintf(fk, "%lld %.9g %.6g\n", (long long)held_step, held_loss, es[i].gamma);
-      prev_step = held_step;
-      held_step = step > 0 ? step : 0;
-      held_loss = loss;
-      pts++;
+    d.pts = 0;
+    d.held_step = d.prev_step = -1;
+    d.held_loss = NAN;
+    d.gamma = es[i].gamma;
+    if (rlz_store_first_seed_curve(store, hash, es[i].gamma, es[i].eta_opt_grid, on_curve_point,
+                                   &d, &e) != RICHETA_OK) {
+      rlz_cli_error(cmd, "%s: %s", db, e.msg);
+      goto out;
     }
     /* steps are plotted at step + 1 */
-    bool near_dup = prev_step >= 0 && per_decade > 0 &&
-                    log10((double)(held_step + 1) / (double)(prev_step + 1)) < 0.5 / per_decade;
-    if (held_step >= 0 && !near_dup)
-      fprintf(fk, "%lld %.9g %.6g\n", (long long)held_step, held_loss, es[i].gamma);
-    if (!pts)
-      fprintf(fk, "1 1e300 %.6g\n", es[i].gamma);
-    fprintf(fk, "\n\n");
+    bool near_dup = d.prev_step >= 0 && per_decade > 0 &&
+                    log10((double)(d.held_step + 1) / (double)(d.prev_step + 1)) <
+                        0.5 / per_decade;
+    if (d.held_step >= 0 && !near_dup)
+      fprintf(d.fk, "%lld %.9g %.6g\n", (long long)d.held_step, d.held_loss, es[i].gamma);
+    if (!d.pts)
+      fprintf(d.fk, "1 1e300 %.6g\n", es[i].gamma);
+    fprintf(d.fk, "\n\n");
     (*ncurves)++;
   }
   rc = 0;
 out:
-  sqlite3_finalize(q);
-  sqlite3_finalize(qc);
   rlz_cli_store_close(store);
-  if (fc)
-    fclose(fc);
-  if (fm)
-    fclose(fm);
-  if (fk)
-    fclose(fk);
-  if (fp)
-    fclose(fp);
-  if (fe)
-    fclose(fe);
+  FILE *files[5] = {d.fc, d.fm, d.fk, d.fp, d.fe};
+  for (int k = 0; k < 5; k++)
+    if (files[k])
+      fclose(files[k]);
   return rc;
 }
 
@@ -336,7 +332,9 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
     rlz_cli_error(cmd, "out of memory");
     goto out;
   }
-  int64_t ng = rlz_eta_star_compute(&a, sw->runs, sw->nruns, es);
+  int64_t nloaded = 0;
+  const rlz_run *loaded = rlz_sweep_loaded_runs(sw, &nloaded);
+  int64_t ng = rlz_eta_star_compute(&a, loaded, nloaded, es);
   if (ng < 0) {
     rlz_cli_error(cmd, "out of memory");
     goto out;
@@ -387,15 +385,16 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
     fprintf(f, "1e9 1e9 1e9\n");
   fclose(f);
   /* guide lines: slopes 2 and 2/L through the centroids of eta_max */
-  int64_t L = rlz_config_int(sw->base, RICHETA_PARAM_DEPTH);
+  int64_t L = rlz_config_int(rlz_sweep_base(sw), RICHETA_PARAM_DEPTH);
   double lm = isnan(lazy_max) ? pow(10, -1.5) : lazy_max;
   double rm = isnan(rich_min) ? pow(10, 1.5) : rich_min;
   double lx, ly, rx, ry;
   int has_l = centroid(g, em, ng, 0, lm, &lx, &ly),
       has_r = centroid(g, em, ng, rm, INFINITY, &rx, &ry);
-  const double *gv = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].v,
-               *ev = sw->grid[RICHETA_SWEEP_AXIS_ETA0].v;
-  int64_t gn = sw->grid[RICHETA_SWEEP_AXIS_GAMMA].n, en = sw->grid[RICHETA_SWEEP_AXIS_ETA0].n;
+  const rlz_grid *ggrid = rlz_sweep_grid(sw, RICHETA_SWEEP_AXIS_GAMMA),
+                 *egrid = rlz_sweep_grid(sw, RICHETA_SWEEP_AXIS_ETA0);
+  const double *gv = ggrid->v, *ev = egrid->v;
+  int64_t gn = ggrid->n, en = egrid->n;
   double dx = min_gap_log(gv, gn) / 2, dy = min_gap_log(ev, en) / 2;
   double xlo = log10(gv[0]) - dx, xhi = log10(gv[gn - 1]) + dx;
   double ylo = log10(ev[0]) - dy, yhi = log10(ev[en - 1]) + dy;

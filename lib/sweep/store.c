@@ -471,6 +471,68 @@ out:
   return st;
 }
 
+richeta_status rlz_store_plot_cells(rlz_store *s, const char *hash, rlz_store_plot_cell_fn fn,
+                                    void *user, rlz_err *e) {
+  static const char sql[] = "SELECT gamma, eta0, min(status = 'converged'),"
+                            " avg(coalesce(test_final_loss, final_loss)),"
+                            " max(status IN ('diverged', 'failed')),"
+                            " max(instr(coalesce(message, ''), 'catapult x') > 0) FROM runs"
+                            " NOT INDEXED WHERE config_hash = ?1 GROUP BY gamma, eta0"
+                            " ORDER BY gamma, eta0";
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+    return rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+  richeta_status st = RICHETA_OK;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    rlz_store_plot_cell c = {
+        .gamma = sqlite3_column_double(q, 0),
+        .eta0 = sqlite3_column_double(q, 1),
+        .converged = sqlite3_column_int(q, 2),
+        .loss = sqlite3_column_type(q, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 3),
+        .diverged = sqlite3_column_int(q, 4),
+        .catapult = sqlite3_column_int(q, 5),
+    };
+    if (fn(user, &c) != 0) {
+      st = RICHETA_ERR_CALLBACK;
+      break;
+    }
+  }
+  if (st == RICHETA_OK && rc != SQLITE_DONE)
+    st = rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  sqlite3_finalize(q);
+  return st;
+}
+
+richeta_status rlz_store_first_seed_curve(rlz_store *s, const char *hash, double gamma, double eta0,
+                                          rlz_store_point_fn point, void *user, rlz_err *e) {
+  static const char sql[] = "SELECT c.step, coalesce(c.test_loss, c.loss) FROM runs r NOT INDEXED"
+                            " JOIN curves c ON c.run_id = r.id WHERE r.config_hash = ?1"
+                            " AND r.gamma = ?2 AND r.eta0 = ?3 AND r.seed = (SELECT min(seed)"
+                            " FROM runs WHERE config_hash = ?1 AND gamma = ?2 AND eta0 = ?3)"
+                            " ORDER BY c.step";
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+    return rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_double(q, 2, gamma);
+  sqlite3_bind_double(q, 3, eta0);
+  richeta_status st = RICHETA_OK;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    double loss = sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 1);
+    if (point(user, sqlite3_column_int64(q, 0), loss) != 0) {
+      st = RICHETA_ERR_CALLBACK;
+      break;
+    }
+  }
+  if (st == RICHETA_OK && rc != SQLITE_DONE)
+    st = rlz_fail(e, RICHETA_ERR_DATABASE, "%s", sqlite3_errmsg(s->db));
+  sqlite3_finalize(q);
+  return st;
+}
+
 richeta_status rlz_store_list_sweeps(rlz_store *s, char *buf, size_t cap, rlz_err *e) {
   sqlite3_stmt *q = NULL;
   if (cap)

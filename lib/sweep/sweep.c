@@ -53,6 +53,10 @@ const rlz_run *rlz_sweep_loaded_runs(const richeta_sweep *sw, int64_t *n) {
   return sw->runs;
 }
 
+const rlz_grid *rlz_sweep_grid(const richeta_sweep *sw, richeta_sweep_axis axis) {
+  return &sw->grid[axis];
+}
+
 /* Hash and canonical text of the base configuration without the three
  * swept parameters (set to fixed values so that they do not matter). */
 richeta_status rlz_sweep_refresh_hash(richeta_sweep *sw) {

@@ -109,6 +109,8 @@ void rlz_sweep_set_runner(richeta_sweep *sw, rlz_runner_fn fn, void *user);
  * loaded, run or freed). */
 const richeta_config *rlz_sweep_base(const richeta_sweep *sw);
 const rlz_run *rlz_sweep_loaded_runs(const richeta_sweep *sw, int64_t *n);
+/* The grid of one axis (the values seen in the runs for an opened sweep). */
+const rlz_grid *rlz_sweep_grid(const richeta_sweep *sw, richeta_sweep_axis axis);
 
 /* run.c: the scheduler, with what it runs and where results go as
  * parameters, so that the MPI runner's ranks reuse it. */
@@ -236,6 +238,24 @@ typedef int (*rlz_store_point_fn)(void *user, int64_t step, double loss);
 richeta_status rlz_store_align_curves(rlz_store *s, const char *hash, double eta0_pick,
                                       rlz_store_curve_fn begin, rlz_store_point_fn point,
                                       void *user, rlz_err *e);
+/* richeta plot's heatmap cells of hash, by (gamma, eta0) ascending: every
+ * seed converged, the seed mean of the held-out final loss (the training
+ * one where a run has none; NaN when no run has a loss), a seed diverged or
+ * failed, a seed catapulted (the sweep's note in the run's message). A
+ * callback returning nonzero stops the read with RICHETA_ERR_CALLBACK.
+ * Read in the caller's transaction. */
+typedef struct rlz_store_plot_cell {
+  double gamma, eta0, loss;
+  int converged, diverged, catapult;
+} rlz_store_plot_cell;
+typedef int (*rlz_store_plot_cell_fn)(void *user, const rlz_store_plot_cell *c);
+richeta_status rlz_store_plot_cells(rlz_store *s, const char *hash, rlz_store_plot_cell_fn fn,
+                                    void *user, rlz_err *e);
+/* The logged curve (held-out loss where stored, else training loss; NaN
+ * when neither) of the lowest seed's run of hash at (gamma, eta0), by
+ * step; point() as for rlz_store_align_curves. */
+richeta_status rlz_store_first_seed_curve(rlz_store *s, const char *hash, double gamma, double eta0,
+                                          rlz_store_point_fn point, void *user, rlz_err *e);
 /* synchronous=FULL (1) or NORMAL (0) for the commits that follow. */
 richeta_status rlz_store_set_durable(rlz_store *s, int durable, rlz_err *e);
 /* Checksums and curves of the runs of hash (all when NULL): the first
