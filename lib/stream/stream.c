@@ -345,12 +345,12 @@ richeta_status richeta_stream_new(richeta_stream **out, const richeta_config *cf
   s->sign_inputs = rlz_task_sign_inputs(task, rlz_config_int(cfg, RICHETA_PARAM_TASK_INPUTS));
   int64_t labels = rlz_config_int(cfg, RICHETA_PARAM_TASK_LABELS);
   if (labels == RICHETA_LABELS_ARGMAX && (rlz_task_is_function(task) || s->C < 2)) {
+    long long classes = (long long)s->C; /* read before the handle goes */
     stream_destroy(s);
     return rlz_fail(NULL, RICHETA_ERR_INVALID,
                     "labels=argmax needs a teacher task (linear, mlp, image_cnn) with C >= 2 "
                     "classes (got task %s, C = %lld)",
-                    rlz_param_table[rlz_param_index(RICHETA_PARAM_TASK)].values[task],
-                    (long long)s->C);
+                    rlz_param_table[rlz_param_index(RICHETA_PARAM_TASK)].values[task], classes);
   }
   if (rlz_task_is_function(task)) {
     st = rlz_task_init(&s->fn, &s->alloc, cfg, s->seed, s->D, s->C, s->B);
