@@ -136,6 +136,8 @@ static int best_of(const rlz_run *r, int64_t n, bool held_out, double *scratch, 
 }
 
 static int plot(const char *prefix, const best_row *rows, int64_t n, int held_out) {
+  if (rlz_plot_check_out(CMD, "--plot", prefix, "best.png") != 0)
+    return RLZ_EXIT_FAIL;
   char gp[4096];
   if (rlz_plot_find_gnuplot(gp, sizeof gp) != 0) {
     rlz_cli_error(CMD, "gnuplot not found (not in PATH, or RICHETA_GNUPLOT not executable): "
@@ -156,7 +158,12 @@ static int plot(const char *prefix, const best_row *rows, int64_t n, int held_ou
     rlz_cli_error(CMD, "cannot write %s", data);
     goto out;
   }
-  /* gamma loss loss_se acc acc_se edge (NaN errors drawn as 0) */
+  /* gamma loss loss_se acc acc_se edge (NaN errors drawn as 0); the
+   * accuracy panel only when some run has an accuracy (gnuplot refuses a
+   * plot without a point: an MSE sweep has none) */
+  int has_acc = 0;
+  for (int64_t i = 0; i < n; i++)
+    has_acc |= isfinite(rows[i].loss) && isfinite(rows[i].acc);
   for (int64_t i = 0; i < n; i++)
     if (isfinite(rows[i].loss))
       fprintf(f, "%.9g %.9g %.9g %.9g %.9g %d\n", rows[i].gamma, rows[i].loss,
@@ -174,22 +181,23 @@ static int plot(const char *prefix, const best_row *rows, int64_t n, int held_ou
   fprintf(f,
           "  set output D.'/best.'.fmt\n"
           "  reset\n"
-          "  set multiplot layout 2,1 title 'best over {/Symbol h}_0 at each {/Symbol g}"
+          "  set multiplot layout %d,1 title 'best over {/Symbol h}_0 at each {/Symbol g}"
           " (open: best {/Symbol h}_0 at the grid edge, not tuned)'\n"
           "  set logscale x\n"
           "  set xlabel '{/Symbol g}'\n"
           "  set ylabel '%s loss'\n"
           "  plot D.'/best.dat' using 1:($6==0?$2:1/0):3 with yerrorlines pt 7 lc rgb 'black'"
           " title 'tuned', D.'/best.dat' using 1:($6==1?$2:1/0):3 with yerrorbars pt 6 ps 1.4"
-          " lc rgb 'red' title 'edge'\n"
-          "  set ylabel 'held-out accuracy'\n"
-          "  plot D.'/best.dat' using 1:($4>=0&&$6==0?$4:1/0):5 with yerrorlines pt 7"
-          " lc rgb 'black' title 'tuned', D.'/best.dat' using 1:($4>=0&&$6==1?$4:1/0):5 with"
-          " yerrorbars pt 6 ps 1.4 lc rgb 'red' title 'edge'\n"
-          "  unset multiplot\n"
-          "  unset output\n"
-          "}\n",
-          held_out ? "held-out" : "training");
+          " lc rgb 'red' title 'edge'\n",
+          has_acc ? 2 : 1, held_out ? "held-out" : "training");
+  if (has_acc)
+    fprintf(f, "  set ylabel 'held-out accuracy'\n"
+               "  plot D.'/best.dat' using 1:($4>=0&&$6==0?$4:1/0):5 with yerrorlines pt 7"
+               " lc rgb 'black' title 'tuned', D.'/best.dat' using 1:($4>=0&&$6==1?$4:1/0):5 with"
+               " yerrorbars pt 6 ps 1.4 lc rgb 'red' title 'edge'\n");
+  fprintf(f, "  unset multiplot\n"
+             "  unset output\n"
+             "}\n");
   fclose(f);
   if (rlz_plot_run_gnuplot(CMD, gp, script) != 0)
     goto out;

@@ -22,8 +22,8 @@
 /* viridis (matplotlib's default map, sampled at 9 stops): perceptually
  * uniform and sequential, so equal loss steps look equally far apart and
  * the map reads in grey scale; richeta.plots uses the same map. */
-#define RLZ_PLOT_PALETTE                                                                          \
-  "set palette defined (0 '#440154', 1 '#472d7b', 2 '#3b528b', 3 '#2c728e', 4 '#21918c',"        \
+#define RLZ_PLOT_PALETTE                                                                           \
+  "set palette defined (0 '#440154', 1 '#472d7b', 2 '#3b528b', 3 '#2c728e', 4 '#21918c',"          \
   " 5 '#28ae80', 6 '#5ec962', 7 '#addc30', 8 '#fde725')\n"
 
 enum { OPT_DB = 1, OPT_HASH, OPT_OUT, OPT_LAZY_MAX, OPT_RICH_MIN };
@@ -192,8 +192,7 @@ static int on_curve_point(void *user, int64_t step, double loss) {
  * read through the store module. */
 static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const char *dir,
                       const rlz_eta_star *es, int64_t ng, int *ncurves) {
-  double per_decade =
-      (double)rlz_config_int(rlz_sweep_base(sw), RICHETA_PARAM_LOG_PER_DECADE);
+  double per_decade = (double)rlz_config_int(rlz_sweep_base(sw), RICHETA_PARAM_LOG_PER_DECADE);
   char hash[32];
   if (richeta_sweep_hash(sw, hash, sizeof hash) != RICHETA_OK) {
     rlz_cli_error(cmd, "%s: the sweep has no hash", db);
@@ -248,15 +247,14 @@ static int write_data(const char *cmd, richeta_sweep *sw, const char *db, const 
     d.held_step = d.prev_step = -1;
     d.held_loss = NAN;
     d.gamma = es[i].gamma;
-    if (rlz_store_first_seed_curve(store, hash, es[i].gamma, es[i].eta_opt_grid, on_curve_point,
-                                   &d, &e) != RICHETA_OK) {
+    if (rlz_store_first_seed_curve(store, hash, es[i].gamma, es[i].eta_opt_grid, on_curve_point, &d,
+                                   &e) != RICHETA_OK) {
       rlz_cli_error(cmd, "%s: %s", db, e.msg);
       goto out;
     }
     /* steps are plotted at step + 1 */
     bool near_dup = d.prev_step >= 0 && per_decade > 0 &&
-                    log10((double)(d.held_step + 1) / (double)(d.prev_step + 1)) <
-                        0.5 / per_decade;
+                    log10((double)(d.held_step + 1) / (double)(d.prev_step + 1)) < 0.5 / per_decade;
     if (d.held_step >= 0 && !near_dup)
       fprintf(d.fk, "%lld %.9g %.6g\n", (long long)d.held_step, d.held_loss, es[i].gamma);
     if (!d.pts)
@@ -277,7 +275,8 @@ out:
 /* The images go to PREFIX-*: check PREFIX's directory before any work, so
  * that an unwritable --out is one line naming it (not gnuplot's output or
  * the temporary script's path). */
-static int check_out_dir(const char *cmd, const char *prefix) {
+int rlz_plot_check_out(const char *cmd, const char *flag, const char *prefix,
+                       const char *first_image) {
   char dir[4096];
   const char *slash = strrchr(prefix, '/');
   if (!slash)
@@ -285,7 +284,7 @@ static int check_out_dir(const char *cmd, const char *prefix) {
   else if (slash == prefix)
     snprintf(dir, sizeof dir, "/");
   else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - prefix), prefix) >= (int)sizeof dir) {
-    rlz_cli_error(cmd, "--out %s: output prefix too long", prefix);
+    rlz_cli_error(cmd, "%s %s: output prefix too long", flag, prefix);
     return -1;
   }
   struct stat st;
@@ -297,15 +296,16 @@ static int check_out_dir(const char *cmd, const char *prefix) {
   else if (access(dir, W_OK | X_OK) != 0)
     why = strerror(errno);
   if (why) {
-    rlz_cli_error(cmd, "cannot write %s-heatmap.png (--out %s): %s: %s", prefix, prefix, dir, why);
+    rlz_cli_error(cmd, "cannot write %s-%s (%s %s): %s: %s", prefix, first_image, flag, prefix, dir,
+                  why);
     return -1;
   }
   return 0;
 }
 
-int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const char *prefix,
-                   double lazy_max, double rich_min) {
-  if (check_out_dir(cmd, prefix) != 0)
+int rlz_plot_sweep(const char *cmd, const char *flag, richeta_sweep *sw, const char *db,
+                   const char *prefix, double lazy_max, double rich_min) {
+  if (rlz_plot_check_out(cmd, flag, prefix, "heatmap.png") != 0)
     return RLZ_EXIT_FAIL;
   char gp[4096];
   if (rlz_plot_find_gnuplot(gp, sizeof gp) != 0) {
@@ -420,8 +420,7 @@ int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const cha
           "  set ylabel 'log_{10} {/Symbol h}_0'\n"
           "  set cblabel 'log_{10} final loss (held-out when available)'\n"
           "  set xrange [%.9g:%.9g]\n  set yrange [%.9g:%.9g]\n"
-          "  " RLZ_PLOT_PALETTE
-          "  set key bottom right opaque\n"
+          "  " RLZ_PLOT_PALETTE "  set key bottom right opaque\n"
           "  set style fill solid 1.0 noborder\n"
           "  plot D.'/cells.dat' using 1:2:(%.9g):(%.9g):3 with boxxyerror fc palette notitle, \\\n"
           "       D.'/masked.dat' using 1:2:(%.9g):(%.9g):3 with boxxyerror lc rgb variable"
@@ -549,33 +548,31 @@ static int on_opt(void *user, int id, const char *value) {
 }
 
 static void help(FILE *f) {
-  fprintf(
-      f,
-      "usage: richeta plot [flags]\n\n"
-      "Draw a sweep database with gnuplot, as PNG (pngcairo, else png) and SVG:\n"
-      "  PREFIX-heatmap: log10 final loss (held-out when available, seed mean) over\n"
-      "    (log10 gamma, log10 eta0) in viridis (as richeta.plots.heatmap); cells\n"
-      "    where a seed diverged or failed in grey,\n"
-      "    stalled ones (richeta sweep --stall: no escape from the plateau or no\n"
-      "    progress within T, the lower edge of the optimizable region) in light\n"
-      "    grey, and the plateau's lower edge (midway between each gamma's lowest\n"
-      "    convergent eta0 and the stalled cell just below it) as a purple line;\n"
-      "    cells where a seed catapulted (its loss rose 2x within the first\n"
-      "    100 steps, then fell below its start) marked x;\n"
-      "    eta_max (black, filled) and eta_opt (orange, open) per gamma, eta_max at\n"
-      "    the top of the grid (censored: a lower bound) circled by a red triangle;\n"
-      "    guide lines of slope 2 and 2/L through the mean of eta_max on each side\n"
-      "    (--lazy-max, --rich-min), each drawn and in the key only when eta_max\n"
-      "    exists on its side;\n"
-      "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed),\n"
-      "    log-log with power-of-ten labels; the point at T is left out when it is\n"
-      "    less than half a log spacing after the one before (the store keeps it).\n"
-      "An unwritable --out directory is reported before gnuplot runs.\n"
-      "gnuplot is found in PATH or at $RICHETA_GNUPLOT; without it the command\n"
-      "fails with a message (exit 1). RICHETA_KEEP_PLOT_DATA=1 keeps the data and\n"
-      "script in /tmp (the directory is named on stderr).\n"
-      "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
-      "flags:\n");
+  fprintf(f, "usage: richeta plot [flags]\n\n"
+             "Draw a sweep database with gnuplot, as PNG (pngcairo, else png) and SVG:\n"
+             "  PREFIX-heatmap: log10 final loss (held-out when available, seed mean) over\n"
+             "    (log10 gamma, log10 eta0) in viridis (as richeta.plots.heatmap); cells\n"
+             "    where a seed diverged or failed in grey,\n"
+             "    stalled ones (richeta sweep --stall: no escape from the plateau or no\n"
+             "    progress within T, the lower edge of the optimizable region) in light\n"
+             "    grey, and the plateau's lower edge (midway between each gamma's lowest\n"
+             "    convergent eta0 and the stalled cell just below it) as a purple line;\n"
+             "    cells where a seed catapulted (its loss rose 2x within the first\n"
+             "    100 steps, then fell below its start) marked x;\n"
+             "    eta_max (black, filled) and eta_opt (orange, open) per gamma, eta_max at\n"
+             "    the top of the grid (censored: a lower bound) circled by a red triangle;\n"
+             "    guide lines of slope 2 and 2/L through the mean of eta_max on each side\n"
+             "    (--lazy-max, --rich-min), each drawn and in the key only when eta_max\n"
+             "    exists on its side;\n"
+             "  PREFIX-curves: the loss curve at each gamma's best grid eta0 (lowest seed),\n"
+             "    log-log with power-of-ten labels; the point at T is left out when it is\n"
+             "    less than half a log spacing after the one before (the store keeps it).\n"
+             "An unwritable --out directory is reported before gnuplot runs.\n"
+             "gnuplot is found in PATH or at $RICHETA_GNUPLOT; without it the command\n"
+             "fails with a message (exit 1). RICHETA_KEEP_PLOT_DATA=1 keeps the data and\n"
+             "script in /tmp (the directory is named on stderr).\n"
+             "Exit status: 0 ok, 1 runtime error, 2 usage error.\n\n"
+             "flags:\n");
   rlz_cli_print_options(f, plot_opts);
 }
 
@@ -594,7 +591,7 @@ int rlz_cmd_plot(int argc, char **argv) {
     rlz_cli_error("plot", "%s", richeta_last_error());
     return RLZ_EXIT_FAIL;
   }
-  int rc = rlz_plot_sweep("plot", sw, a.db, a.out, a.lazy_max, a.rich_min);
+  int rc = rlz_plot_sweep("plot", "--out", sw, a.db, a.out, a.lazy_max, a.rich_min);
   richeta_sweep_free(sw);
   return rc;
 }

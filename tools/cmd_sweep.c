@@ -270,7 +270,7 @@ int rlz_cmd_sweep(int argc, char **argv) {
     rc = rlz_fit_report("sweep", sw, &fo);
   }
   if (rc == RLZ_EXIT_OK && a.plot)
-    rc = rlz_plot_sweep("sweep", sw, a.spec.db, a.plot, a.lazy_max, a.rich_min);
+    rc = rlz_plot_sweep("sweep", "--plot", sw, a.spec.db, a.plot, a.lazy_max, a.rich_min);
 out:
   richeta_sweep_free(sw);
   richeta_config_free(cfg);

@@ -27,13 +27,19 @@ int rlz_fit_report_many(const char *cmd, richeta_sweep *const *sws, int64_t nsw,
                         const rlz_fit_opts *o);
 
 /* Write PREFIX-heatmap.{png,svg} and PREFIX-curves.{png,svg} for the sweep
- * stored in db under the sweep's hash. Returns an exit status. */
-int rlz_plot_sweep(const char *cmd, richeta_sweep *sw, const char *db, const char *prefix,
-                   double lazy_max, double rich_min);
+ * stored in db under the sweep's hash; flag names PREFIX's option in
+ * errors. Returns an exit status. */
+int rlz_plot_sweep(const char *cmd, const char *flag, richeta_sweep *sw, const char *db,
+                   const char *prefix, double lazy_max, double rich_min);
 
 /* gnuplot for the plots (cmd_plot.c): its path ($RICHETA_GNUPLOT or PATH;
  * -1 when none), and a script run by it (-1 after one printed line). */
 int rlz_plot_find_gnuplot(char *out, size_t cap);
+/* Images go to PREFIX-*: PREFIX's directory must exist and be writable,
+ * checked before any work so that a bad flag (--out, --plot) is one line naming
+ * PREFIX-first_image, not gnuplot's output (-1 after that line). */
+int rlz_plot_check_out(const char *cmd, const char *flag, const char *prefix,
+                       const char *first_image);
 int rlz_plot_run_gnuplot(const char *cmd, const char *gp, const char *script);
 /* The start of a gnuplot script's loop over the png and svg terminals
  * (the variable fmt; the caller sets the output and closes the loop). */

@@ -105,6 +105,10 @@ check "best: the full grid tunes every gamma, errors over 2 seeds" \
 check "best flags a gamma whose best eta0 is the top of the grid" "grep -q 'edge: eta0 not tuned' '$T/edge.txt'"
 "$R" best --db "$T/s.db" --bogus >"$T/out" 2>"$T/err"
 check "best --bogus exits 2" "[ \$? -eq 2 ]"
+# an unwritable --plot directory: one line naming the image, before gnuplot
+"$R" best --db "$T/s.db" --plot "$T/missing/b" >"$T/out" 2>"$T/err"
+check "best --plot into a missing directory: exit 1, one line naming the image" \
+  "[ \$? -eq 1 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -qF '$T/missing/b-best.png (--plot' '$T/err'"
 
 # fit: explicit ranges and a saved rule the configuration loader reads
 "$R" fit --db "$T/s.db" --lazy-max 0.011 --rich-min 99 --save "$T/rule.spec" >"$T/fit.txt"
@@ -141,6 +145,11 @@ check "plot without gnuplot exits 1 and says so" "[ $? -eq 1 ] && grep -q gnuplo
 PATH=/nonexistent "$R" plot --db "$T/s.db" --out "$T/p" >"$T/out" 2>"$T/err"
 check "plot with gnuplot not in PATH exits 1" "[ $? -eq 1 ] && grep -q 'gnuplot not found' '$T/err'"
 if command -v gnuplot >/dev/null 2>&1; then
+  # an MSE sweep has no accuracy: best draws the loss panel alone (gnuplot
+  # refused the empty accuracy panel and the command failed)
+  "$R" best --db "$T/s.db" --plot "$T/b" >/dev/null 2>"$T/err"
+  check "best --plot on a sweep without accuracies draws its images" \
+    "[ \$? -eq 0 ] && [ -s '$T/b-best.png' ] && [ -s '$T/b-best.svg' ]"
   "$R" plot --db "$T/s.db" --out "$T/p" >"$T/out" 2>"$T/err"
   check "plot writes PNG and SVG" \
     "[ $? -eq 0 ] && [ -s '$T/p-heatmap.png' ] && [ -s '$T/p-heatmap.svg' ] && [ -s '$T/p-curves.png' ] && [ -s '$T/p-curves.svg' ]"
