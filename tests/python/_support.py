@@ -72,6 +72,19 @@ def rel(a, b):
     return float(np.max(np.abs(a - b))) / scale
 
 
+def random_batch(rng, B, D, C, loss):
+    """A batch (x, y) from a NumPy Generator: Gaussian inputs (B, D); Gaussian
+    targets for mse, one-hot random classes otherwise (x drawn first)."""
+    import numpy as np
+
+    x = rng.standard_normal((B, D))
+    if loss == "mse":
+        y = rng.standard_normal((B, C))
+    else:
+        y = np.eye(C)[rng.integers(0, C, B)]
+    return x, y
+
+
 def torch_loss(kind, f, y):
     """The library's losses in torch: MSE = mean over batch and outputs of
     (f - y)^2 (no 1/2); "ce" = mean over the batch of -sum_c y_c log softmax(f)_c."""
@@ -129,12 +142,7 @@ def crosscheck_torch(tc, make_twin, param, depth, act, gamma=1.7, bias=1, loss="
                 off += n
 
         def batch():
-            x = rng.standard_normal((B, D))
-            if loss == "mse":
-                y = rng.standard_normal((B, C))
-            else:
-                y = np.eye(C)[rng.integers(0, C, B)]
-            return x, y
+            return random_batch(rng, B, D, C, loss)
 
         devs = []
         x, y = batch()

@@ -24,7 +24,7 @@ import sys
 import unittest
 
 import _support
-from _support import rel, torch_loss
+from _support import random_batch, rel, torch_loss
 import richeta
 
 torch, _skip_reason = _support.optional_torch()
@@ -131,12 +131,7 @@ class CnnTorchCrossCheck(unittest.TestCase):
                     off += n
 
             def batch():
-                x = rng.standard_normal((self.B, c * h * w))
-                if loss == "mse":
-                    y = rng.standard_normal((self.B, self.C))
-                else:
-                    y = np.eye(self.C)[rng.integers(0, self.C, self.B)]
-                return x, y
+                return random_batch(rng, self.B, c * h * w, self.C, loss)
 
             x, y = batch()
             devs = [rel(model.forward(x), tm.forward(torch.tensor(x)).detach().numpy())]

@@ -29,7 +29,7 @@ import sys
 import unittest
 
 import _support
-from _support import rel
+from _support import random_batch, rel
 import richeta
 
 torch, _skip_reason = _support.optional_torch()
@@ -137,12 +137,7 @@ class ResNetTorchCrossCheck(unittest.TestCase):
             np.testing.assert_array_equal(model.get_params(), tm.flat(tm.params()))
 
             def batch():
-                x = rng.standard_normal((self.B, c * h * w))
-                if loss == "mse":
-                    y = rng.standard_normal((self.B, self.C))
-                else:
-                    y = np.eye(self.C)[rng.integers(0, self.C, self.B)]
-                return x, y
+                return random_batch(rng, self.B, c * h * w, self.C, loss)
 
             x, y = batch()
             # centering exact at init, in training (batch statistics) and evaluation

@@ -325,7 +325,7 @@ START_TEST(eta_star_lies_below_the_edge_of_stability) {
             S = RICHETA_SWEEP_RUN_STALLED;
   rlz_run r[] = {
       mkrun(1, 1e-4, 0, S, 0.99), /* too slow: stalled, not an edge */
-      mkrun(1, 1e-3, 0, C, 1.0),  mkrun(1, 1e-2, 0, C, 0.5),
+      mkrun(1, 1e-3, 0, C, 1.0),      mkrun(1, 1e-2, 0, C, 0.5),
       mkrun(1, 1e-1, 0, D, INFINITY), /* the edge */
       mkrun(1, 1, 0, C, 0.01),        /* island with the lowest loss */
       mkrun(1, 10, 0, D, INFINITY),
