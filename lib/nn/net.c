@@ -5,10 +5,14 @@
  * as large as the largest delta it carries), the largest im2col block and,
  * for the R-operator, the same again for the directional derivatives. */
 #include "nn/net_priv.h"
+#include "numeric/numeric.h"
 
 #define WS_ALIGN 64 /* every workspace array starts on a cache line */
 /* Cache budget of a convolution's block (im2col rows and outputs). */
 #define BLOCK_CACHE_BYTES ((double)(2 << 20))
+/* Budget of a Winograd block (its transformed inputs and products): the
+ * 16 products of a block each read 1/16 of it. */
+#define WINO_CACHE_BYTES ((double)(4 << 20))
 
 /* Offsets are planned first, then one allocation serves them all. */
 typedef struct plan {
@@ -47,6 +51,26 @@ static bool needs_pre(const rlz_node *nd, unsigned flags) {
 static int64_t default_block(const rlz_node *nd, int64_t chunk, size_t elem) {
   double per = ((double)rlz_conv_rows(nd, 1) * (double)nd->cols + (double)nd->size) * (double)elem;
   int64_t fit = (int64_t)((double)BLOCK_CACHE_BYTES / per);
+  return fit < 1 ? 1 : fit > chunk ? chunk : fit;
+}
+
+/* Whether conv node nd of graph g runs by Winograd (winograd.inc) in a
+ * net of dtype dt with these flags. */
+static bool use_winograd(const rlz_graph *g, const rlz_node *nd, richeta_dtype dt, unsigned flags) {
+  const rlz_node *s = &g->nodes[nd->in];
+  bool on = (flags & RLZ_NET_WINOGRAD) || dt == RICHETA_DTYPE_F32;
+  return on && !(flags & (RLZ_NET_NO_WINOGRAD | RLZ_NET_ROP)) && nd->k == 3 && nd->stride == 1 &&
+         nd->pad == 1 && s->layout == RLZ_LAYOUT_HWC && s->c >= RLZ_WINO_MIN_CHANNELS &&
+         nd->rows >= RLZ_WINO_MIN_CHANNELS && nd->h == s->h && nd->w == s->w;
+}
+
+/* Tiles (2 x 2 outputs) per sample of a Winograd node. */
+static int64_t wino_tiles(const rlz_node *nd) { return ((nd->h + 1) / 2) * ((nd->w + 1) / 2); }
+
+/* Samples per Winograd block: its V and M fit WINO_CACHE_BYTES. */
+static int64_t wino_block(const rlz_graph *g, const rlz_node *nd, int64_t chunk, size_t elem) {
+  double per = 16.0 * (double)wino_tiles(nd) * (double)(g->nodes[nd->in].c + nd->rows) * (double)elem;
+  int64_t fit = (int64_t)((double)WINO_CACHE_BYTES / per);
   return fit < 1 ? 1 : fit > chunk ? chunk : fit;
 }
 
@@ -118,12 +142,13 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   n->rpre = rlz_calloc(a, nn, sizeof(void *));
   n->dstarted = rlz_calloc(a, nn, sizeof(bool));
   n->direct = rlz_calloc(a, nn, sizeof(bool));
+  n->wino = rlz_calloc(a, nn, sizeof(bool));
   int *readers = rlz_calloc(a, nn, sizeof(int));
   size_t *o_out = rlz_calloc(a, nn, sizeof(size_t)), *o_pre = rlz_calloc(a, nn, sizeof(size_t));
   size_t *o_rout = rlz_calloc(a, nn, sizeof(size_t)), *o_rpre = rlz_calloc(a, nn, sizeof(size_t));
   richeta_status st = RICHETA_OK;
   if (!n->out || !n->pre || !n->cur || !n->slot || !n->rout || !n->rpre || !n->block ||
-      !n->fuse_pool || !n->dstarted || !n->direct || !readers || !o_out || !o_pre || !o_rout ||
+      !n->fuse_pool || !n->dstarted || !n->direct || !n->wino || !readers || !o_out || !o_pre || !o_rout ||
       !o_rpre) {
     st = rlz_fail(e, RICHETA_ERR_NOMEM, "network: out of memory");
     goto done;
@@ -153,6 +178,10 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     n->fuse_pool[i] = !rop && !n->direct[i] && i + 1 < g->n &&
                       g->nodes[i + 1].op == RLZ_OP_AVGPOOL && g->nodes[i + 1].in == i &&
                       readers[i] == 1;
+    if (!n->fuse_pool[i] && use_winograd(g, nd, dt, flags)) {
+      n->wino[i] = true;
+      n->block[i] = wino_block(g, nd, chunk, n->elem);
+    }
   }
   if (!assign_slots(n, n->dstarted)) {
     st = rlz_fail(e, RICHETA_ERR_INTERNAL, "network: the backward pass needs more than %d deltas",
@@ -161,7 +190,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   }
   plan p = {0, true};
   int64_t cs[RLZ_NET_SLOTS] = {0}, dsmax = 0, widest = g->in_size, colmax = 0, wmax = 0,
-          rowsmax = chunk, hwcmax = 0, fdmax = 0;
+          rowsmax = chunk, hwcmax = 0, fdmax = 0, wumax = 0, wvmax = 0, wmmax = 0, wpmax = 0;
   for (int i = 1; i < g->n; i++) {
     const rlz_node *nd = &g->nodes[i];
     int64_t cnt;
@@ -196,7 +225,23 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
       int64_t rows = rlz_conv_rows(nd, chunk);
       rowsmax = rows > rowsmax ? rows : rowsmax;
     }
-    if (nd->op == RLZ_OP_CONV2D && (!n->direct[i] || rop)) {
+    if (n->wino[i]) { /* its own buffers: no im2col */
+      int64_t ci = g->nodes[nd->in].c, pt = n->block[i] * wino_tiles(nd), tw = (nd->w + 1) / 2;
+      int64_t side = ci > nd->rows ? ci : nd->rows, u, v, m, pd;
+      if (!rlz_mul_i64(16 * ci, nd->rows, &u) || !rlz_mul_i64(16 * pt, ci, &v) ||
+          !rlz_mul_i64(16 * pt, nd->rows, &m) ||
+          !rlz_mul_i64((2 * ((nd->h + 1) / 2) + 2) * (2 * tw + 2), side, &pd)) {
+        p.ok = false;
+        break;
+      }
+      wumax = u > wumax ? u : wumax;
+      wvmax = v > wvmax ? v : wvmax;
+      wmmax = m > wmmax ? m : wmmax;
+      wpmax = pd > wpmax ? pd : wpmax;
+      /* its bias gradient sums all the rows of a run at once */
+      int64_t rows = rlz_conv_rows(nd, nd->boff >= 0 ? chunk : n->block[i]);
+      rowsmax = rows > rowsmax ? rows : rowsmax;
+    } else if (nd->op == RLZ_OP_CONV2D && (!n->direct[i] || rop)) {
       hwcmax = g->nodes[nd->in].size > hwcmax ? g->nodes[nd->in].size : hwcmax;
       int64_t rows = rlz_conv_rows(nd, n->block[i]), cc, wc;
       if (!rlz_mul_i64(rows, nd->cols, &cc) || !rlz_mul_i64(nd->rows, nd->cols, &wc)) {
@@ -210,7 +255,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   }
   size_t o_d[RLZ_NET_SLOTS] = {0}, o_rd[RLZ_NET_SLOTS] = {0}, o_ds = 0, o_rds = 0, o_bn = 0,
          o_bnacc = 0, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0, o_vp = 0, o_ones = 0, o_tmp = 0,
-         o_hwc = 0, o_fd = 0;
+         o_hwc = 0, o_fd = 0, o_wu = 0, o_wdu = 0, o_wv = 0, o_wm = 0, o_wpad = 0;
   if (train) {
     for (int k = 0; k < RLZ_NET_SLOTS; k++)
       o_d[k] = plan_add(&p, cs[k], n->elem);
@@ -218,6 +263,22 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     o_dwp = plan_add(&p, wmax, n->elem);
     o_fd = plan_add(&p, fdmax, n->elem);
   }
+  /* the team: as many threads as BLAS has now (rlz_net_team) */
+  int team = 1;
+  if (wumax > 0) {
+    int bt = rlz_blas_get_threads_impl();
+    team = bt < 1 ? 1 : bt > RLZ_NET_MAX_THREADS ? RLZ_NET_MAX_THREADS : bt;
+  }
+  /* per-thread buffers start on cache lines */
+  wumax = (wumax + 15) / 16 * 16, wvmax = (wvmax + 15) / 16 * 16;
+  wmmax = (wmmax + 15) / 16 * 16, wpmax = (wpmax + 15) / 16 * 16;
+  if (train)
+    o_wdu = plan_add(&p, team * wumax, n->elem);
+  o_wu = plan_add(&p, wumax, n->elem);
+  o_wv = plan_add(&p, team * wvmax, n->elem);
+  o_wm = plan_add(&p, team * wmmax, n->elem);
+  o_wpad = plan_add(&p, team * wpmax, n->elem);
+  n->wino_du_len = wumax, n->wino_v_len = wvmax, n->wino_m_len = wmmax, n->wino_pad_len = wpmax;
   o_col = plan_add(&p, colmax, n->elem);
   o_wp = plan_add(&p, wmax, n->elem);
   o_ones = plan_add(&p, rowsmax, n->elem);
@@ -263,7 +324,14 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
     n->dscratch = base + o_ds;
     n->dwperm = base + o_dwp;
     n->fdelta = base + o_fd;
+    n->wino_du = base + o_wdu;
   }
+  n->wino_u = base + o_wu;
+  n->wino_v = base + o_wv;
+  n->wino_m = base + o_wm;
+  n->wino_pad = base + o_wpad;
+  if (team > 1 && (st = rlz_pool_new(&n->pool, team, a, e)) != RICHETA_OK)
+    goto done;
   n->col = base + o_col;
   n->wperm = base + o_wp;
   n->ones = base + o_ones;
@@ -300,6 +368,7 @@ void rlz_net_free(rlz_net *n) {
   if (!n)
     return;
   rlz_alloc a = n->alloc;
+  rlz_pool_free(n->pool);
   rlz_free(&a, n->ws);
   rlz_free(&a, n->out);
   rlz_free(&a, n->pre);
@@ -311,6 +380,7 @@ void rlz_net_free(rlz_net *n) {
   rlz_free(&a, n->fuse_pool);
   rlz_free(&a, n->dstarted);
   rlz_free(&a, n->direct);
+  rlz_free(&a, n->wino);
   rlz_free(&a, n);
 }
 
@@ -334,6 +404,19 @@ int64_t rlz_net_conv_block(const rlz_net *n) {
   for (int i = 1; i < n->g->n; i++)
     b = n->block[i] > b ? n->block[i] : b;
   return b;
+}
+
+int rlz_net_team(rlz_net *n) {
+  int bt = rlz_blas_get_threads_impl(), team = rlz_pool_threads(n->pool);
+  n->blas_threads = bt;
+  return bt < team ? bt : team;
+}
+
+int rlz_net_winograd_nodes(const rlz_net *n) {
+  int c = 0;
+  for (int i = 1; i < n->g->n; i++)
+    c += n->wino[i];
+  return c;
 }
 
 const void *rlz_net_output(const rlz_net *n, int i) {

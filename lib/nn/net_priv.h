@@ -3,6 +3,7 @@
 #ifndef RLZ_NET_PRIV_H
 #define RLZ_NET_PRIV_H
 
+#include "core/pool.h"
 #include "nn/nn.h"
 
 #include <string.h> /* also defines __GLIBC__ on glibc, tested by simd.h */
@@ -10,6 +11,8 @@
 /* Most delta slots a backward pass may need at once (a chain needs 3, a
  * residual network 4). */
 #define RLZ_NET_SLOTS 8
+/* Largest thread team of a net (its Winograd passes). */
+#define RLZ_NET_MAX_THREADS 16
 
 struct rlz_net {
   const rlz_graph *g;
@@ -35,6 +38,17 @@ struct rlz_net {
   bool *dstarted;
   void *dscratch, *rdscratch;
   bool *direct; /* per node: a 1x1 convolution run on its HWC input as it is (no im2col) */
+  bool *wino;   /* per node: a 3x3 convolution run by Winograd F(2x2, 3x3) (winograd.inc) */
+  /* Winograd buffers: transformed weights (U), and per thread of the team
+   * (each *_len elements apart) the weight gradient's part (dU), one
+   * block's transformed inputs (V, dV) and products (M, dM), one padded
+   * sample */
+  void *wino_u, *wino_du, *wino_v, *wino_m, *wino_pad;
+  int64_t wino_du_len, wino_v_len, wino_m_len, wino_pad_len;
+  /* the thread team of the Winograd passes (NULL: one thread), and the BLAS
+   * thread count to restore after a team's job */
+  rlz_pool *pool;
+  int blas_threads;
   /* batch normalization: mode, running statistics (rlz_net_set_bn), and the
    * last forward's mean and 1/sqrt(var + eps) per channel (double, at each
    * node's soff: mean, then inverse std), with an accumulator per channel */
@@ -57,6 +71,10 @@ struct rlz_net {
 };
 
 #include "core/simd.h"
+
+/* Threads for the next team job: the BLAS thread count now, at most the
+ * team's size (and remembered, to be restored after the job). */
+int rlz_net_team(rlz_net *n);
 
 /* Rows of im2col block of conv node nd with bs samples. */
 static inline int64_t rlz_conv_rows(const rlz_node *nd, int64_t bs) { return bs * nd->h * nd->w; }

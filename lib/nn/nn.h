@@ -159,8 +159,15 @@ enum {
   RLZ_NET_TRAIN = 1u,     /* keep what backward needs, delta buffers */
   RLZ_NET_ROP = 2u,       /* R-operator buffers (Hessian-vector products) */
   RLZ_NET_GEMM_ONLY = 4u, /* always gemm (no gemv/ger shortcuts): the 1.0 teacher's products */
-  RLZ_NET_KEEP_PRE = 8u   /* keep every pre-activation (not only gelu's): rlz_net_preact */
+  RLZ_NET_KEEP_PRE = 8u,  /* keep every pre-activation (not only gelu's): rlz_net_preact */
+  /* 3x3 convolutions with stride 1 and padding 1 of HWC nodes with at least
+   * RLZ_WINO_MIN_CHANNELS channels in and out run by Winograd F(2x2, 3x3)
+   * (lib/nn/winograd.inc) in float32 nets without the R-operator; these
+   * flags override that (tests compare the two paths) */
+  RLZ_NET_WINOGRAD = 16u,   /* also in float64 */
+  RLZ_NET_NO_WINOGRAD = 32u /* never: im2col everywhere */
 };
+#define RLZ_WINO_MIN_CHANNELS 16
 
 typedef struct rlz_net rlz_net;
 
@@ -185,6 +192,8 @@ void rlz_graph_init_state(const rlz_graph *g, richeta_dtype dt, void *state);
  * largest block planned. */
 void rlz_net_set_conv_block(rlz_net *n, int64_t samples);
 int64_t rlz_net_conv_block(const rlz_net *n);
+/* Convolutions of the net that run by Winograd (RLZ_NET_WINOGRAD). */
+int rlz_net_winograd_nodes(const rlz_net *n);
 
 /* Forward over nodes (from, to] for b <= chunk samples. `in` is the output
  * of node `from` (b x size); the output of node `to` goes to dst (b x size),
