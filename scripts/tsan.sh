@@ -5,14 +5,15 @@
 # worker threads). The naive reference BLAS (-Dblas=none) is used by default
 # because an uninstrumented OpenBLAS hides its own synchronisation from TSan
 # and makes false reports; TSAN_BLAS=openblas overrides. TSAN_TESTS lists the
-# check_<name> programs to run (default "threads sweep images": images fills
-# one streamed npzdir set from two threads).
+# check_<name> programs to run (default "threads sweep images winograd": images fills
+# one streamed npzdir set from two threads; winograd runs the executor's thread
+# teams).
 # Usage: scripts/tsan.sh [build-dir]      Exit status: 0 clean, 1 otherwise.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-${TMPDIR:-/tmp}/richeta-tsan}
 blas=${TSAN_BLAS:-none}
-tests=${TSAN_TESTS:-threads sweep images}
+tests=${TSAN_TESTS:-threads sweep images winograd}
 cc=${CC:-clang}
 
 say() { printf 'tsan: %s\n' "$*"; }

@@ -93,5 +93,7 @@ const struct rlz_graph *rlz_model_graph(const richeta_model *m);
  * tests; the planned block may only shrink). */
 int64_t rlz_model_conv_block(const richeta_model *m);
 void rlz_model_set_conv_block(richeta_model *m, int64_t samples);
+/* Whether the model's passes run on a thread team (rlz_net_has_team). */
+bool rlz_model_has_team(const richeta_model *m);
 
 #endif

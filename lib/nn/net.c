@@ -131,6 +131,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   n->chunk = chunk;
   n->flags = flags;
   n->col_node = -1;
+  n->team_now = 1;
   size_t nn = (size_t)g->n;
   n->block = rlz_calloc(a, nn, sizeof(int64_t));
   n->fuse_pool = rlz_calloc(a, nn, sizeof(bool));
@@ -256,22 +257,25 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   size_t o_d[RLZ_NET_SLOTS] = {0}, o_rd[RLZ_NET_SLOTS] = {0}, o_ds = 0, o_rds = 0, o_bn = 0,
          o_bnacc = 0, o_col = 0, o_rcol = 0, o_wp = 0, o_dwp = 0, o_vp = 0, o_ones = 0, o_tmp = 0,
          o_hwc = 0, o_fd = 0, o_wu = 0, o_wdu = 0, o_wv = 0, o_wm = 0, o_wpad = 0;
-  if (train) {
-    for (int k = 0; k < RLZ_NET_SLOTS; k++)
-      o_d[k] = plan_add(&p, cs[k], n->elem);
-    o_ds = plan_add(&p, shared ? dsmax : 0, n->elem);
-    o_dwp = plan_add(&p, wmax, n->elem);
-    o_fd = plan_add(&p, fdmax, n->elem);
-  }
-  /* the team: as many threads as BLAS has now (rlz_net_team) */
-  int team = 1;
+  /* the team of a net with Winograd nodes: as many threads as BLAS has
+   * now (rlz_net_team); its convolutions then all run on the team */
+  int team = 1, forced = (int)((flags >> 8) & 0xffu);
   if (wumax > 0) {
-    int bt = rlz_blas_get_threads_impl();
+    int bt = forced > 1 ? forced : rlz_blas_get_threads_impl();
     team = bt < 1 ? 1 : bt > RLZ_NET_MAX_THREADS ? RLZ_NET_MAX_THREADS : bt;
   }
   /* per-thread buffers start on cache lines */
   wumax = (wumax + 15) / 16 * 16, wvmax = (wvmax + 15) / 16 * 16;
   wmmax = (wmmax + 15) / 16 * 16, wpmax = (wpmax + 15) / 16 * 16;
+  colmax = (colmax + 15) / 16 * 16, hwcmax = (hwcmax + 15) / 16 * 16, wmax = (wmax + 15) / 16 * 16;
+  n->col_len = colmax, n->hwc_len = hwcmax, n->dwperm_len = wmax;
+  if (train) {
+    for (int k = 0; k < RLZ_NET_SLOTS; k++)
+      o_d[k] = plan_add(&p, cs[k], n->elem);
+    o_ds = plan_add(&p, shared ? dsmax : 0, n->elem);
+    o_dwp = plan_add(&p, team * wmax, n->elem);
+    o_fd = plan_add(&p, fdmax, n->elem);
+  }
   if (train)
     o_wdu = plan_add(&p, team * wumax, n->elem);
   o_wu = plan_add(&p, wumax, n->elem);
@@ -279,12 +283,13 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   o_wm = plan_add(&p, team * wmmax, n->elem);
   o_wpad = plan_add(&p, team * wpmax, n->elem);
   n->wino_du_len = wumax, n->wino_v_len = wvmax, n->wino_m_len = wmmax, n->wino_pad_len = wpmax;
-  o_col = plan_add(&p, colmax, n->elem);
+  o_col = plan_add(&p, team * colmax, n->elem);
   o_wp = plan_add(&p, wmax, n->elem);
   o_ones = plan_add(&p, rowsmax, n->elem);
-  o_hwc = plan_add(&p, hwcmax, n->elem);
+  o_hwc = plan_add(&p, team * hwcmax, n->elem);
   o_bn = plan_add(&p, g->nstate, sizeof(double));
   o_bnacc = plan_add(&p, 5 * bnmax, sizeof(double)); /* 2 accumulators, 3 REAL coefficients */
+  size_t o_bnpart = plan_add(&p, team > 1 ? 2 * team * bnmax : 0, sizeof(double));
   if (rop) {
     int64_t tw;
     for (int k = 0; k < RLZ_NET_SLOTS; k++)
@@ -317,6 +322,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   }
   n->bnstat = (double *)(void *)(base + o_bn);
   n->bnacc = (double *)(void *)(base + o_bnacc);
+  n->bnpart = (double *)(void *)(base + o_bnpart);
   n->bn_mode = RLZ_BN_TRAIN;
   if (train) {
     for (int k = 0; k < RLZ_NET_SLOTS; k++)
@@ -406,10 +412,25 @@ int64_t rlz_net_conv_block(const rlz_net *n) {
   return b;
 }
 
-int rlz_net_team(rlz_net *n) {
+int rlz_net_team(rlz_net *n) { return n->team_now; }
+
+bool rlz_net_has_team(const rlz_net *n) { return n->pool != NULL; }
+
+int rlz_net_pass_begin(rlz_net *n) {
+  if (!n->pool)
+    return n->team_now = 1;
   int bt = rlz_blas_get_threads_impl(), team = rlz_pool_threads(n->pool);
   n->blas_threads = bt;
-  return bt < team ? bt : team;
+  n->team_now = bt < team && !(n->flags >> 8) ? bt : team;
+  if (n->team_now > 1) /* the team's threads call BLAS, each single-threaded */
+    rlz_blas_set_threads_impl(1);
+  return n->team_now;
+}
+
+void rlz_net_pass_end(rlz_net *n) {
+  if (n->team_now > 1)
+    rlz_blas_set_threads_impl(n->blas_threads);
+  n->team_now = 1;
 }
 
 int rlz_net_winograd_nodes(const rlz_net *n) {
@@ -429,12 +450,20 @@ const void *rlz_net_preact(const rlz_net *n, int i) {
 
 richeta_status rlz_net_forward(rlz_net *n, const void *P, const void *in, int from, int to,
                                int64_t b, void *dst) {
-  return n->dtype == RICHETA_DTYPE_F64 ? rlz_net_forward_f64(n, P, in, from, to, b, dst)
-                                       : rlz_net_forward_f32(n, P, in, from, to, b, dst);
+  rlz_net_pass_begin(n);
+  richeta_status st = n->dtype == RICHETA_DTYPE_F64
+                          ? rlz_net_forward_f64(n, P, in, from, to, b, dst)
+                          : rlz_net_forward_f32(n, P, in, from, to, b, dst);
+  rlz_net_pass_end(n);
+  return st;
 }
 
 richeta_status rlz_net_backward(rlz_net *n, const void *P, const void *x, int64_t b, void *dout,
                                 void *grad, bool first, double *bound) {
-  return n->dtype == RICHETA_DTYPE_F64 ? rlz_net_backward_f64(n, P, x, b, dout, grad, first, bound)
-                                       : rlz_net_backward_f32(n, P, x, b, dout, grad, first, bound);
+  rlz_net_pass_begin(n);
+  richeta_status st = n->dtype == RICHETA_DTYPE_F64
+                          ? rlz_net_backward_f64(n, P, x, b, dout, grad, first, bound)
+                          : rlz_net_backward_f32(n, P, x, b, dout, grad, first, bound);
+  rlz_net_pass_end(n);
+  return st;
 }

@@ -48,7 +48,9 @@ struct rlz_net {
   /* the thread team of the Winograd passes (NULL: one thread), and the BLAS
    * thread count to restore after a team's job */
   rlz_pool *pool;
-  int blas_threads;
+  int blas_threads, team_now;
+  int64_t col_len, hwc_len, dwperm_len; /* per-thread im2col, hwc and dwperm buffers */
+  double *bnpart; /* per thread: 2 x the widest batch norm's channels (team.inc) */
   /* batch normalization: mode, running statistics (rlz_net_set_bn), and the
    * last forward's mean and 1/sqrt(var + eps) per channel (double, at each
    * node's soff: mean, then inverse std), with an accumulator per channel */
@@ -72,8 +74,13 @@ struct rlz_net {
 
 #include "core/simd.h"
 
-/* Threads for the next team job: the BLAS thread count now, at most the
- * team's size (and remembered, to be restored after the job). */
+/* A pass (forward, backward) of a net with a team: its threads are the
+ * BLAS thread count at the pass's start (at most the team's size), and
+ * BLAS runs single-threaded until the pass ends (restored then), so that
+ * BLAS's own threads do not spin beside the team's. */
+int rlz_net_pass_begin(rlz_net *n);
+void rlz_net_pass_end(rlz_net *n);
+/* Threads of the current pass (1 without a team). */
 int rlz_net_team(rlz_net *n);
 
 /* Rows of im2col block of conv node nd with bs samples. */

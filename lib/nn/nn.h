@@ -167,6 +167,10 @@ enum {
   RLZ_NET_WINOGRAD = 16u,   /* also in float64 */
   RLZ_NET_NO_WINOGRAD = 32u /* never: im2col everywhere */
 };
+/* A thread team of t threads (2..RLZ_NET_MAX_THREADS) whatever BLAS's
+ * thread count (tests: the reference BLAS has one thread); see
+ * rlz_net_has_team. */
+#define RLZ_NET_TEAM(t) ((unsigned)(t) << 8)
 #define RLZ_WINO_MIN_CHANNELS 16
 
 typedef struct rlz_net rlz_net;
@@ -194,6 +198,11 @@ void rlz_net_set_conv_block(rlz_net *n, int64_t samples);
 int64_t rlz_net_conv_block(const rlz_net *n);
 /* Convolutions of the net that run by Winograd (RLZ_NET_WINOGRAD). */
 int rlz_net_winograd_nodes(const rlz_net *n);
+/* Whether the net runs its passes on a thread team of its own (a net with
+ * Winograd nodes made while BLAS had more than one thread): its passes run
+ * BLAS single-threaded, and so should the work between them (a threaded
+ * BLAS call leaves OpenBLAS's threads spinning beside the team's). */
+bool rlz_net_has_team(const rlz_net *n);
 
 /* Forward over nodes (from, to] for b <= chunk samples. `in` is the output
  * of node `from` (b x size); the output of node `to` goes to dst (b x size),

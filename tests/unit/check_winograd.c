@@ -65,9 +65,9 @@ static void run(const rlz_graph *g, richeta_dtype dt, unsigned flags, int64_t bl
   rlz_alloc a;
   rlz_alloc_resolve(&a, NULL);
   rlz_net *n = NULL;
-  /* the team is as large as BLAS's thread count when the net is made */
-  ck_assert_int_eq(richeta_blas_set_threads(threads), RICHETA_OK);
-  ck_assert_int_eq(rlz_net_new(&n, g, dt, B, RLZ_NET_TRAIN | flags, &a, NULL), RICHETA_OK);
+  unsigned team = threads > 1 ? RLZ_NET_TEAM(threads) : 0u;
+  ck_assert_int_eq(rlz_net_new(&n, g, dt, B, RLZ_NET_TRAIN | flags | team, &a, NULL), RICHETA_OK);
+  ck_assert(rlz_net_has_team(n) == (threads > 1));
   if (block)
     rlz_net_set_conv_block(n, block);
   r->wino_nodes = rlz_net_winograd_nodes(n);
@@ -99,8 +99,6 @@ static void run(const rlz_graph *g, richeta_dtype dt, unsigned flags, int64_t bl
     free(pf), free(gf), free(xf);
   }
   rlz_net_free(n);
-  ck_assert_int_eq(richeta_blas_get_threads(), threads); /* restored after each team job */
-  ck_assert_int_eq(richeta_blas_set_threads(1), RICHETA_OK);
 }
 
 /* max |a - b| / max |b| over n values */
@@ -116,6 +114,8 @@ static double rel_dev(int64_t n, const double *a, const double *b) {
 
 START_TEST(winograd_matches_im2col) {
   const wcase *wc = &wcases[_i];
+  /* one BLAS thread: teams only where the flag asks (RLZ_NET_TEAM) */
+  ck_assert_int_eq(richeta_blas_set_threads(1), RICHETA_OK);
   rlz_alloc a;
   rlz_alloc_resolve(&a, NULL);
   rlz_graph g;
@@ -166,12 +166,40 @@ START_TEST(winograd_matches_im2col) {
 }
 END_TEST
 
+/* A net made while BLAS has 2 threads gets a team of 2, and its passes
+ * leave BLAS's thread count as they found it; where BLAS cannot have 2
+ * threads (the reference loops), no team. */
+START_TEST(team_follows_blas_threads) {
+  rlz_alloc a;
+  rlz_alloc_resolve(&a, NULL);
+  rlz_graph g;
+  build(&wcases[0], &g, &a);
+  int before = richeta_blas_get_threads();
+  richeta_status two = richeta_blas_set_threads(2);
+  ck_assert(two == RICHETA_OK || two == RICHETA_ERR_UNSUPPORTED);
+  rlz_net *n = NULL;
+  ck_assert_int_eq(rlz_net_new(&n, &g, RICHETA_DTYPE_F32, B, RLZ_NET_TRAIN, &a, NULL), RICHETA_OK);
+  ck_assert(rlz_net_has_team(n) == (two == RICHETA_OK));
+  float *P = calloc((size_t)g.nparams, sizeof(float)), *x = calloc((size_t)(B * g.in_size), sizeof(float));
+  float f[B * 3];
+  for (int64_t i = 0; i < g.nparams; i++)
+    P[i] = (float)sin(0.37 * (double)i);
+  ck_assert_int_eq(rlz_net_forward(n, P, x, 0, g.n - 1, B, f), RICHETA_OK);
+  ck_assert_int_eq(richeta_blas_get_threads(), two == RICHETA_OK ? 2 : before);
+  rlz_net_free(n);
+  free(P), free(x);
+  richeta_blas_set_threads(before);
+  rlz_graph_free(&g, &a);
+}
+END_TEST
+
 #define N_(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 Suite *winograd_suite(void) {
   Suite *s = suite_create("winograd");
   TCase *tc = tcase_create("core");
   tcase_add_loop_test(tc, winograd_matches_im2col, 0, N_(wcases));
+  tcase_add_test(tc, team_follows_blas_threads);
   suite_add_tcase(s, tc);
   return s;
 }
