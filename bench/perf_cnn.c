@@ -18,8 +18,13 @@
  * forwards, the weight gradients, the backpropagated products but the
  * first layer's), taken from the model's own node list and called through
  * the library's BLAS seam: what the step would cost if nothing but sgemm
- * ran. The RSS bound is the issue's: 1.3 x (parameters + gradients + theta0
- * + kept activations + the largest im2col block) + 16 MiB. */
+ * ran. A Winograd convolution's products are its 16 per block (forward,
+ * dU, dV) with the model's blocks; on several threads the chain's products
+ * are BLAS-threaded, where the model's team splits the samples instead.
+ * gflop_per_step counts direct convolution (im2col) FLOPs, so train_gflops
+ * of a Winograd model is an effective rate. The RSS bound is the issue's:
+ * 1.3 x (parameters + gradients + theta0 + kept activations + the largest
+ * im2col block, or Winograd's per-thread buffers) + 16 MiB. */
 #include "model/model_internal.h"
 #include "nn/nn.h"
 #include "numeric/numeric.h"
@@ -76,6 +81,7 @@ static void fill(float *v, int64_t n, unsigned seed) {
 
 typedef struct work {
   int64_t N, Cin, H, W, B, block;
+  int threads;
   richeta_config *cfg;
   richeta_model *m;
   richeta_optim *o;
@@ -85,8 +91,16 @@ typedef struct work {
    * previous layer's output after pooling/flatten), an output, a delta,
    * and the input's delta; convolutions read and write one im2col block */
   float **Wt, **Gt, **In, **Out, **Dl, **Din, *col;
+  /* Winograd nodes (the model's plan): U in Wt, dU in Gt, one block's
+   * transformed inputs and products */
+  float *wv, *wm;
   double flops;
 } work;
+
+/* Whether node i runs by Winograd, its block, its tiles per sample. */
+static bool wino(const work *w, int i) { return rlz_net_node_winograd(rlz_model_net(w->m), i); }
+static int64_t node_block(const work *w, int i) { return rlz_net_node_block(rlz_model_net(w->m), i); }
+static int64_t tiles(const rlz_node *nd) { return ((nd->h + 1) / 2) * ((nd->w + 1) / 2); }
 
 /* Rows of a node's gemm for B samples (conv: one per output pixel). */
 static int64_t gemm_rows(const rlz_node *nd, int64_t B) {
@@ -150,16 +164,22 @@ static int chain_setup(work *w) {
   w->Out = calloc((size_t)n, sizeof(float *));
   w->Dl = calloc((size_t)n, sizeof(float *));
   w->Din = calloc((size_t)n, sizeof(float *));
-  int64_t colmax = 0;
+  int64_t colmax = 0, vmax = 0, mmax = 0;
   for (int i = 1; i < n; i++) {
     const rlz_node *nd = &w->g->nodes[i];
     if (!is_product(nd))
       continue;
-    int64_t m = gemm_rows(nd, nd->op == RLZ_OP_CONV2D ? w->block : w->B);
-    if (nd->op == RLZ_OP_CONV2D && m * nd->cols > colmax)
+    int64_t m = gemm_rows(nd, nd->op == RLZ_OP_CONV2D ? w->block : w->B), wsz = nd->rows * nd->cols;
+    if (wino(w, i)) {
+      int64_t pt = node_block(w, i) * tiles(nd), ci = nd->cols / 9;
+      vmax = 16 * pt * ci > vmax ? 16 * pt * ci : vmax;
+      mmax = 16 * pt * nd->rows > mmax ? 16 * pt * nd->rows : mmax;
+      wsz = 16 * ci * nd->rows;
+    } else if (nd->op == RLZ_OP_CONV2D && m * nd->cols > colmax) {
       colmax = m * nd->cols;
-    w->Wt[i] = malloc(sizeof(float) * (size_t)(nd->rows * nd->cols));
-    w->Gt[i] = malloc(sizeof(float) * (size_t)(nd->rows * nd->cols));
+    }
+    w->Wt[i] = malloc(sizeof(float) * (size_t)wsz);
+    w->Gt[i] = malloc(sizeof(float) * (size_t)wsz);
     w->Out[i] = malloc(sizeof(float) * (size_t)(gemm_rows(nd, w->B) * nd->rows));
     w->Dl[i] = malloc(sizeof(float) * (size_t)(gemm_rows(nd, w->B) * nd->rows));
     if (nd->op == RLZ_OP_DENSE) {
@@ -171,19 +191,45 @@ static int chain_setup(work *w) {
     }
     if (!w->Wt[i] || !w->Gt[i] || !w->Out[i] || !w->Dl[i])
       return die("malloc", "out of memory");
-    fill(w->Wt[i], nd->rows * nd->cols, 3 + (unsigned)i);
+    fill(w->Wt[i], wsz, 3 + (unsigned)i);
     fill(w->Dl[i], gemm_rows(nd, w->B) * nd->rows, 7);
     fill(w->Out[i], gemm_rows(nd, w->B) * nd->rows, 8);
   }
   w->col = malloc(sizeof(float) * (size_t)(colmax > 0 ? colmax : 1));
-  if (!w->col)
+  w->wv = malloc(sizeof(float) * (size_t)(vmax > 0 ? vmax : 1));
+  w->wm = malloc(sizeof(float) * (size_t)(mmax > 0 ? mmax : 1));
+  if (!w->col || !w->wv || !w->wm)
     return die("malloc", "out of memory");
   fill(w->col, colmax, 9);
+  fill(w->wv, vmax, 11);
+  fill(w->wm, mmax, 12);
+  return 0;
+}
+
+/* A Winograd node's 16 products of one block of cnt samples: the forward
+ * (pass 0), or the weight gradient's and, with dx, the input delta's. */
+static int wino_chain(work *w, int i, int64_t cnt, int pass, bool first, bool dx) {
+  const rlz_node *nd = &w->g->nodes[i];
+  int64_t pt = cnt * tiles(nd), ci = nd->cols / 9, co = nd->rows;
+  for (int xi = 0; xi < 16; xi++) {
+    float *v = w->wv + xi * pt * ci, *m = w->wm + xi * pt * co;
+    float *u = w->Wt[i] + xi * co * ci, *du = w->Gt[i] + xi * co * ci;
+    if (pass == 0 && rlz_gemm_f32(RLZ_NO_TRANS, RLZ_TRANS, pt, co, ci, 0.5f, v, ci, u, ci, 0.0f, m,
+                                  co))
+      return die("chain", "Winograd product failed");
+    if (pass == 1 && rlz_gemm_f32(RLZ_TRANS, RLZ_NO_TRANS, co, ci, pt, 0.5f, m, co, v, ci,
+                                  first ? 0.0f : 1.0f, du, ci))
+      return die("chain", "Winograd weight-gradient product failed");
+    if (pass == 1 && dx &&
+        rlz_gemm_f32(RLZ_NO_TRANS, RLZ_NO_TRANS, pt, ci, co, 0.5f, m, co, u, ci, 0.0f, v, ci))
+      return die("chain", "Winograd backpropagation product failed");
+  }
   return 0;
 }
 
 /* The products of one step, block by block for the convolutions, as the
- * model makes them (the im2col input is a stand-in of the same shape). */
+ * model makes them (the im2col input is a stand-in of the same shape; a
+ * Winograd node's transformed blocks likewise). */
 static int chain_step(work *w) {
   const rlz_graph *g = w->g;
   for (int pass = 0; pass < 2; pass++)
@@ -191,6 +237,12 @@ static int chain_step(work *w) {
       const rlz_node *nd = &g->nodes[i];
       if (!is_product(nd))
         continue;
+      if (wino(w, i)) {
+        for (int64_t s0 = 0, bs = node_block(w, i); s0 < w->B; s0 += bs)
+          if (wino_chain(w, i, w->B - s0 < bs ? w->B - s0 : bs, 0, false, false))
+            return 1;
+        continue;
+      }
       bool conv = nd->op == RLZ_OP_CONV2D;
       int64_t bs = conv ? w->block : w->B;
       for (int64_t s0 = 0; s0 < w->B; s0 += bs) {
@@ -205,6 +257,12 @@ static int chain_step(work *w) {
     const rlz_node *nd = &g->nodes[i];
     if (!is_product(nd))
       continue;
+    if (wino(w, i)) {
+      for (int64_t s0 = 0, bs = node_block(w, i); s0 < w->B; s0 += bs)
+        if (wino_chain(w, i, w->B - s0 < bs ? w->B - s0 : bs, 1, s0 == 0, nd->in > 0))
+          return 1;
+      continue;
+    }
     bool conv = nd->op == RLZ_OP_CONV2D;
     int64_t bs = conv ? w->block : w->B;
     for (int64_t s0 = 0; s0 < w->B; s0 += bs) {
@@ -229,11 +287,17 @@ static int chain_step(work *w) {
 static double bound_mib(const work *w) {
   const rlz_graph *g = w->g;
   double bytes = 3.0 * 4.0 * (double)g->nparams, col = 0;
+  double team = rlz_model_has_team(w->m) ? w->threads : 1; /* per-thread buffers */
   for (int i = 1; i < g->n; i++) {
     const rlz_node *nd = &g->nodes[i];
     bytes += 4.0 * (double)w->B * (double)nd->size; /* kept output */
-    if (nd->op == RLZ_OP_CONV2D)
-      col = fmax(col, 4.0 * (double)gemm_rows(nd, w->block) * (double)nd->cols);
+    if (wino(w, i)) { /* per thread: V, M and dU; and U */
+      double ci = (double)nd->cols / 9, co = (double)nd->rows;
+      double pt = (double)node_block(w, i) * (double)tiles(nd);
+      col = fmax(col, 4.0 * (16 * pt * (ci + co) * team + 16 * ci * co * (1 + team)));
+    } else if (nd->op == RLZ_OP_CONV2D) {
+      col = fmax(col, 4.0 * (double)gemm_rows(nd, w->block) * (double)nd->cols * team);
+    }
   }
   return 1.3 * (bytes + col) / 1048576.0 + 16.0;
 }
@@ -263,6 +327,7 @@ int main(int argc, char **argv) {
   int threads = atoi(argv[7]), reps = atoi(argv[8]), steps = atoi(argv[9]);
   if (reps < 1 || reps > 64 || steps < 1)
     return die("usage", "REPS in [1, 64], STEPS >= 1");
+  w.threads = threads;
   if (richeta_blas_set_threads(threads) != RICHETA_OK)
     return die("threads", richeta_last_error());
   if (setup(&w))

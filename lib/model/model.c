@@ -619,6 +619,7 @@ void rlz_model_set_conv_block(richeta_model *m, int64_t samples) {
   rlz_net_set_conv_block(m->net, samples);
 }
 bool rlz_model_has_team(const richeta_model *m) { return rlz_net_has_team(m->net); }
+const rlz_net *rlz_model_net(const richeta_model *m) { return m->net; }
 
 richeta_status richeta_model_forward_f64(richeta_model *m, const double *x, int64_t batch,
                                          double *out) {

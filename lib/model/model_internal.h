@@ -95,5 +95,8 @@ int64_t rlz_model_conv_block(const richeta_model *m);
 void rlz_model_set_conv_block(richeta_model *m, int64_t samples);
 /* Whether the model's passes run on a thread team (rlz_net_has_team). */
 bool rlz_model_has_team(const richeta_model *m);
+/* The model's net (benchmarks read its per-node plan). */
+struct rlz_net;
+const struct rlz_net *rlz_model_net(const richeta_model *m);
 
 #endif

@@ -416,6 +416,12 @@ int rlz_net_team(rlz_net *n) { return n->team_now; }
 
 bool rlz_net_has_team(const rlz_net *n) { return n->pool != NULL; }
 
+bool rlz_net_node_winograd(const rlz_net *n, int i) { return i > 0 && i < n->g->n && n->wino[i]; }
+
+int64_t rlz_net_node_block(const rlz_net *n, int i) {
+  return i > 0 && i < n->g->n ? n->block[i] : 0;
+}
+
 int rlz_net_pass_begin(rlz_net *n) {
   if (!n->pool)
     return n->team_now = 1;

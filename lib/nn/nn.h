@@ -196,8 +196,11 @@ void rlz_graph_init_state(const rlz_graph *g, richeta_dtype dt, void *state);
  * largest block planned. */
 void rlz_net_set_conv_block(rlz_net *n, int64_t samples);
 int64_t rlz_net_conv_block(const rlz_net *n);
-/* Convolutions of the net that run by Winograd (RLZ_NET_WINOGRAD). */
+/* Convolutions of the net that run by Winograd (RLZ_NET_WINOGRAD), whether
+ * node i does, and its samples per block (benchmarks). */
 int rlz_net_winograd_nodes(const rlz_net *n);
+bool rlz_net_node_winograd(const rlz_net *n, int i);
+int64_t rlz_net_node_block(const rlz_net *n, int i);
 /* Whether the net runs its passes on a thread team of its own (a net with
  * Winograd nodes made while BLAS had more than one thread): its passes run
  * BLAS single-threaded, and so should the work between them (a threaded
