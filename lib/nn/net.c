@@ -36,8 +36,9 @@ static size_t plan_add(plan *p, int64_t count, size_t elem) {
 /* A fused activation keeps its pre-activation apart when it needs it for
  * its derivative (gelu), or when asked to (diagnostics). */
 static bool needs_pre(const rlz_node *nd, unsigned flags) {
-  if (nd->op == RLZ_OP_BATCHNORM) /* its normalized input, for the backward pass */
-    return true;
+  if (nd->op == RLZ_OP_BATCHNORM) /* its normalized input, for the R-operator and diagnostics
+                                   * (the backward pass recomputes it) */
+    return (flags & (RLZ_NET_ROP | RLZ_NET_KEEP_PRE)) != 0;
   return (nd->op == RLZ_OP_DENSE || nd->op == RLZ_OP_CONV2D) &&
          (nd->act == RICHETA_ACTIVATION_GELU ||
           ((flags & RLZ_NET_KEEP_PRE) && nd->act != RICHETA_ACTIVATION_IDENTITY));
@@ -282,13 +283,14 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   o_wv = plan_add(&p, team * wvmax, n->elem);
   o_wm = plan_add(&p, team * wmmax, n->elem);
   o_wpad = plan_add(&p, team * wpmax, n->elem);
+  size_t o_wzero = plan_add(&p, wumax > 0 ? widest : 0, n->elem);
   n->wino_du_len = wumax, n->wino_v_len = wvmax, n->wino_m_len = wmmax, n->wino_pad_len = wpmax;
   o_col = plan_add(&p, team * colmax, n->elem);
   o_wp = plan_add(&p, wmax, n->elem);
   o_ones = plan_add(&p, rowsmax, n->elem);
   o_hwc = plan_add(&p, team * hwcmax, n->elem);
   o_bn = plan_add(&p, g->nstate, sizeof(double));
-  o_bnacc = plan_add(&p, 5 * bnmax, sizeof(double)); /* 2 accumulators, 3 REAL coefficients */
+  o_bnacc = plan_add(&p, 7 * bnmax, sizeof(double)); /* 2 accumulators, 5 REAL coefficients */
   size_t o_bnpart = plan_add(&p, team > 1 ? 2 * team * bnmax : 0, sizeof(double));
   if (rop) {
     int64_t tw;
@@ -336,6 +338,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   n->wino_v = base + o_wv;
   n->wino_m = base + o_wm;
   n->wino_pad = base + o_wpad;
+  n->wino_zero = base + o_wzero;
   if (team > 1 && (st = rlz_pool_new(&n->pool, team, a, e)) != RICHETA_OK)
     goto done;
   n->col = base + o_col;

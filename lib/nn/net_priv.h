@@ -44,6 +44,7 @@ struct rlz_net {
    * block's transformed inputs (V, dV) and products (M, dM), one padded
    * sample */
   void *wino_u, *wino_du, *wino_v, *wino_m, *wino_pad;
+  const void *wino_zero; /* the widest node's channels of zeros, never written */
   int64_t wino_du_len, wino_v_len, wino_m_len, wino_pad_len;
   /* the thread team of the Winograd passes (NULL: one thread), and the BLAS
    * thread count to restore after a team's job */
