@@ -100,7 +100,7 @@ typedef struct work {
 /* Whether node i runs by Winograd, its block, its tiles per sample. */
 static bool wino(const work *w, int i) { return rlz_net_node_winograd(rlz_model_net(w->m), i); }
 static int64_t node_block(const work *w, int i) { return rlz_net_node_block(rlz_model_net(w->m), i); }
-static int64_t tiles(const rlz_node *nd) { return ((nd->h + 1) / 2) * ((nd->w + 1) / 2); }
+static int64_t tiles(const rlz_node *nd) { return rlz_wino_th(nd) * rlz_wino_tw(nd); }
 
 /* Rows of a node's gemm for B samples (conv: one per output pixel). */
 static int64_t gemm_rows(const rlz_node *nd, int64_t B) {

@@ -66,7 +66,10 @@ static bool use_winograd(const rlz_graph *g, const rlz_node *nd, richeta_dtype d
 }
 
 /* Tiles (2 x 2 outputs) per sample of a Winograd node. */
-static int64_t wino_tiles(const rlz_node *nd) { return ((nd->h + 1) / 2) * ((nd->w + 1) / 2); }
+static int64_t wino_tiles(const rlz_node *nd) { return rlz_wino_th(nd) * rlz_wino_tw(nd); }
+
+/* The team size RLZ_NET_TEAM(t) asks for (0: as BLAS has threads). */
+static int forced_team(unsigned flags) { return (int)((flags >> 8) & 0xffu); }
 
 /* Samples per Winograd block: its V and M fit WINO_CACHE_BYTES. */
 static int64_t wino_block(const rlz_graph *g, const rlz_node *nd, int64_t chunk, size_t elem) {
@@ -192,7 +195,8 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   }
   plan p = {0, true};
   int64_t cs[RLZ_NET_SLOTS] = {0}, dsmax = 0, widest = g->in_size, colmax = 0, wmax = 0,
-          rowsmax = chunk, hwcmax = 0, fdmax = 0, wumax = 0, wvmax = 0, wmmax = 0, wpmax = 0;
+          rowsmax = chunk, hwcmax = 0, fdmax = 0, wumax = 0, wvmax = 0, wmmax = 0, wpmax = 0,
+          wcmax = 0;
   for (int i = 1; i < g->n; i++) {
     const rlz_node *nd = &g->nodes[i];
     int64_t cnt;
@@ -228,11 +232,11 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
       rowsmax = rows > rowsmax ? rows : rowsmax;
     }
     if (n->wino[i]) { /* its own buffers: no im2col */
-      int64_t ci = g->nodes[nd->in].c, pt = n->block[i] * wino_tiles(nd), tw = (nd->w + 1) / 2;
+      int64_t ci = g->nodes[nd->in].c, pt = n->block[i] * wino_tiles(nd);
       int64_t side = ci > nd->rows ? ci : nd->rows, u, v, m, pd;
       if (!rlz_mul_i64(16 * ci, nd->rows, &u) || !rlz_mul_i64(16 * pt, ci, &v) ||
           !rlz_mul_i64(16 * pt, nd->rows, &m) ||
-          !rlz_mul_i64((2 * ((nd->h + 1) / 2) + 2) * (2 * tw + 2), side, &pd)) {
+          !rlz_mul_i64((2 * rlz_wino_th(nd) + 2) * (2 * rlz_wino_tw(nd) + 2), side, &pd)) {
         p.ok = false;
         break;
       }
@@ -240,6 +244,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
       wvmax = v > wvmax ? v : wvmax;
       wmmax = m > wmmax ? m : wmmax;
       wpmax = pd > wpmax ? pd : wpmax;
+      wcmax = ci > wcmax ? ci : wcmax;
       /* its bias gradient sums all the rows of a run at once */
       int64_t rows = rlz_conv_rows(nd, nd->boff >= 0 ? chunk : n->block[i]);
       rowsmax = rows > rowsmax ? rows : rowsmax;
@@ -260,9 +265,9 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
          o_hwc = 0, o_fd = 0, o_wu = 0, o_wdu = 0, o_wv = 0, o_wm = 0, o_wpad = 0;
   /* the team of a net with Winograd nodes: as many threads as BLAS has
    * now (rlz_net_team); its convolutions then all run on the team */
-  int team = 1, forced = (int)((flags >> 8) & 0xffu);
+  int team = 1;
   if (wumax > 0) {
-    int bt = forced > 1 ? forced : rlz_blas_get_threads_impl();
+    int bt = forced_team(flags) > 1 ? forced_team(flags) : rlz_blas_get_threads_impl();
     team = bt < 1 ? 1 : bt > RLZ_NET_MAX_THREADS ? RLZ_NET_MAX_THREADS : bt;
   }
   /* per-thread buffers start on cache lines */
@@ -283,7 +288,7 @@ richeta_status rlz_net_new(rlz_net **out, const rlz_graph *g, richeta_dtype dt, 
   o_wv = plan_add(&p, team * wvmax, n->elem);
   o_wm = plan_add(&p, team * wmmax, n->elem);
   o_wpad = plan_add(&p, team * wpmax, n->elem);
-  size_t o_wzero = plan_add(&p, wumax > 0 ? widest : 0, n->elem);
+  size_t o_wzero = plan_add(&p, wcmax, n->elem);
   n->wino_du_len = wumax, n->wino_v_len = wvmax, n->wino_m_len = wmmax, n->wino_pad_len = wpmax;
   o_col = plan_add(&p, team * colmax, n->elem);
   o_wp = plan_add(&p, wmax, n->elem);
@@ -425,15 +430,15 @@ int64_t rlz_net_node_block(const rlz_net *n, int i) {
   return i > 0 && i < n->g->n ? n->block[i] : 0;
 }
 
-int rlz_net_pass_begin(rlz_net *n) {
+void rlz_net_pass_begin(rlz_net *n) {
+  n->team_now = 1;
   if (!n->pool)
-    return n->team_now = 1;
+    return;
   int bt = rlz_blas_get_threads_impl(), team = rlz_pool_threads(n->pool);
   n->blas_threads = bt;
-  n->team_now = bt < team && !(n->flags >> 8) ? bt : team;
+  n->team_now = bt < team && !forced_team(n->flags) ? bt : team;
   if (n->team_now > 1) /* the team's threads call BLAS, each single-threaded */
     rlz_blas_set_threads_impl(1);
-  return n->team_now;
 }
 
 void rlz_net_pass_end(rlz_net *n) {

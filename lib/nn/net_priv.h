@@ -11,7 +11,7 @@
 /* Most delta slots a backward pass may need at once (a chain needs 3, a
  * residual network 4). */
 #define RLZ_NET_SLOTS 8
-/* Largest thread team of a net (its Winograd passes). */
+/* Largest thread team of a net (nets with Winograd nodes). */
 #define RLZ_NET_MAX_THREADS 16
 
 struct rlz_net {
@@ -44,10 +44,10 @@ struct rlz_net {
    * block's transformed inputs (V, dV) and products (M, dM), one padded
    * sample */
   void *wino_u, *wino_du, *wino_v, *wino_m, *wino_pad;
-  const void *wino_zero; /* the widest node's channels of zeros, never written */
+  const void *wino_zero; /* zeros for the widest Winograd input, never written */
   int64_t wino_du_len, wino_v_len, wino_m_len, wino_pad_len;
-  /* the thread team of the Winograd passes (NULL: one thread), and the BLAS
-   * thread count to restore after a team's job */
+  /* the thread team (NULL: one thread), the BLAS thread count to restore
+   * after a pass, the current pass's threads */
   rlz_pool *pool;
   int blas_threads, team_now;
   int64_t col_len, hwc_len, dwperm_len; /* per-thread im2col, hwc and dwperm buffers */
@@ -79,7 +79,7 @@ struct rlz_net {
  * BLAS thread count at the pass's start (at most the team's size), and
  * BLAS runs single-threaded until the pass ends (restored then), so that
  * BLAS's own threads do not spin beside the team's. */
-int rlz_net_pass_begin(rlz_net *n);
+void rlz_net_pass_begin(rlz_net *n);
 void rlz_net_pass_end(rlz_net *n);
 /* Threads of the current pass (1 without a team). */
 int rlz_net_team(rlz_net *n);

@@ -172,6 +172,9 @@ enum {
  * rlz_net_has_team. */
 #define RLZ_NET_TEAM(t) ((unsigned)(t) << 8)
 #define RLZ_WINO_MIN_CHANNELS 16
+/* Tile rows and columns (2 x 2 outputs each) of a Winograd node. */
+static inline int64_t rlz_wino_th(const rlz_node *nd) { return (nd->h + 1) / 2; }
+static inline int64_t rlz_wino_tw(const rlz_node *nd) { return (nd->w + 1) / 2; }
 
 typedef struct rlz_net rlz_net;
 

@@ -196,9 +196,11 @@ richeta_status rlz_optim_step(richeta_optim *o, const void *x, const void *y, in
   if (o->dtype == RICHETA_DTYPE_F32 && !o->vel && o->wd == 0 && lr >= FLT_MIN && lr <= FLT_MAX) {
     /* plain SGD on f32 is an axpy: BLAS runs it on its threads (a large
      * model's update is a memory-bound pass as long as a step's products
-     * on two threads), one rounding with FMA; lr is a normal float here */
+     * on two threads), one rounding with FMA; lr is a normal float here.
+     * A model with a thread team of its own keeps BLAS single-threaded:
+     * OpenBLAS's threads would spin beside the team's next pass. */
     int bt = rlz_model_has_team(o->model) ? rlz_blas_get_threads_impl() : 1;
-    if (bt > 1) /* not beside the model's own team (rlz_net_has_team) */
+    if (bt > 1)
       rlz_blas_set_threads_impl(1);
     rlz_axpy_f32(o->n, (float)-lr, g, rlz_model_params(o->model));
     if (bt > 1)
